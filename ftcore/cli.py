@@ -1,0 +1,183 @@
+"""`ftcore`: the command line over the public API. User errors print one message and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from . import jobs, launcher, models
+from .config import DataConfig, RunConfig, TrainConfig, apply_overrides, field_help
+from .errors import UserError
+from .runs import FINISHED, Run, RunStore
+from .settings import Settings
+
+TRAIN_FLAGS = [  # flag, section, key, type
+    ("--data", "data", "train", str), ("--val", "data", "val", str), ("--format", "data", "format", str),
+    ("--template", "data", "template", str), ("--max-length", "data", "max_length", int),
+    ("--epochs", "train", "epochs", float), ("--max-steps", "train", "max_steps", int),
+    ("--lr", "train", "learning_rate", float), ("--batch-size", "train", "batch_size", int),
+    ("--grad-accum", "train", "grad_accum", int), ("--save-steps", "train", "save_steps", int),
+    ("--seed", "train", "seed", int),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ftcore", description="Full-parameter fine-tuning of causal LMs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("models", help="List models usable as --model.")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("train", help="Fine-tune a model on a data file.")
+    helps = {"data": field_help(DataConfig), "train": field_help(TrainConfig)}
+    for flag, section, key, kind in TRAIN_FLAGS:
+        p.add_argument(flag, dest=f"{section}.{key}", type=kind, default=None, help=helps[section][key])
+    p.add_argument("--model", dest="model.ref", default=None, help="Base model: embedded name, Hub id, folder or run id.")
+    p.add_argument("--trust-remote-code", dest="model.trust_remote_code", action="store_true", default=None,
+                   help="Allow the model repository's own code (off unless you trust the model).")
+    p.add_argument("--name", default=None, help="A name for the run.")
+    p.add_argument("--config", default=None, help="A YAML RunConfig to start from.")
+    p.add_argument("--detach", action="store_true", help="Start the worker and return; prints the run id last.")
+    p.add_argument("overrides", nargs="*", help="section.key=value overrides, e.g. train.warmup_ratio=0.1")
+
+    p = sub.add_parser("runs", help="List runs.")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("status", help="Show a run's status.")
+    p.add_argument("run")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("stop", help="Stop a run (checkpoint, then end as cancelled).")
+    p.add_argument("run")
+    p.add_argument("--grace", type=float, default=60.0, help="Seconds to wait before signalling the worker.")
+
+    p = sub.add_parser("chat", help="Print one answer to a prompt.")
+    p.add_argument("--model", default=None, help="Model reference (default: the embedded model).")
+    p.add_argument("--max-new-tokens", type=int, default=200)
+    p.add_argument("prompt")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return COMMANDS[args.command](args, settings)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback for the user; the message names the failure
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_models(args, settings: Settings) -> int:
+    rows = models.list_models(settings)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['ref']:<40} {row['kind']:<9} {row['state']:<22} {row['description']}")
+    return 0
+
+
+def train_config(args) -> RunConfig:
+    config = RunConfig.load(args.config) if args.config else RunConfig()
+    values = {key: value for key, value in vars(args).items() if "." in key and value is not None}
+    config = apply_overrides(config, args.overrides, values)
+    if args.name:
+        config.name = args.name
+    if not config.name:
+        config.name = "run"
+    return config.validate()
+
+
+def cmd_train(args, settings: Settings) -> int:
+    config = train_config(args)
+    run = jobs.start(config, settings, reap=not args.detach)
+    if args.detach:
+        print(f"Started run {run.id}")
+        return 0
+    return follow(run)
+
+
+def follow(run: Run) -> int:
+    """Show a progress bar until the run ends; Ctrl-C stops the run cleanly."""
+    from tqdm import tqdm
+
+    print(f"Run {run.id}: {run.dir}")
+    bar = tqdm(total=None, unit="step", dynamic_ncols=True)
+    try:
+        while True:
+            status = run.status()
+            if status.get("total_steps") and bar.total != status["total_steps"]:
+                bar.total = status["total_steps"]
+            bar.n = status.get("step", 0)
+            loss = status.get("loss")
+            bar.set_postfix_str(f"{status.get('state')}" + (f" loss={loss:.4f}" if loss is not None else ""))
+            if status.get("state") in FINISHED:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        bar.close()
+        print("Stopping: writing a checkpoint...", file=sys.stderr)
+        status = launcher.stop(run)
+    bar.close()
+    state = status.get("state")
+    if state == "done":
+        print(f"Done. Final model: {run.final_dir}")
+        return 0
+    print(f"Run {run.id} {state}: {status.get('error')}", file=sys.stderr)
+    return 1
+
+
+def cmd_runs(args, settings: Settings) -> int:
+    rows = []
+    for run in RunStore(settings).list():
+        status = run.status()
+        config = run.config()
+        rows.append({"id": run.id, "name": config.name, "state": status.get("state"), "step": status.get("step"),
+                     "total_steps": status.get("total_steps"), "model": config.model.ref,
+                     "created": status.get("created")})
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for r in rows:
+            print(f"{r['id']:<45} {r['state']:<10} {r['step']}/{r['total_steps'] or '?':<8} {r['model']}")
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    run = RunStore(settings).get(args.run)
+    status = run.status()
+    if args.json:
+        print(json.dumps({"id": run.id, **status}, indent=2, ensure_ascii=False))
+    else:
+        for key in ("state", "step", "total_steps", "epoch", "loss", "pid", "started", "ended", "error"):
+            if status.get(key) is not None:
+                print(f"{key:<12} {status[key]}")
+    return 0
+
+
+def cmd_stop(args, settings: Settings) -> int:
+    status = launcher.stop(RunStore(settings).get(args.run), grace=args.grace)
+    print(f"{args.run}: {status.get('state')}")
+    return 0
+
+
+def cmd_chat(args, settings: Settings) -> int:
+    from .generate import Decoding, ModelCache, chat
+
+    ref = args.model or RunConfig().model.ref
+    models.resolve(ref, settings)
+    print(chat(ModelCache(settings, size=1), ref, args.prompt, Decoding(max_new_tokens=args.max_new_tokens)))
+    return 0
+
+
+COMMANDS = {"models": cmd_models, "train": cmd_train, "runs": cmd_runs, "status": cmd_status,
+            "stop": cmd_stop, "chat": cmd_chat}
+
+if __name__ == "__main__":
+    sys.exit(main())

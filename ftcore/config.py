@@ -1,0 +1,167 @@
+"""The run configuration: typed dataclasses are the schema; YAML only stores them.
+
+Each field's `help` feeds the CLI's --help and the UI's tooltips. Overrides look like
+`train.learning_rate=3e-5`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import UserError
+
+DEFAULT_MODEL = "smollm2-135m-instruct"
+
+
+def _f(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class ModelConfig:
+    ref: str = _f(DEFAULT_MODEL, "Base model: an embedded name, a Hub id (owner/name), a local folder or a run id.")
+    trust_remote_code: bool = _f(False, "Run the model repository's own Python code. Only for models you trust.")
+
+
+@dataclass
+class DataConfig:
+    train: str = _f("", "Training data file (.jsonl with chat messages, or text+label rows).")
+    val: str | None = _f(None, "Validation data file (same format). Optional.")
+    format: str = _f("auto", "Data format: auto, messages or classification.")
+    template: str | None = _f(None, "Prompt template for classification rows, with {text}.")
+    max_length: int = _f(512, "Longest example in tokens; longer ones are truncated.")
+
+
+@dataclass
+class TrainConfig:
+    epochs: float = _f(3.0, "Passes over the training data (ignored when max_steps > 0).")
+    max_steps: int = _f(0, "Stop after this many optimizer steps (0: use epochs).")
+    learning_rate: float = _f(2e-5, "Peak learning rate. Full fine-tuning wants small values (1e-5 to 1e-4).")
+    batch_size: int = _f(4, "Examples per device per forward pass.")
+    grad_accum: int = _f(1, "Forward passes per optimizer step (effective batch = batch_size x grad_accum).")
+    warmup_ratio: float = _f(0.0, "Share of steps spent warming the learning rate up from 0.")
+    scheduler: str = _f("cosine", "Learning-rate schedule: cosine, linear or constant.")
+    weight_decay: float = _f(0.0, "AdamW weight decay.")
+    max_grad_norm: float = _f(1.0, "Clip gradients to this norm.")
+    save_steps: int = _f(0, "Write a checkpoint every N steps (0: only the final model).")
+    save_total_limit: int = _f(2, "Keep at most this many checkpoints.")
+    logging_steps: int = _f(1, "Log loss every N steps.")
+    seed: int = _f(42, "Random seed for data order and initialisation.")
+
+
+@dataclass
+class RunConfig:
+    name: str = _f("", "A name for the run (shown in lists; the run id is derived from it).")
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def validate(self) -> RunConfig:
+        t, d = self.train, self.data
+        checks = [
+            (bool(d.train), "data.train is empty: give a training file with --data FILE."),
+            (t.epochs > 0 or t.max_steps > 0, "Set epochs > 0 or max_steps > 0."),
+            (t.max_steps >= 0, "max_steps must be >= 0 (0 means: use epochs)."),
+            (0 < t.learning_rate < 1, f"learning_rate {t.learning_rate} is out of range; try 2e-5."),
+            (t.batch_size >= 1, "batch_size must be at least 1."),
+            (t.grad_accum >= 1, "grad_accum must be at least 1."),
+            (0 <= t.warmup_ratio < 1, "warmup_ratio must be in [0, 1)."),
+            (t.scheduler in ("cosine", "linear", "constant"), f"Unknown scheduler '{t.scheduler}': use cosine, linear or constant."),
+            (t.save_steps >= 0, "save_steps must be >= 0."),
+            (16 <= d.max_length <= 131072, f"max_length {d.max_length} is out of range; try 512."),
+            (d.format in ("auto", "messages", "classification"), f"Unknown format '{d.format}': use auto, messages or classification."),
+            (d.template is None or "{text}" in d.template, "The template must contain {text}."),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RunConfig:
+        return _build(cls, raw, "")
+
+    @classmethod
+    def load(cls, path: Path) -> RunConfig:
+        try:
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise UserError(f"{path}: cannot read the config ({exc}).") from None
+        if not isinstance(raw, dict):
+            raise UserError(f"{path}: a config must be a mapping of sections (model, data, train).")
+        return cls.from_dict(raw)
+
+
+def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise UserError(f"Unknown config key '{prefix}{unknown[0]}'. Known keys: {', '.join(sorted(names))}.")
+    kwargs = {}
+    for name, value in raw.items():
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise UserError(f"Config key '{prefix}{name}' must be a mapping.")
+            kwargs[name] = _build(hint, value, f"{prefix}{name}.")
+        else:
+            kwargs[name] = _coerce(value, hint, f"{prefix}{name}")
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        hint = next(a for a in args if a is not type(None))
+    if hint in (int, float) and isinstance(value, str):
+        try:
+            value = hint(value)
+        except ValueError:
+            raise UserError(f"Config key '{key}' must be a number, got {value!r}.") from None
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise UserError(f"Config key '{key}' must be {hint.__name__}, got {value!r}.")
+    return value
+
+
+def apply_overrides(config: RunConfig, overrides: list[str], values: dict[str, Any] | None = None) -> RunConfig:
+    """Apply typed `values` ({"train.epochs": 2}) and then `section.key=value` strings (YAML scalars)."""
+    raw = config.to_dict()
+    items = list((values or {}).items())
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise UserError(f"Override '{item}' must look like section.key=value, e.g. train.learning_rate=3e-5.")
+        try:
+            items.append((key.strip(), yaml.safe_load(text) if text.strip() else None))
+        except yaml.YAMLError:
+            items.append((key.strip(), text))
+    for key, value in items:
+        parts = key.split(".")
+        if len(parts) != 2 or not isinstance(raw.get(parts[0]), dict):
+            raise UserError(f"Override '{key}' must look like section.key=value, e.g. train.learning_rate=3e-5.")
+        raw[parts[0]][parts[1]] = value
+    return RunConfig.from_dict(raw)
+
+
+def field_help(cls: type) -> dict[str, str]:
+    return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}

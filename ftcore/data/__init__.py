@@ -1,0 +1,46 @@
+"""Training data: readers, demo datasets shipped with the package, and rendering into token ids."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .read import DataProblems, Example, read_examples
+from .render import IGNORE, Tokenized, assistant_spans, tokenize_all
+
+DEMO_DIR = Path(__file__).parent / "demo"
+
+
+@dataclass(frozen=True)
+class DemoDataset:
+    name: str
+    file: str
+    format: str
+    template: str | None
+    description: str
+
+    @property
+    def path(self) -> Path:
+        return DEMO_DIR / self.file
+
+
+DEMOS = {
+    "barista": DemoDataset("barista", "barista.jsonl", "messages", None,
+                           "English chat: a barista and latte-art coach (150 conversations)"),
+    "contracts-risk": DemoDataset("contracts-risk", "contracts_risk.jsonl", "classification",
+                                  "合同类型：{text}\n法律风险评级：",
+                                  "中文合同风险评级：条款 + 风险等级 高/中/低 (150 rows)"),
+}
+
+
+def fingerprint(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+__all__ = ["DEMOS", "DataProblems", "DemoDataset", "Example", "IGNORE", "Tokenized", "assistant_spans",
+           "fingerprint", "read_examples", "tokenize_all"]

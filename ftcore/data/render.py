@@ -1,0 +1,71 @@
+"""Render canonical messages with the tokenizer's chat template into token ids and a loss mask.
+
+The loss falls on assistant tokens only, end-of-turn token included. Character spans of each assistant turn
+are found by rendering the conversation prefix by prefix, then mapped onto tokens through offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import UserError
+
+IGNORE = -100
+
+
+@dataclass
+class Tokenized:
+    rows: list[dict[str, list[int]]]
+    tokens: int
+    truncated: int
+    dropped: int
+
+
+def assistant_spans(messages: list[dict[str, str]], tokenizer) -> tuple[str, list[tuple[int, int]]]:
+    """The rendered text and the [start, end) character spans the model must learn."""
+    full = tokenizer.apply_chat_template(messages, tokenize=False)
+    spans = []
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        prefix = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True)
+        upto = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
+        if not (full.startswith(upto) and upto.startswith(prefix)):
+            raise UserError(
+                "This model's chat template renders a conversation differently from its prefixes, so the "
+                "assistant turns cannot be located; use a model with an incremental (ChatML-like) template."
+            )
+        spans.append((len(prefix), len(upto.rstrip())))
+    return full, spans
+
+
+def tokenize_messages(messages: list[dict[str, str]], tokenizer, max_length: int) -> tuple[dict, bool]:
+    text, spans = assistant_spans(messages, tokenizer)
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    labels = []
+    for token_id, (start, end) in zip(enc["input_ids"], enc["offset_mapping"], strict=True):
+        inside = end > start and any(s <= start < e for s, e in spans)
+        labels.append(token_id if inside else IGNORE)
+    ids = enc["input_ids"]
+    truncated = len(ids) > max_length
+    ids, labels = ids[:max_length], labels[:max_length]
+    return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}, truncated
+
+
+def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
+    if not getattr(tokenizer, "is_fast", False):
+        raise UserError("This tokenizer has no fast version, which FullTune needs to place the loss mask.")
+    if not tokenizer.chat_template:
+        raise UserError("This tokenizer has no chat template; pick an instruct/chat model or add a template.")
+    rows, tokens, truncated, dropped = [], 0, 0, 0
+    for example in examples:
+        row, cut = tokenize_messages(example.messages, tokenizer, max_length)
+        if all(label == IGNORE for label in row["labels"]):
+            dropped += 1
+            continue
+        rows.append(row)
+        tokens += len(row["input_ids"])
+        truncated += cut
+    if not rows:
+        raise UserError(f"Every example lost its answer to truncation at max_length={max_length}; raise it.")
+    return Tokenized(rows, tokens, truncated, dropped)

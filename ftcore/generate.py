@@ -1,0 +1,106 @@
+"""Chat generation for a base model, a run or a checkpoint, streamed; both sides of a comparison use the same
+decoding (greedy by default, fixed token budget)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import models
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Decoding:
+    max_new_tokens: int = 200
+    do_sample: bool = False
+    temperature: float = 0.7
+    top_p: float = 0.9
+    repetition_penalty: float = 1.1
+
+
+class ModelCache:
+    """A few loaded models kept in memory for chat, least recently used dropped first."""
+
+    def __init__(self, settings: Settings, size: int = 3):
+        self.settings, self.size = settings, size
+        self._items: OrderedDict[str, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, ref: str):
+        with self._lock:
+            if ref in self._items:
+                self._items.move_to_end(ref)
+                return self._items[ref]
+        model, tokenizer = models.load(ref, self.settings)
+        model.eval()
+        with self._lock:
+            self._items[ref] = (model, tokenizer)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return model, tokenizer
+
+
+def _inputs(tokenizer, messages: list[dict[str, str]]):
+    enc = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                        return_dict=True)
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+
+def _kwargs(tokenizer, decoding: Decoding) -> dict:
+    kwargs = {"max_new_tokens": decoding.max_new_tokens, "do_sample": decoding.do_sample,
+              "repetition_penalty": decoding.repetition_penalty, "pad_token_id": tokenizer.pad_token_id}
+    if decoding.do_sample:
+        kwargs.update(temperature=decoding.temperature, top_p=decoding.top_p)
+    return kwargs
+
+
+def stream_chat(cache: ModelCache, ref: str, messages: list[dict[str, str]],
+                decoding: Decoding = Decoding()) -> Iterator[str]:
+    """Yield the answer so far, growing token by token."""
+    import torch
+    from transformers import TextIteratorStreamer
+
+    model, tokenizer = cache.get(ref)
+    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
+
+    def work():
+        with torch.inference_mode():
+            model.generate(**_inputs(tokenizer, messages), streamer=streamer, **_kwargs(tokenizer, decoding))
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    text = ""
+    for piece in streamer:
+        text += piece
+        yield text
+    thread.join()
+
+
+def chat(cache: ModelCache, ref: str, prompt: str, decoding: Decoding = Decoding()) -> str:
+    """One answer to one user prompt."""
+    import torch
+
+    model, tokenizer = cache.get(ref)
+    inputs = _inputs(tokenizer, [{"role": "user", "content": prompt}])
+    with torch.inference_mode():
+        out = model.generate(**inputs, **_kwargs(tokenizer, decoding))
+    return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+
+
+def side_by_side(cache: ModelCache, left: str, right: str, messages: list[dict[str, str]],
+                 decoding: Decoding = Decoding()) -> Iterator[tuple[str, str]]:
+    """Stream two models' answers to the same messages together, interleaving their tokens."""
+    streams = [stream_chat(cache, left, messages, decoding), stream_chat(cache, right, messages, decoding)]
+    texts = ["", ""]
+    live = [True, True]
+    while any(live):
+        for i, stream in enumerate(streams):
+            if live[i]:
+                try:
+                    texts[i] = next(stream)
+                except StopIteration:
+                    live[i] = False
+        yield texts[0], texts[1]

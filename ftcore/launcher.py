@@ -1,0 +1,63 @@
+"""Start a training worker in its own process group, and stop it: STOP file, then SIGTERM, then SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from .runs import FINISHED, Run, now, pid_alive
+from .settings import Settings
+
+SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
+
+
+def launch(run: Run, settings: Settings, *, reap: bool = True) -> int:
+    """Start `python -m ftcore.worker RUN_DIR`; the worker never sees a Hub token."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env.update(FTCORE_HOME=str(settings.home), PYTHONUNBUFFERED="1")
+    with open(run.dir / "worker.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ftcore.worker", str(run.dir)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            cwd=run.dir, env=env, start_new_session=True,
+        )
+    run.update_status(pid=proc.pid)
+    if reap:  # a long-lived parent (the UI) must collect its exited children
+        threading.Thread(target=proc.wait, daemon=True).start()
+    return proc.pid
+
+
+def wait(run: Run, timeout: float | None = None, poll: float = 0.5) -> dict:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        status = run.status()
+        if status.get("state") in FINISHED:
+            return status
+        if deadline is not None and time.monotonic() > deadline:
+            return status
+        time.sleep(poll)
+
+
+def stop(run: Run, grace: float = 60.0) -> dict:
+    """Ask politely (STOP: checkpoint and end as cancelled), then SIGTERM, then SIGKILL."""
+    status = run.status()
+    if status.get("state") in FINISHED:
+        return status
+    run.request_stop()
+    pid = status.get("pid")
+    status = wait(run, timeout=grace)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if status.get("state") in FINISHED or not pid_alive(pid):
+            break
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        status = wait(run, timeout=grace / 2)
+    if status.get("state") not in FINISHED:
+        status = run.update_status(state="cancelled", ended=now(), error="Stopped by the user (killed).")
+    return status

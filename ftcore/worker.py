@@ -1,0 +1,47 @@
+"""`python -m ftcore.worker RUN_DIR`: train one run and leave a final status, whatever happens."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+
+from .callbacks import StopFlag
+from .errors import UserError
+from .runs import Run, now
+from .settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    run_dir = Path(argv[0]).resolve()
+    run = Run(run_dir.name, run_dir)
+    flag = StopFlag()
+    signal.signal(signal.SIGTERM, lambda *_: flag.set("Stopped by SIGTERM."))
+    run.update_status(state="running", pid=os.getpid(), started=now())
+    run.append_event("message", text="Worker started")
+    try:
+        from .trainer import train
+
+        state = train(run, Settings.from_env(), flag)
+    except UserError as exc:
+        return _fail(run, str(exc))
+    except Exception as exc:  # the worker must always leave a readable status
+        traceback.print_exc()
+        return _fail(run, f"{type(exc).__name__}: {exc}")
+    error = (flag.reason or "Stopped by the user.") if state == "cancelled" else None
+    run.update_status(state=state, ended=now(), error=error)
+    run.append_event("end", state=state)
+    return 0
+
+
+def _fail(run: Run, message: str) -> int:
+    run.update_status(state="failed", ended=now(), error=message)
+    run.append_event("end", state="failed", error=message)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

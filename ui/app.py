@@ -1,0 +1,58 @@
+"""The Gradio app: tabs over ftcore's public API, and the launch settings of the security checklist."""
+
+from __future__ import annotations
+
+import threading
+
+import gradio as gr
+
+import ftcore
+
+from . import compare_tab, train_tab
+from .i18n import I18N, t
+
+
+def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
+    settings = (settings or ftcore.Settings.from_env()).ensure()
+    cache = ftcore.ModelCache(settings, size=3)
+    with gr.Blocks(title="FullTune", analytics_enabled=False) as demo:
+        gr.Markdown(t("title"))
+        gr.Markdown(t("subtitle"))
+        runs = train_tab.build(settings)
+        compare_tab.build(settings, cache)
+
+        def on_load():
+            return gr.update(choices=train_tab.run_choices(settings), value=train_tab.latest_run(settings))
+
+        demo.load(on_load, None, runs)
+    return demo
+
+
+def launch_kwargs(settings: ftcore.Settings) -> dict:
+    return {
+        "ssr_mode": False,
+        "run_history": False,
+        "enable_monitoring": False,
+        "strict_cors": True,
+        "max_file_size": "200mb",
+        "allowed_paths": [],
+        "i18n": I18N,
+        "footer_links": ["api"],
+        "show_error": True,
+    }
+
+
+def prepare_embedded(settings: ftcore.Settings) -> threading.Thread:
+    """Convert the embedded model in the background so the first run or chat does not wait for it."""
+    from ftcore.models import ensure_embedded
+
+    def work():
+        for name in ftcore.EMBEDDED:
+            try:
+                ensure_embedded(name, settings)
+            except Exception as exc:  # shown when the model is used; the app still starts
+                print(f"warning: could not prepare {name}: {exc}")
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
