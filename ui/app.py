@@ -44,12 +44,10 @@ def launch_kwargs(settings: ftcore.Settings) -> dict:
 
 def prepare_embedded(settings: ftcore.Settings) -> threading.Thread:
     """Convert the embedded model in the background so the first run or chat does not wait for it."""
-    from ftcore.models import ensure_embedded
-
     def work():
         for name in ftcore.EMBEDDED:
             try:
-                ensure_embedded(name, settings)
+                ftcore.ensure_embedded(name, settings)
             except Exception as exc:  # shown when the model is used; the app still starts
                 print(f"warning: could not prepare {name}: {exc}")
 

@@ -87,8 +87,9 @@ def build(settings: ftcore.Settings):
             with gr.Column(scale=1):
                 source = gr.Dropdown(data_choices(), value="demo:barista", label=t("data_source"))
                 upload = gr.File(label=t("data_upload"), file_types=[".jsonl", ".json"], type="filepath")
-                model = gr.Dropdown(model_choices(settings), value=ftcore.config.DEFAULT_MODEL,
-                                    allow_custom_value=True, label=t("model"), info=t("model_info"))
+                model = gr.Dropdown(model_choices(settings), value=ftcore.DEFAULT_MODEL,
+                                    allow_custom_value=True, label=t("model"), info=t("model_info"),
+                                    elem_id="model-dropdown")
                 with gr.Row():
                     epochs = gr.Number(1, label=t("epochs"), minimum=0, precision=2)
                     max_steps = gr.Number(0, label=t("max_steps"), minimum=0, precision=0)

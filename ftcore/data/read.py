@@ -109,6 +109,9 @@ def _to_messages(path: Path, number: int, row: dict, fmt: str, template: str | N
         return _classification(path, number, row, template or DEFAULT_TEMPLATE)
     if fmt != "messages":
         raise UserError(f"Unknown format '{fmt}': use auto, messages or classification.")
+    if "messages" not in row and "conversations" not in row:
+        raise DataError(str(path), number, f"missing (the row has {sorted(row)[:6]}), but the file is in the "
+                        "messages format", 'give every row a "messages" list', field="messages")
     key = "messages" if "messages" in row else "conversations"
     turns = row.get(key)
     if not isinstance(turns, list) or not turns:

@@ -1,0 +1,55 @@
+"""Shared fixtures: a tiny random chat model built offline, an isolated workspace, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tiny import build_model  # noqa: E402
+
+from ftcore import Settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    return build_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Settings:
+    monkeypatch.setenv("FTCORE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return Settings.from_env()
+
+
+@pytest.fixture
+def chat_file(tmp_path) -> Path:
+    rows = [
+        {"messages": [{"role": "user", "content": f"How long should shot {i} pull?"},
+                      {"role": "assistant", "content": f"About {20 + i} seconds for 36 g out."}]}
+        for i in range(12)
+    ]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str, env_home: Settings, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FTCORE_HOME": str(env_home.home), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "ftcore", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+@pytest.fixture
+def cli(home):
+    def call(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return run_cli(*args, env_home=home, timeout=timeout)
+
+    return call

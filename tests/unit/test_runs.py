@@ -1,0 +1,62 @@
+import json
+import os
+
+import pytest
+
+from ftcore import RunConfig, RunStore, UserError, apply_overrides
+from ftcore.runs import pid_alive, slug
+
+
+def make_run(settings, name="My Run!"):
+    return RunStore(settings).create(apply_overrides(RunConfig(name=name), ["data.train=a.jsonl"]))
+
+
+def test_create_writes_contract_files_and_unique_ids(home):
+    first, second = make_run(home), make_run(home)
+    assert first.id != second.id and first.id.endswith("my-run")
+    assert first.status()["state"] == "queued"
+    assert first.config().name == "My Run!"
+    assert sorted(p.name for p in first.dir.iterdir()) == ["config.yaml", "events.jsonl", "status.json"]
+    assert not [p for p in home.runs_dir.iterdir() if p.name.startswith(".")]  # no staging left behind
+    assert [r.id for r in RunStore(home).list()] == sorted([first.id, second.id], reverse=True)
+
+
+def test_events_skip_a_line_still_being_written(home):
+    run = make_run(home)
+    run.append_event("train", step=1, loss=2.5)
+    with open(run.events_path, "a") as handle:
+        handle.write('{"type": "train", "st')
+    assert [e["loss"] for e in run.events("train")] == [2.5]
+
+
+def test_dead_worker_is_reported_as_failed(home):
+    run = make_run(home)
+    run.update_status(state="running", pid=2**22 + 12345)
+    status = run.status()
+    assert status["state"] == "failed" and "worker.log" in status["error"]
+    assert json.loads(run.status_path.read_text())["state"] == "failed"
+
+
+def test_stop_request_marks_stopping(home):
+    run = make_run(home)
+    run.update_status(state="running", pid=os.getpid())
+    run.request_stop()
+    assert run.stop_requested and run.status()["state"] == "stopping"
+
+
+@pytest.mark.parametrize("bad", ["../etc", ".hidden", "a/b", "", "nope"])
+def test_get_refuses_paths_and_unknown_ids(home, bad):
+    with pytest.raises(UserError):
+        RunStore(home).get(bad)
+
+
+def test_workspace_paths_stay_inside(home):
+    assert home.inside("runs/x") == home.home / "runs" / "x"
+    with pytest.raises(UserError, match="outside the workspace"):
+        home.inside("../../etc/passwd")
+
+
+def test_slug_and_pid_helpers():
+    assert slug("Café latte / 合同 v2") == "caf-latte-v2"
+    assert slug("合同") == "run"
+    assert pid_alive(os.getpid()) and not pid_alive(None)
