@@ -168,8 +168,11 @@ def cmd_stop(args, settings: Settings) -> int:
 
 
 def cmd_chat(args, settings: Settings) -> int:
+    from transformers.utils import logging as hf_logging
+
     from .generate import Decoding, ModelCache, chat
 
+    hf_logging.disable_progress_bar()
     ref = args.model or RunConfig().model.ref
     models.resolve(ref, settings)
     print(chat(ModelCache(settings, size=1), ref, args.prompt, Decoding(max_new_tokens=args.max_new_tokens)))

@@ -23,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     run.update_status(state="running", pid=os.getpid(), started=now())
     run.append_event("message", text="Worker started")
     try:
+        from transformers.utils import logging as hf_logging
+
         from .trainer import train
+
+        hf_logging.disable_progress_bar()
 
         state = train(run, Settings.from_env(), flag)
     except UserError as exc:

@@ -22,6 +22,16 @@ def tiny_model(tmp_path_factory) -> Path:
     return build_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
+@pytest.fixture(scope="session")
+def embedded_home(tmp_path_factory) -> Settings:
+    """A workspace whose embedded model is converted once per test session (about a minute)."""
+    from ftcore import ensure_embedded
+
+    settings = Settings(home=tmp_path_factory.mktemp("embedded-home")).ensure()
+    ensure_embedded("smollm2-135m-instruct", settings)
+    return settings
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Settings:
     monkeypatch.setenv("FTCORE_HOME", str(tmp_path / "home"))

@@ -17,6 +17,9 @@ def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
     return out
 
 
+EMPTY = "*(no text: the model ended its answer at once)*"
+
+
 def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
     with gr.Tab(t("tab_compare")) as tab:
         with gr.Row():
@@ -40,8 +43,10 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
             base_ref = ftcore.RunStore(settings).get(run_id).config().model.ref
             messages = [{"role": "user", "content": text}]
             decoding = ftcore.Decoding(max_new_tokens=int(tokens))
+            left = right = ""
             for left, right in ftcore.side_by_side(cache, base_ref, run_id, messages, decoding):
                 yield _turn(text, left), _turn(text, right)
+            yield _turn(text, left.strip() or EMPTY), _turn(text, right.strip() or EMPTY)
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
 

@@ -77,4 +77,4 @@ def test_side_by_side_streams_both_models(home, tiny_model, cli, chat_file):
     assert len(frames) > 2
     left, right = frames[-1]
     assert left and right
-    assert all(len(a) >= len(b) for a, b in zip([f[0] for f in frames[1:]], [f[0] for f in frames[:-1]]))
+    assert all(len(a) >= len(b) for a, b in zip([f[0] for f in frames[1:]], [f[0] for f in frames[:-1]], strict=True))

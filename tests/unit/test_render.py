@@ -34,7 +34,7 @@ def test_multi_turn_learns_every_assistant_turn_and_no_prompt(tokenizer):
                 {"role": "user", "content": "B?"}, {"role": "assistant", "content": "Second 二"}]
     text, row = learned_text(tokenizer, messages)
     assert text == "First 一<|im_end|>Second 二<|im_end|>"
-    prompt_ids = [i for i, l in zip(row["input_ids"], row["labels"], strict=True) if l == IGNORE]
+    prompt_ids = [i for i, lab in zip(row["input_ids"], row["labels"], strict=True) if lab == IGNORE]
     assert "A?" in tokenizer.decode(prompt_ids) and "B?" in tokenizer.decode(prompt_ids)
 
 
@@ -47,12 +47,10 @@ def test_truncation_counts_and_drops_examples_without_answer_tokens(tokenizer):
 
 
 @pytest.mark.slow
-def test_mask_on_the_embedded_model_tokenizer(tmp_path_factory):
-    from ftcore import Settings, ensure_embedded
+def test_mask_on_the_embedded_model_tokenizer(embedded_home):
     from transformers import AutoTokenizer
 
-    settings = Settings(home=tmp_path_factory.getbasetemp() / "embedded-home")
-    tokenizer = AutoTokenizer.from_pretrained(ensure_embedded("smollm2-135m-instruct", settings))
+    tokenizer = AutoTokenizer.from_pretrained(embedded_home.models_dir / "smollm2-135m-instruct")
     messages = [{"role": "user", "content": "How hot should milk be for a latte?"},
                 {"role": "assistant", "content": "55 to 65 °C; above 70 °C it scalds."}]
     text, _ = learned_text(tokenizer, messages)

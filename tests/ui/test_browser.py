@@ -1,0 +1,122 @@
+"""The app in a real browser (Debian's Chromium via Playwright): upload, train a tiny run, re-attach after a
+reload and from a second browser, then get both answers in Compare."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(home, tmp_path):
+    port = free_port()
+    env = {**os.environ, "FTCORE_HOME": str(home.home), "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_SERVER_NAME": "127.0.0.1", "FTCORE_SKIP_PREPARE": "1", "HF_HUB_OFFLINE": "1"}
+    log = open(tmp_path / "app.log", "wb")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail((tmp_path / "app.log").read_text())
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make install-test` (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, url):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("#start-training", timeout=60_000)
+    return page
+
+
+def pick(page, elem_id: str, text: str):
+    page.locator(f"#{elem_id} input").click()
+    page.locator("ul[role=listbox] li", has_text=text).first.click()
+
+
+def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_file, home, tmp_path):
+    page = open_page(browser, app_url)
+    page.locator("input[type=file]").set_input_files(str(chat_file))
+    page.wait_for_timeout(1000)
+    model = page.locator("#model-dropdown input")
+    model.fill(str(tiny_model))
+    model.press("Enter")
+    page.get_by_label("Max steps").fill("4")
+    page.get_by_label("Learning rate").fill("0.001")
+    page.get_by_label("Run name").fill("browser run")
+    page.locator("#start-training").click()
+    status = page.locator("#run-status")
+    status.get_by_text("done").wait_for(timeout=120_000)
+    (run_dir,) = home.runs_dir.iterdir()
+    assert run_dir.name.endswith("browser-run") and (run_dir / "final" / "model.safetensors").is_file()
+    page.screenshot(path=str(tmp_path / "train.png"))
+
+    page.reload(wait_until="domcontentloaded")  # a reload re-attaches to the run
+    page.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
+    second = open_page(browser, app_url)  # so does a second browser
+    second.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
+
+    page.get_by_role("tab", name="Compare").click()
+    pick(page, "compare-run", run_dir.name)
+    page.locator("#compare-prompt textarea").fill("How hot should the milk be?")
+    page.locator("#compare-ask").click()
+    for side in ("base-answer", "tuned-answer"):
+        bot = page.locator(f"#{side} .bot").first
+        bot.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => ['base-answer','tuned-answer'].every(id => {"
+        " const b = document.querySelector('#' + id + ' .bot'); return b && b.innerText.trim().length > 0; })",
+        timeout=60_000)
+    # the tuned model has seen the data: its answer is model text, not the empty-answer notice
+    assert "no text" not in page.locator("#tuned-answer .bot").first.inner_text()
+    page.screenshot(path=str(tmp_path / "compare.png"))
+
+
+def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, home, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"messages": [{"role": "user", "content": "only a question"}]}\n', encoding="utf-8")
+    page = open_page(browser, app_url)
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.wait_for_timeout(1000)
+    page.locator("#start-training").click()
+    page.get_by_text("messages: no assistant turn with content").wait_for(timeout=30_000)
+    assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
