@@ -7,7 +7,7 @@ Formats: `messages` (OpenAI/TRL conversational, or ShareGPT `conversations` with
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError, UserError
@@ -21,8 +21,12 @@ DEFAULT_TEMPLATE = "{text}"
 
 @dataclass
 class Example:
+    """One canonical training example: chat messages, the 1-based row it came from, and metadata
+    (`label` and `text` for classification rows; `augmented_from` for rows made by augmentation)."""
+
     messages: list[dict[str, str]]
     line: int
+    meta: dict = field(default_factory=dict)
 
 
 class DataProblems(UserError):
@@ -52,7 +56,9 @@ def read_examples(path: str | Path, fmt: str = "auto", template: str | None = No
             if row is None:
                 continue
             detected = detected or _detect(path, number, row)
-            examples.append(Example(_to_messages(path, number, row, detected, template), number))
+            messages = _to_messages(path, number, row, detected, template)
+            meta = {"label": messages[-1]["content"], "text": row["text"]} if detected == "classification" else {}
+            examples.append(Example(messages, number, meta))
         except DataError as problem:
             total += 1
             if len(problems) < MAX_PROBLEMS:
