@@ -13,17 +13,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _results import record  # noqa: E402
 
 from ftcore import DEMOS, Settings, ensure_embedded, read_examples  # noqa: E402
 from ftcore.data import tokenize_all  # noqa: E402
@@ -106,16 +107,9 @@ def main() -> None:
     print(f"median ftcore {med['ftcore']:.1f} tok/s, bare loop {med['bare']:.1f} tok/s, ratio {ratio:.3f} "
           f"(target >= 0.95); median wall ftcore {wall['ftcore']:.1f} s, bare {wall['bare']:.1f} s")
     if not args.no_record:
-        row = (f"| {date.today()} | {platform.node() or 'cpu'} ({os.cpu_count()} cores, CPU) | train_overhead "
-               f"--steps {args.steps} --batch-size {args.batch_size} --max-length {args.max_length} "
-               f"x{args.repeats} | ftcore {med['ftcore']:.1f} tok/s, bare {med['bare']:.1f} tok/s | "
-               f"{ratio:.3f} |\n")
-        results_md = ROOT / "bench" / "RESULTS.md"
-        if not results_md.exists():
-            results_md.write_text("# Benchmark results\n\n| date | machine | command | numbers | ratio |\n"
-                                  "|---|---|---|---|---|\n")
-        with open(results_md, "a") as handle:
-            handle.write(row)
+        record(f"train_overhead --steps {args.steps} --batch-size {args.batch_size} --max-length {args.max_length} "
+               f"x{args.repeats}", f"ftcore {med['ftcore']:.1f} tok/s, bare loop {med['bare']:.1f} tok/s; median "
+               f"wall {wall['ftcore']:.0f} s vs {wall['bare']:.0f} s", f"{ratio:.3f}")
 
 
 if __name__ == "__main__":

@@ -8,14 +8,23 @@ import sys
 import time
 
 from . import jobs, launcher, models
-from .config import DataConfig, RunConfig, TrainConfig, apply_overrides, field_help
+from .config import (
+    DataConfig,
+    RunConfig,
+    TrainConfig,
+    apply_overrides,
+    field_help,
+    parse_columns,
+    parse_template,
+)
 from .errors import UserError
 from .runs import FINISHED, Run, RunStore
 from .settings import Settings
 
 TRAIN_FLAGS = [  # flag, section, key, type
     ("--data", "data", "train", str), ("--val", "data", "val", str), ("--format", "data", "format", str),
-    ("--template", "data", "template", str), ("--max-length", "data", "max_length", int),
+    ("--template", "data", "template", parse_template), ("--columns", "data", "columns", parse_columns),
+    ("--max-length", "data", "max_length", int),
     ("--epochs", "train", "epochs", float), ("--max-steps", "train", "max_steps", int),
     ("--lr", "train", "learning_rate", float), ("--batch-size", "train", "batch_size", int),
     ("--grad-accum", "train", "grad_accum", int), ("--save-steps", "train", "save_steps", int),
@@ -41,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=None, help="A YAML RunConfig to start from.")
     p.add_argument("--detach", action="store_true", help="Start the worker and return; prints the run id last.")
     p.add_argument("overrides", nargs="*", help="section.key=value overrides, e.g. train.warmup_ratio=0.1")
+
+    p = sub.add_parser("data", help="Check training data files.")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    p = data_sub.add_parser("check", help="Validate a data file: exit 0 with a summary, or 2 with the bad rows.")
+    p.add_argument("file")
+    p.add_argument("--format", default="auto", help=helps["data"]["format"])
+    p.add_argument("--template", type=parse_template, default=None, help=helps["data"]["template"])
+    p.add_argument("--columns", type=parse_columns, default=None, help=helps["data"]["columns"])
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("runs", help="List runs.")
     p.add_argument("--json", action="store_true")
@@ -167,6 +185,28 @@ def cmd_stop(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_data(args, settings: Settings) -> int:
+    from .data import DataProblems, check_file
+
+    try:
+        summary = check_file(args.file, args.format, args.template, args.columns)
+    except DataProblems as exc:
+        if args.json:
+            print(json.dumps({"ok": False, "problems": [str(p) for p in exc.problems], "total": exc.total},
+                             ensure_ascii=False, indent=2))
+            return 2
+        raise
+    if args.json:
+        print(json.dumps({"ok": True, **vars(summary)}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{summary.path}: {summary.rows} examples, format {summary.format}")
+        if summary.labels:
+            print("labels: " + ", ".join(f"{k}={v}" for k, v in sorted(summary.labels.items())))
+        for warning in summary.warnings:
+            print(f"warning: {warning}")
+    return 0
+
+
 def cmd_chat(args, settings: Settings) -> int:
     from transformers.utils import logging as hf_logging
 
@@ -179,7 +219,7 @@ def cmd_chat(args, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"models": cmd_models, "train": cmd_train, "runs": cmd_runs, "status": cmd_status,
+COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
             "stop": cmd_stop, "chat": cmd_chat}
 
 if __name__ == "__main__":

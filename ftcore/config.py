@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .data.formats import FORMATS
 from .errors import UserError
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
@@ -34,8 +35,10 @@ class ModelConfig:
 class DataConfig:
     train: str = _f("", "Training data file (.jsonl with chat messages, or text+label rows).")
     val: str | None = _f(None, "Validation data file (same format). Optional.")
-    format: str = _f("auto", "Data format: auto, messages or classification.")
+    format: str = _f("auto", "Data format: auto, messages, alpaca, prompt_completion, text or classification.")
     template: str | None = _f(None, "Prompt template for classification rows, with {text}.")
+    columns: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "Column mapping, format field -> your column, e.g. text=clause,label=risk."})
     max_length: int = _f(512, "Longest example in tokens; longer ones are truncated.")
 
 
@@ -76,7 +79,7 @@ class RunConfig:
             (t.scheduler in ("cosine", "linear", "constant"), f"Unknown scheduler '{t.scheduler}': use cosine, linear or constant."),
             (t.save_steps >= 0, "save_steps must be >= 0."),
             (16 <= d.max_length <= 131072, f"max_length {d.max_length} is out of range; try 512."),
-            (d.format in ("auto", "messages", "classification"), f"Unknown format '{d.format}': use auto, messages or classification."),
+            (d.format in ("auto", *FORMATS), f"Unknown format '{d.format}': use auto or one of {', '.join(FORMATS)}."),
             (d.template is None or "{text}" in d.template, "The template must contain {text}."),
         ]
         for ok, message in checks:
@@ -125,6 +128,10 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
 
 def _coerce(value: Any, hint: Any, key: str) -> Any:
     args = typing.get_args(hint)
+    if typing.get_origin(hint) is dict:
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise UserError(f"Config key '{key}' must be a mapping of names to names, got {value!r}.")
+        return dict(value)
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
@@ -161,6 +168,24 @@ def apply_overrides(config: RunConfig, overrides: list[str], values: dict[str, A
             raise UserError(f"Override '{key}' must look like section.key=value, e.g. train.learning_rate=3e-5.")
         raw[parts[0]][parts[1]] = value
     return RunConfig.from_dict(raw)
+
+
+def parse_template(text: str) -> str:
+    """Templates typed in a shell carry a literal backslash-n for a line break."""
+    return text.replace("\\n", "\n")
+
+
+def parse_columns(text: str | None) -> dict[str, str]:
+    """`text=clause,label=risk` -> {"text": "clause", "label": "risk"}."""
+    mapping = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        target, sep, source = item.partition("=")
+        if not sep or not target.strip() or not source.strip():
+            raise UserError(f"Column mapping '{item}' must look like field=column, e.g. text=clause,label=risk.")
+        mapping[target.strip()] = source.strip()
+    return mapping
 
 
 def field_help(cls: type) -> dict[str, str]:

@@ -29,9 +29,10 @@ def stage_data_file(path: str | Path, settings: Settings) -> Path:
 def check(config: RunConfig, settings: Settings) -> dict[str, int]:
     """Everything that can be checked before a worker starts; raises UserError with the first problem(s)."""
     config.validate()
-    counts = {"train": len(read_examples(config.data.train, config.data.format, config.data.template))}
-    if config.data.val:
-        counts["validation"] = len(read_examples(config.data.val, config.data.format, config.data.template))
+    d = config.data
+    counts = {"train": len(read_examples(d.train, d.format, d.template, d.columns))}
+    if d.val:
+        counts["validation"] = len(read_examples(d.val, d.format, d.template, d.columns))
     models.resolve(config.model.ref, settings)
     return counts
 

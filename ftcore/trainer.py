@@ -67,7 +67,7 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
     for split, path in (("train", d.train), ("validation", d.val)):
         if not path:
             continue
-        examples = read_examples(path, d.format, d.template)
+        examples = read_examples(path, d.format, d.template, d.columns)
         tokenized = tokenize_all(examples, tokenizer, d.max_length)
         splits[split] = Dataset.from_list(tokenized.rows)
         info[split] = {"file": str(path), "sha256": fingerprint(path), "rows": len(examples),

@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .read import DataProblems, Example, read_examples
+from .formats import FORMATS
+from .read import CheckSummary, DataProblems, Example, check_file, iter_examples, read_examples
 from .render import IGNORE, Tokenized, assistant_spans, tokenize_all
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -42,5 +43,5 @@ def fingerprint(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["DEMOS", "DataProblems", "DemoDataset", "Example", "IGNORE", "Tokenized", "assistant_spans",
+__all__ = ["DEMOS", "FORMATS", "CheckSummary", "DataProblems", "check_file", "iter_examples", "DemoDataset", "Example", "IGNORE", "Tokenized", "assistant_spans",
            "fingerprint", "read_examples", "tokenize_all"]

@@ -52,13 +52,31 @@ def tokenize_messages(messages: list[dict[str, str]], tokenizer, max_length: int
     return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}, truncated
 
 
+def tokenize_document(text: str, tokenizer, max_length: int) -> list[dict[str, list[int]]]:
+    """A raw document for continued pre-training: every token is learned; long documents are cut into
+    consecutive windows of max_length tokens, the last one ending with the end-of-text token."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    if tokenizer.eos_token_id is not None:
+        ids = [*ids, tokenizer.eos_token_id]
+    chunks = [ids[i:i + max_length] for i in range(0, len(ids), max_length)]
+    return [{"input_ids": c, "attention_mask": [1] * len(c), "labels": list(c)} for c in chunks if len(c) > 1]
+
+
 def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
-    if not getattr(tokenizer, "is_fast", False):
+    chats = any(e.meta.get("kind") != "text" for e in examples)
+    if chats and not getattr(tokenizer, "is_fast", False):
         raise UserError("This tokenizer has no fast version, which FullTune needs to place the loss mask.")
-    if not tokenizer.chat_template:
-        raise UserError("This tokenizer has no chat template; pick an instruct/chat model or add a template.")
+    if chats and not tokenizer.chat_template:
+        raise UserError("This tokenizer has no chat template: use a chat/instruct model, or train on plain "
+                        "text (--format text).")
     rows, tokens, truncated, dropped = [], 0, 0, 0
     for example in examples:
+        if example.meta.get("kind") == "text":
+            chunks = tokenize_document(example.messages[-1]["content"], tokenizer, max_length)
+            rows += chunks
+            tokens += sum(len(c["input_ids"]) for c in chunks)
+            dropped += not chunks
+            continue
         row, cut = tokenize_messages(example.messages, tokenizer, max_length)
         if all(label == IGNORE for label in row["labels"]):
             dropped += 1

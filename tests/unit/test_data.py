@@ -38,7 +38,7 @@ def test_classification_rows_go_through_the_template(tmp_path):
 
 
 def test_unknown_keys_on_the_first_row_are_named(tmp_path):
-    with pytest.raises(UserError, match=r"d.jsonl:1: cannot tell the format from the keys \['prompt'\]"):
+    with pytest.raises(UserError, match=r"d.jsonl:1: cannot tell the format from the columns \['prompt'\]"):
         read_examples(write(tmp_path, [json.dumps({"prompt": "q"})]))
 
 
@@ -50,7 +50,7 @@ def test_utf8_bom_is_accepted(tmp_path):
 
 @pytest.mark.parametrize("line, expected", [
     ("{not json", "d.jsonl:2: not valid JSON"),
-    ("[1, 2]", "d.jsonl:2: expected a JSON object, got list"),
+    ("[1, 2]", "d.jsonl:2: expected a JSON object, got an array"),
     (msg(("user", "only a question")), "d.jsonl:2: messages: no assistant turn with content"),
     (msg(("user", "q"), ("robot", "a")), "d.jsonl:2: messages[1].role: unknown role 'robot'"),
     (msg(("user", "q"), ("assistant", "a"), ("user", "again")), "the last turn is 'user'"),
@@ -79,8 +79,8 @@ def test_non_utf8_and_wrong_suffix_and_empty(tmp_path):
     path = write(tmp_path, [msg(("user", "é"), ("assistant", "è"))], encoding="latin-1")
     with pytest.raises(UserError, match="not UTF-8"):
         read_examples(path)
-    with pytest.raises(DataError, match="unsupported file type '.csv'"):
-        read_examples(write(tmp_path, ["a,b"], name="d.csv"))
+    with pytest.raises(DataError, match="unsupported file type '.xml'"):
+        read_examples(write(tmp_path, ["<a/>"], name="d.xml"))
     with pytest.raises(DataError, match="no examples"):
         read_examples(write(tmp_path, ["", "  "], name="e.jsonl"))
 
