@@ -3,20 +3,35 @@
 Importing ftcore is cheap: torch and transformers load only when a model or a trainer is needed.
 """
 
-from .config import DEFAULT_MODEL, DataConfig, ModelConfig, RunConfig, TrainConfig, apply_overrides
-from .data import DEMOS, read_examples
+from .config import (
+    DEFAULT_MODEL,
+    DataConfig,
+    ModelConfig,
+    RunConfig,
+    TrainConfig,
+    apply_overrides,
+    parse_columns,
+)
+from .data import DEMOS, FORMATS, Example, check_file, read_examples, render_spans, write_jsonl
+from .data.augment import augment_examples
+from .data.report import format_report, quality_report
+from .data.split import split_examples
+from .datasets import prepare_dataset, prepared_datasets
 from .errors import DataError, UserError
 from .generate import Decoding, ModelCache, chat, side_by_side, stream_chat
 from .jobs import check, start
 from .launcher import launch, stop, wait
-from .models import EMBEDDED, ensure_embedded, list_models, resolve
+from .models import EMBEDDED, ensure_embedded, list_models, load_tokenizer, resolve
 from .runs import ACTIVE, FINISHED, Run, RunStore
 from .settings import Settings
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVE", "DEFAULT_MODEL", "DEMOS", "EMBEDDED", "FINISHED", "DataConfig", "DataError", "Decoding", "ModelCache", "ModelConfig",
-    "Run", "RunConfig", "RunStore", "Settings", "TrainConfig", "UserError", "apply_overrides", "chat", "check", "ensure_embedded",
-    "launch", "list_models", "read_examples", "resolve", "side_by_side", "start", "stop", "stream_chat", "wait",
+    "ACTIVE", "DEFAULT_MODEL", "DEMOS", "EMBEDDED", "FINISHED", "FORMATS", "DataConfig", "DataError", "Decoding",
+    "Example", "ModelCache", "ModelConfig", "Run", "RunConfig", "RunStore", "Settings", "TrainConfig", "UserError",
+    "apply_overrides", "augment_examples", "chat", "check", "check_file", "ensure_embedded", "format_report",
+    "launch", "list_models", "load_tokenizer", "parse_columns", "prepare_dataset", "prepared_datasets",
+    "quality_report", "read_examples", "render_spans", "resolve", "side_by_side", "split_examples", "start", "stop",
+    "stream_chat", "wait", "write_jsonl",
 ]

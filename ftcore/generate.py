@@ -79,15 +79,20 @@ def stream_chat(cache: ModelCache, ref: str, messages: list[dict[str, str]],
     thread.join()
 
 
-def chat(cache: ModelCache, ref: str, prompt: str, decoding: Decoding = Decoding()) -> str:
-    """One answer to one user prompt."""
+def complete(cache: ModelCache, ref: str, messages: list[dict[str, str]], decoding: Decoding = Decoding()) -> str:
+    """One answer to a conversation."""
     import torch
 
     model, tokenizer = cache.get(ref)
-    inputs = _inputs(tokenizer, [{"role": "user", "content": prompt}])
+    inputs = _inputs(tokenizer, messages)
     with torch.inference_mode():
         out = model.generate(**inputs, **_kwargs(tokenizer, decoding))
     return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()
+
+
+def chat(cache: ModelCache, ref: str, prompt: str, decoding: Decoding = Decoding()) -> str:
+    """One answer to one user prompt."""
+    return complete(cache, ref, [{"role": "user", "content": prompt}], decoding)
 
 
 def side_by_side(cache: ModelCache, left: str, right: str, messages: list[dict[str, str]],

@@ -3,27 +3,12 @@ folder, and launch its worker. Nothing is created when a check fails."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from . import launcher, models
 from .config import RunConfig
-from .data import fingerprint, read_examples
+from .data import read_examples
+from .datasets import stage_data_file
 from .runs import Run, RunStore
 from .settings import Settings
-
-
-def stage_data_file(path: str | Path, settings: Settings) -> Path:
-    """Copy a data file into the workspace under its content hash, so the run never depends on the original
-    (an upload's temp file, a file the user edits later). The user's file name never becomes a path."""
-    source = Path(path)
-    target = settings.datasets_dir / f"{fingerprint(source)[:20]}{source.suffix.lower()}"
-    if not target.is_file():
-        settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(target.suffix + ".partial")
-        shutil.copyfile(source, partial)
-        partial.replace(target)
-    return target
 
 
 def check(config: RunConfig, settings: Settings) -> dict[str, int]:

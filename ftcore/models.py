@@ -187,3 +187,8 @@ def list_models(settings: Settings) -> list[dict]:
             rows.append({"ref": final.parent.parent.name, "kind": "run", "state": "ready",
                          "description": f"fine-tuned from {base}"})
     return rows
+
+
+def load_tokenizer(ref: str, settings: Settings, trust_remote_code: bool = False):
+    """Only the tokenizer of a reference (for previews and reports)."""
+    return load(ref, settings, trust_remote_code=trust_remote_code, tokenizer_only=True)[1]

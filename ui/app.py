@@ -8,7 +8,7 @@ import gradio as gr
 
 import ftcore
 
-from . import compare_tab, train_tab
+from . import compare_tab, data_tab, train_tab
 from .i18n import I18N, t
 
 
@@ -18,13 +18,22 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title="FullTune", analytics_enabled=False) as demo:
         gr.Markdown(t("title"))
         gr.Markdown(t("subtitle"))
-        runs = train_tab.build(settings)
-        compare_tab.build(settings, cache)
+        with gr.Tabs() as tabs:
+            data = data_tab.build(settings)
+            train = train_tab.build(settings)
+            compare_tab.build(settings, cache)
 
         def on_load():
             return gr.update(choices=train_tab.run_choices(settings), value=train_tab.latest_run(settings))
 
-        demo.load(on_load, None, runs)
+        def on_prepared(dataset_id):
+            if not dataset_id:
+                return gr.update(), gr.update()
+            return (gr.update(choices=train_tab.data_choices(settings), value=f"prepared:{dataset_id}"),
+                    gr.Tabs(selected="train"))
+
+        demo.load(on_load, None, train.runs)
+        data.prepared.change(on_prepared, data.prepared, [train.source, tabs])
     return demo
 
 

@@ -21,7 +21,7 @@ EMPTY = "*(no text: the model ended its answer at once)*"
 
 
 def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
-    with gr.Tab(t("tab_compare")) as tab:
+    with gr.Tab(t("tab_compare"), id="compare") as tab:
         with gr.Row():
             run = gr.Dropdown(finished_runs(settings), label=t("compare_run"), elem_id="compare-run")
             max_new = gr.Slider(16, 512, value=128, step=16, label=t("max_new_tokens"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 import pandas as pd
 
@@ -12,8 +14,18 @@ from .i18n import t
 UPLOAD = "upload"
 
 
-def data_choices() -> list[tuple[str, str]]:
+@dataclass
+class TrainTab:
+    source: gr.Dropdown
+    runs: gr.Dropdown
+
+
+def data_choices(settings: ftcore.Settings) -> list[tuple[str, str]]:
     choices = [(f"Demo: {demo.description}", f"demo:{name}") for name, demo in ftcore.DEMOS.items()]
+    for info in ftcore.prepared_datasets(settings):
+        split = f", {info['validation']} validation" if info["validation"] else ""
+        choices.append((f"Prepared: {info['id']} ({info['train'] + info['augmented']} train{split})",
+                        f"prepared:{info['id']}"))
     return [*choices, ("Uploaded file", UPLOAD)]
 
 
@@ -37,12 +49,17 @@ def latest_run(settings: ftcore.Settings) -> str | None:
     return runs[0].id if runs else None
 
 
-def build_config(source: str, upload: str | None, model: str, epochs: float, lr: float, max_steps: float,
-                 batch_size: float, name: str) -> ftcore.RunConfig:
-    if source == UPLOAD or upload:
+def build_config(settings: ftcore.Settings, source: str, upload: str | None, model: str, epochs: float, lr: float,
+                 max_steps: float, batch_size: float, name: str) -> ftcore.RunConfig:
+    if source == UPLOAD:
         if not upload:
-            raise ftcore.UserError("Upload a .jsonl file first, or pick a demo dataset.")
+            raise ftcore.UserError("Upload a data file first, or pick a demo or prepared dataset.")
         data = ftcore.DataConfig(train=upload)
+    elif source.startswith("prepared:"):
+        found = [d for d in ftcore.prepared_datasets(settings) if d["id"] == source.removeprefix("prepared:")]
+        if not found:
+            raise ftcore.UserError(f"Prepared dataset '{source}' is gone; prepare it again in the Data tab.")
+        data = ftcore.DataConfig(train=found[0]["train_file"], val=found[0]["val_file"], format="messages")
     else:
         demo = ftcore.DEMOS[source.removeprefix("demo:")]
         data = ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
@@ -82,11 +99,13 @@ def loss_frame(run: ftcore.Run | None) -> pd.DataFrame:
 
 def build(settings: ftcore.Settings):
     """Lay out the tab and wire its events; returns the components other tabs and page load need."""
-    with gr.Tab(t("tab_train")):
+    with gr.Tab(t("tab_train"), id="train"):
         with gr.Row():
             with gr.Column(scale=1):
-                source = gr.Dropdown(data_choices(), value="demo:barista", label=t("data_source"))
-                upload = gr.File(label=t("data_upload"), file_types=[".jsonl", ".json"], type="filepath")
+                source = gr.Dropdown(data_choices(settings), value="demo:barista", label=t("data_source"),
+                                     elem_id="train-source")
+                upload = gr.File(label=t("data_upload"), type="filepath", elem_id="train-upload",
+                                 file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt"])
                 model = gr.Dropdown(model_choices(settings), value=ftcore.DEFAULT_MODEL,
                                     allow_custom_value=True, label=t("model"), info=t("model_info"),
                                     elem_id="model-dropdown")
@@ -112,7 +131,7 @@ def build(settings: ftcore.Settings):
 
     def on_start(src, up, mdl, ep, rate, steps, bs, nm):
         try:
-            run = ftcore.start(build_config(src, up, mdl, ep, rate, steps, bs, nm), settings)
+            run = ftcore.start(build_config(settings, src, up, mdl, ep, rate, steps, bs, nm), settings)
         except ftcore.UserError as exc:
             raise gr.Error(str(exc), duration=None) from None
         return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run)
@@ -137,7 +156,7 @@ def build(settings: ftcore.Settings):
     runs.change(on_tick, runs, [status, plot])
     timer.tick(on_tick, runs, [status, plot], show_progress="hidden")
     stop.click(on_stop, runs, status)
-    return runs
+    return TrainTab(source=source, runs=runs)
 
 
 def _get(settings: ftcore.Settings, run_id: str | None) -> ftcore.Run | None:

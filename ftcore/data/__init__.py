@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .formats import FORMATS
-from .read import CheckSummary, DataProblems, Example, check_file, iter_examples, read_examples
-from .render import IGNORE, Tokenized, assistant_spans, tokenize_all
+from .read import CheckSummary, DataProblems, Example, check_file, iter_examples, read_examples, write_jsonl
+from .render import IGNORE, Tokenized, assistant_spans, render_spans, tokenize_all
 
 DEMO_DIR = Path(__file__).parent / "demo"
 
@@ -44,4 +44,4 @@ def fingerprint(path: str | Path) -> str:
 
 
 __all__ = ["DEMOS", "FORMATS", "CheckSummary", "DataProblems", "check_file", "iter_examples", "DemoDataset", "Example", "IGNORE", "Tokenized", "assistant_spans",
-           "fingerprint", "read_examples", "tokenize_all"]
+           "fingerprint", "read_examples", "render_spans", "tokenize_all", "write_jsonl"]

@@ -82,6 +82,8 @@ def iter_examples(path: str | Path, fmt: str = "auto", template: str | None = No
             yield problem.at(str(path), number)
             continue
         meta = {"format": detected}
+        if isinstance(row.get("meta"), dict):  # rows written by write_jsonl keep their metadata
+            meta.update({k: v for k, v in row["meta"].items() if k != "format"})
         if detected == "classification":
             meta.update(label=messages[-1]["content"], text=row["text"])
         elif detected == "text":
@@ -105,6 +107,18 @@ def read_examples(path: str | Path, fmt: str = "auto", template: str | None = No
     if not examples:
         raise DataError(str(path), None, "the file has no examples", "add at least one row")
     return examples
+
+
+def write_jsonl(examples: list[Example], path: str | Path) -> Path:
+    """Write canonical rows ({"messages", "meta"}) atomically; read_examples reads them back unchanged."""
+    import json
+
+    from .._atomic import write_text
+
+    path = Path(path)
+    write_text(path, "".join(json.dumps({"messages": e.messages, "meta": {**e.meta, "source_row": e.line}},
+                                        ensure_ascii=False) + "\n" for e in examples))
+    return path
 
 
 def check_file(path: str | Path, fmt: str = "auto", template: str | None = None,

@@ -62,6 +62,29 @@ def tokenize_document(text: str, tokenizer, max_length: int) -> list[dict[str, l
     return [{"input_ids": c, "attention_mask": [1] * len(c), "labels": list(c)} for c in chunks if len(c) > 1]
 
 
+def render_spans(example, tokenizer, max_length: int) -> list[tuple[str, str | None]]:
+    """What the model sees for one example: text pieces tagged "learned" (in the loss) or None (context),
+    cut at max_length like training does. Consecutive tokens of one kind are decoded together so that a
+    multi-byte character is never split."""
+    if example.meta.get("kind") == "text":
+        rows = tokenize_document(example.messages[-1]["content"], tokenizer, max_length)[:1]
+    else:
+        rows = [tokenize_messages(example.messages, tokenizer, max_length)[0]]
+    spans: list[tuple[str, str | None]] = []
+    for row in rows:
+        group, kind = [], None
+        for token, label in zip(row["input_ids"], row["labels"], strict=True):
+            this = "learned" if label != IGNORE else None
+            if group and this != kind:
+                spans.append((tokenizer.decode(group), kind))
+                group = []
+            group.append(token)
+            kind = this
+        if group:
+            spans.append((tokenizer.decode(group), kind))
+    return spans
+
+
 def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
     chats = any(e.meta.get("kind") != "text" for e in examples)
     if chats and not getattr(tokenizer, "is_fast", False):

@@ -64,8 +64,12 @@ def browser():
 def open_page(browser, url):
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector("#start-training", timeout=60_000)
+    page.wait_for_selector("#check-data", timeout=60_000)  # the Data tab comes first
     return page
+
+
+def goto_tab(page, name: str):
+    page.get_by_role("tab", name=name).click()
 
 
 def pick(page, elem_id: str, text: str):
@@ -75,7 +79,8 @@ def pick(page, elem_id: str, text: str):
 
 def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_file, home, tmp_path):
     page = open_page(browser, app_url)
-    page.locator("input[type=file]").set_input_files(str(chat_file))
+    goto_tab(page, "Train")
+    page.locator("#train-upload input[type=file]").set_input_files(str(chat_file))
     page.wait_for_timeout(1000)
     model = page.locator("#model-dropdown input")
     model.fill(str(tiny_model))
@@ -91,8 +96,10 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     page.screenshot(path=str(tmp_path / "train.png"))
 
     page.reload(wait_until="domcontentloaded")  # a reload re-attaches to the run
+    goto_tab(page, "Train")
     page.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
     second = open_page(browser, app_url)  # so does a second browser
+    goto_tab(second, "Train")
     second.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
 
     page.get_by_role("tab", name="Compare").click()
@@ -115,8 +122,35 @@ def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, hom
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "only a question"}]}\n', encoding="utf-8")
     page = open_page(browser, app_url)
-    page.locator("input[type=file]").set_input_files(str(bad))
+    goto_tab(page, "Train")
+    page.locator("#train-upload input[type=file]").set_input_files(str(bad))
     page.wait_for_timeout(1000)
     page.locator("#start-training").click()
     page.get_by_text("messages: no assistant turn with content").wait_for(timeout=30_000)
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
+
+
+def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browser, home, tiny_model):
+    from ftcore import DEMOS
+
+    page = open_page(browser, app_url)
+    page.locator("#data-files input[type=file]").set_input_files(str(DEMOS["contracts-risk"].path))
+    page.wait_for_timeout(1000)
+    page.get_by_label("Prompt template (classification)").fill(DEMOS["contracts-risk"].template)
+    model = page.locator("#data-model input")
+    model.fill(str(tiny_model))
+    model.press("Enter")
+    page.locator("#check-data").click()
+    page.locator("#data-summary").get_by_text("150 examples").wait_for(timeout=60_000)
+    report = page.locator("#data-report")
+    report.get_by_text("Rows: 150").wait_for(timeout=30_000)
+    assert "高 50" in report.inner_text()
+    assert page.locator("#data-rendered").get_by_text("learned").count() >= 1  # the loss-masked answer is marked
+
+    page.get_by_label("Dataset name").fill("contracts ui")
+    page.locator("#use-for-training").click()
+    # the Train tab opens with the prepared dataset selected
+    page.wait_for_function("() => { const el = document.querySelector('#train-source input');"
+                           " return el && el.value.includes('contracts-ui'); }", timeout=30_000)
+    (info,) = __import__("ftcore").prepared_datasets(home)
+    assert info["train"] == 135 and info["validation"] == 15

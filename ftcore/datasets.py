@@ -1,0 +1,76 @@
+"""The workspace's datasets: data files copied in by content hash, and prepared datasets (checked, split,
+augmented) that the Data tab hands to training."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from ._atomic import publish_dir, write_json
+from .data import Example, fingerprint, write_jsonl
+from .errors import UserError
+from .runs import now, slug
+from .settings import Settings
+
+
+def stage_data_file(path: str | Path, settings: Settings) -> Path:
+    """Copy a data file into the workspace under its content hash, so the run never depends on the original
+    (an upload's temp file, a file the user edits later). The user's file name never becomes a path."""
+    source = Path(path)
+    if source.is_relative_to(settings.datasets_dir):
+        return source
+    target = settings.datasets_dir / f"{fingerprint(source)[:20]}{source.suffix.lower()}"
+    if not target.is_file():
+        settings.datasets_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".partial")
+        shutil.copyfile(source, partial)
+        partial.replace(target)
+    return target
+
+
+def prepared_root(settings: Settings) -> Path:
+    return settings.datasets_dir / "prepared"
+
+
+def prepare_dataset(settings: Settings, examples: list[Example], name: str, *, val_ratio: float = 0.0,
+                    augment_ops: list[str] | None = None, augment_factor: int = 1, seed: int = 42) -> str:
+    """Split (stratified when labelled), augment the training side only, and write train/val JSONL files in
+    canonical form; returns the dataset id."""
+    from .data.augment import augment_examples
+    from .data.split import split_examples
+
+    if not examples:
+        raise UserError("No examples to prepare.")
+    train, val, dropped = examples, [], 0
+    if val_ratio > 0:
+        result = split_examples(examples, val_ratio, seed=seed)
+        train, val = result.train, result.val
+        dropped = result.dropped_augmented
+    added = augment_examples(train, augment_ops, augment_factor, seed=seed) if augment_ops else []
+    dataset_id = f"{slug(name or 'dataset')}-{now()[:19].replace(':', '').replace('-', '')}"
+    root = prepared_root(settings)
+    staging = root / f".{dataset_id}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    write_jsonl(train + added, staging / "train.jsonl")
+    if val:
+        write_jsonl(val, staging / "val.jsonl")
+    write_json(staging / "info.json", {"id": dataset_id, "name": name, "created": now(), "train": len(train),
+                                       "augmented": len(added), "validation": len(val),
+                                       "dropped_augmented": dropped, "augment_ops": augment_ops or []})
+    publish_dir(staging, root / dataset_id)
+    return dataset_id
+
+
+def prepared_datasets(settings: Settings) -> list[dict]:
+    root = prepared_root(settings)
+    if not root.is_dir():
+        return []
+    out = []
+    for info in sorted(root.glob("*/info.json"), reverse=True):
+        meta = json.loads(info.read_text(encoding="utf-8"))
+        meta["train_file"] = str(info.parent / "train.jsonl")
+        meta["val_file"] = str(info.parent / "val.jsonl") if (info.parent / "val.jsonl").is_file() else None
+        out.append(meta)
+    return out

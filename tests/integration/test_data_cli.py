@@ -1,0 +1,57 @@
+"""`ftcore data report|split|augment` and prepared datasets, end to end through the CLI and the API."""
+
+import json
+
+import ftcore
+from ftcore import DEMOS
+
+TEMPLATE = DEMOS["contracts-risk"].template
+
+
+def test_report_json_on_the_contract_demo(cli, tiny_model):
+    out = cli("data", "report", str(DEMOS["contracts-risk"].path), "--template", TEMPLATE, "--model",
+              str(tiny_model), "--max-length", "64", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["rows"] == 150 and report["labels"] == {"高": 50, "中": 50, "低": 50}
+    assert report["languages"]["zh"] > 0.9 and report["truncated_share"] > 0
+    assert any("Chinese" in w for w in report["warnings"])
+    text = cli("data", "report", str(DEMOS["barista"].path), "--model", str(tiny_model)).stdout
+    assert "Rows: 150" in text
+
+
+def test_split_is_stratified_and_augment_keeps_answers(cli, tmp_path):
+    src = tmp_path / "contracts.jsonl"
+    src.write_bytes(DEMOS["contracts-risk"].path.read_bytes())
+    out = cli("data", "split", str(src), "--val-ratio", "0.2", "--template", TEMPLATE)
+    assert out.returncode == 0, out.stderr
+    train = ftcore.read_examples(tmp_path / "contracts.train.jsonl")
+    val = ftcore.read_examples(tmp_path / "contracts.val.jsonl")
+    assert (len(train), len(val)) == (120, 30)
+    assert sorted(e.meta["label"] for e in val) == sorted(["高"] * 10 + ["中"] * 10 + ["低"] * 10)
+    assert not {e.meta["text"] for e in train} & {e.meta["text"] for e in val}
+
+    out = cli("data", "augment", str(tmp_path / "contracts.train.jsonl"), "--ops", "synonym,swap",
+              "--factor", "2", "--out", str(tmp_path / "aug.jsonl"))
+    assert out.returncode == 0, out.stderr
+    rows = ftcore.read_examples(tmp_path / "aug.jsonl")
+    added = [e for e in rows if "augmented_from" in e.meta]
+    assert len(rows) > 120 and added
+    labels = {e.meta["source_row"]: e.meta["label"] for e in rows if "augmented_from" not in e.meta}
+    assert all(e.messages[-1]["content"] == e.meta["label"] for e in added)
+    bad = cli("data", "augment", str(src), "--ops", "shout", "--out", str(tmp_path / "x.jsonl"))
+    assert bad.returncode == 2 and "shout" in bad.stderr and labels
+
+
+def test_prepared_dataset_trains(home, tiny_model):
+    examples = ftcore.read_examples(DEMOS["barista"].path)[:40]
+    dataset_id = ftcore.prepare_dataset(home, examples, "Barista subset", val_ratio=0.25,
+                                        augment_ops=["reorder"], augment_factor=1)
+    (info,) = ftcore.prepared_datasets(home)
+    assert info["id"] == dataset_id and info["train"] == 30 and info["validation"] == 10
+    assert ftcore.read_examples(info["val_file"])[0].meta.get("augmented_from") is None
+    config = ftcore.apply_overrides(ftcore.RunConfig(name="prepared"), [], {
+        "data.train": info["train_file"], "data.val": info["val_file"], "model.ref": str(tiny_model),
+        "train.max_steps": 2})
+    run = ftcore.start(config, home)
+    assert ftcore.wait(run, timeout=120)["state"] == "done"

@@ -1,0 +1,124 @@
+"""Data tab: upload files, check them row by row, preview what the model sees, read the quality report, split
+and augment, then hand the prepared dataset to the Train tab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+
+import ftcore
+
+from .i18n import t
+
+AUGMENT_OPS = ["synonym", "reorder", "swap", "delete"]
+
+
+@dataclass
+class DataTab:
+    use: gr.Button
+    prepared: gr.State
+
+
+def load_files(files: list[str] | None, fmt: str, template: str, columns: str) -> list[ftcore.Example]:
+    if not files:
+        raise ftcore.UserError("Upload at least one data file (.jsonl, .json, .csv, .tsv, .parquet or .txt).")
+    mapping = ftcore.parse_columns(columns)
+    examples = []
+    for path in files:
+        examples += ftcore.read_examples(path, fmt or "auto", (template or "").strip() or None, mapping)
+    return examples
+
+
+def preview_rows(examples: list[ftcore.Example], n: int = 5) -> list[dict]:
+    return [{"row": e.line, "messages": e.messages, **({"label": e.meta["label"]} if "label" in e.meta else {})}
+            for e in examples[:n]]
+
+
+def report_frames(report: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    hist = pd.DataFrame([{"tokens": f"{b['start']}-{b['end']}", "rows": b["count"]}
+                         for b in report.get("length_histogram", [])], columns=["tokens", "rows"])
+    langs = report.get("languages", {})
+    lang = pd.DataFrame([{"language": k, "share": v} for k, v in langs.items()], columns=["language", "share"])
+    labels = report.get("labels") or {}
+    lab = pd.DataFrame([{"label": k, "rows": v} for k, v in labels.items()], columns=["label", "rows"])
+    return hist, lang, lab
+
+
+def build(settings: ftcore.Settings) -> DataTab:
+    with gr.Tab(t("tab_data"), id="data"):
+        with gr.Row():
+            with gr.Column(scale=1):
+                files = gr.File(label=t("data_files"), file_count="multiple", type="filepath", elem_id="data-files",
+                                file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt"])
+                fmt = gr.Dropdown(["auto", *ftcore.FORMATS], value="auto", label=t("data_format"))
+                template = gr.Textbox("", label=t("data_template"), info=t("data_template_info"), lines=2)
+                columns = gr.Textbox("", label=t("data_columns"), info=t("data_columns_info"), max_lines=1)
+                model = gr.Dropdown([r["ref"] for r in ftcore.list_models(settings)], value=ftcore.DEFAULT_MODEL,
+                                    allow_custom_value=True, label=t("model"), elem_id="data-model")
+                max_length = gr.Number(512, label=t("max_length"), precision=0, minimum=16)
+                check = gr.Button(t("check_data"), variant="primary", elem_id="check-data")
+            with gr.Column(scale=2):
+                summary = gr.Markdown(elem_id="data-summary")
+                with gr.Accordion(t("preview"), open=True):
+                    rendered = gr.HighlightedText(label=t("rendered"), color_map={"learned": "green"},
+                                                  combine_adjacent=True, elem_id="data-rendered")
+                    canonical = gr.JSON(label=t("canonical"))
+                with gr.Accordion(t("quality_report"), open=True):
+                    report_md = gr.Markdown(elem_id="data-report")
+                    with gr.Row():
+                        hist = gr.BarPlot(x="tokens", y="rows", label=t("length_histogram"), height=220, sort=None)
+                        lang = gr.BarPlot(x="language", y="share", label=t("language_mix"), height=220)
+                        labels = gr.BarPlot(x="label", y="rows", label=t("label_balance"), height=220)
+                with gr.Accordion(t("split_augment"), open=False):
+                    with gr.Row():
+                        val_ratio = gr.Slider(0.0, 0.5, value=0.1, step=0.05, label=t("val_ratio"))
+                        ops = gr.CheckboxGroup(AUGMENT_OPS, value=[], label=t("augment_ops"))
+                        factor = gr.Slider(1, 5, value=1, step=1, label=t("augment_factor"))
+                    augmented = gr.JSON(label=t("augment_preview"))
+                name = gr.Textbox("my-dataset", label=t("dataset_name"), max_lines=1)
+                use = gr.Button(t("use_for_training"), variant="primary", elem_id="use-for-training")
+                prepared = gr.State(None)
+
+    def on_check(paths, f, tmpl, cols, ref, length):
+        try:
+            examples = load_files(paths, f, tmpl, cols)
+            tokenizer = ftcore.load_tokenizer(ref, settings)
+            spans = ftcore.render_spans(examples[0], tokenizer, int(length))
+            fmt_found = examples[0].meta.get("format", f)
+            report = ftcore.quality_report(examples, fmt=fmt_found, tokenizer=tokenizer, max_length=int(length))
+        except ftcore.UserError as exc:
+            gr.Warning("The data has problems; see the list.")
+            return (f"**Problems**\n\n```\n{exc}\n```", [], None, "", *report_frames({}))
+        head = f"**{len(examples)} examples** · format `{fmt_found}` · {len(paths)} file(s)"
+        return (head, spans, preview_rows(examples), f"```\n{ftcore.format_report(report)}\n```",
+                *report_frames(report))
+
+    def on_augment(paths, f, tmpl, cols, chosen, k):
+        if not chosen:
+            return []
+        try:
+            examples = load_files(paths, f, tmpl, cols)
+            rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42)
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc)) from None
+        return preview_rows(rows, 5)
+
+    def on_use(paths, f, tmpl, cols, ratio, chosen, k, title):
+        try:
+            examples = load_files(paths, f, tmpl, cols)
+            prepared_id = ftcore.prepare_dataset(settings, examples, title, val_ratio=float(ratio),
+                                                 augment_ops=list(chosen or []), augment_factor=int(k))
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc)) from None
+        gr.Info(f"Dataset '{prepared_id}' is ready: it is selected in the Train tab.")
+        return prepared_id
+
+    inputs = [files, fmt, template, columns]
+    check.click(on_check, [*inputs, model, max_length],
+                [summary, rendered, canonical, report_md, hist, lang, labels])
+    ops.change(on_augment, [*inputs, ops, factor], augmented)
+    factor.change(on_augment, [*inputs, ops, factor], augmented)
+    use.click(on_use, [*inputs, val_ratio, ops, factor, name], prepared)
+    return DataTab(use=use, prepared=prepared)
