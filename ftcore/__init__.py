@@ -13,12 +13,12 @@ from .config import (
     parse_columns,
 )
 from .data import DEMOS, FORMATS, Example, check_file, read_examples, render_spans, write_jsonl
-from .data.augment import augment_examples
+from .data.augment import augment_examples, paraphrase_with_model
 from .data.report import format_report, quality_report
 from .data.split import split_examples
 from .datasets import prepare_dataset, prepared_datasets
 from .errors import DataError, UserError
-from .generate import Decoding, ModelCache, chat, side_by_side, stream_chat
+from .generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
 from .jobs import check, start
 from .launcher import launch, stop, wait
 from .models import EMBEDDED, ensure_embedded, list_models, load_tokenizer, resolve
@@ -30,8 +30,8 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVE", "DEFAULT_MODEL", "DEMOS", "EMBEDDED", "FINISHED", "FORMATS", "DataConfig", "DataError", "Decoding",
     "Example", "ModelCache", "ModelConfig", "Run", "RunConfig", "RunStore", "Settings", "TrainConfig", "UserError",
-    "apply_overrides", "augment_examples", "chat", "check", "check_file", "ensure_embedded", "format_report",
-    "launch", "list_models", "load_tokenizer", "parse_columns", "prepare_dataset", "prepared_datasets",
+    "apply_overrides", "augment_examples", "chat", "check", "check_file", "complete", "ensure_embedded", "format_report",
+    "launch", "list_models", "load_tokenizer", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
     "quality_report", "read_examples", "render_spans", "resolve", "side_by_side", "split_examples", "start", "stop",
     "stream_chat", "wait", "write_jsonl",
 ]

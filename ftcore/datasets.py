@@ -34,7 +34,8 @@ def prepared_root(settings: Settings) -> Path:
 
 
 def prepare_dataset(settings: Settings, examples: list[Example], name: str, *, val_ratio: float = 0.0,
-                    augment_ops: list[str] | None = None, augment_factor: int = 1, seed: int = 42) -> str:
+                    augment_ops: list[str] | None = None, augment_factor: int = 1, seed: int = 42,
+                    paraphrase=None) -> str:
     """Split (stratified when labelled), augment the training side only, and write train/val JSONL files in
     canonical form; returns the dataset id."""
     from .data.augment import augment_examples
@@ -47,7 +48,8 @@ def prepare_dataset(settings: Settings, examples: list[Example], name: str, *, v
         result = split_examples(examples, val_ratio, seed=seed)
         train, val = result.train, result.val
         dropped = result.dropped_augmented
-    added = augment_examples(train, augment_ops, augment_factor, seed=seed) if augment_ops else []
+    added = (augment_examples(train, augment_ops, augment_factor, seed=seed, paraphrase=paraphrase)
+             if augment_ops else [])
     dataset_id = f"{slug(name or 'dataset')}-{now()[:19].replace(':', '').replace('-', '')}"
     root = prepared_root(settings)
     staging = root / f".{dataset_id}.partial"

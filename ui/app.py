@@ -19,7 +19,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
         gr.Markdown(t("title"))
         gr.Markdown(t("subtitle"))
         with gr.Tabs() as tabs:
-            data = data_tab.build(settings)
+            data = data_tab.build(settings, cache)
             train = train_tab.build(settings)
             compare_tab.build(settings, cache)
 

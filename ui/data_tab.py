@@ -12,7 +12,7 @@ import ftcore
 
 from .i18n import t
 
-AUGMENT_OPS = ["synonym", "reorder", "swap", "delete"]
+AUGMENT_OPS = ["synonym", "reorder", "swap", "delete", "paraphrase"]
 
 
 @dataclass
@@ -46,7 +46,18 @@ def report_frames(report: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     return hist, lang, lab
 
 
-def build(settings: ftcore.Settings) -> DataTab:
+def paraphraser(cache: ftcore.ModelCache, ref: str, ops: list[str]):
+    """The paraphrase op asks the chosen model (slow on a CPU: a few seconds a row)."""
+    if "paraphrase" not in ops:
+        return None
+
+    def generate(messages: list[dict[str, str]]) -> str:
+        return ftcore.complete(cache, ref, messages, ftcore.Decoding(max_new_tokens=128))
+
+    return ftcore.paraphrase_with_model(generate)
+
+
+def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
     with gr.Tab(t("tab_data"), id="data"):
         with gr.Row():
             with gr.Column(scale=1):
@@ -95,21 +106,23 @@ def build(settings: ftcore.Settings) -> DataTab:
         return (head, spans, preview_rows(examples), f"```\n{ftcore.format_report(report)}\n```",
                 *report_frames(report))
 
-    def on_augment(paths, f, tmpl, cols, chosen, k):
+    def on_augment(paths, f, tmpl, cols, chosen, k, ref):
         if not chosen:
             return []
         try:
-            examples = load_files(paths, f, tmpl, cols)
-            rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42)
+            examples = load_files(paths, f, tmpl, cols)[:20]  # a preview: a few source rows are enough
+            rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42,
+                                           paraphrase=paraphraser(cache, ref, list(chosen)))
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
         return preview_rows(rows, 5)
 
-    def on_use(paths, f, tmpl, cols, ratio, chosen, k, title):
+    def on_use(paths, f, tmpl, cols, ratio, chosen, k, title, ref):
         try:
             examples = load_files(paths, f, tmpl, cols)
             prepared_id = ftcore.prepare_dataset(settings, examples, title, val_ratio=float(ratio),
-                                                 augment_ops=list(chosen or []), augment_factor=int(k))
+                                                 augment_ops=list(chosen or []), augment_factor=int(k),
+                                                 paraphrase=paraphraser(cache, ref, list(chosen or [])))
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
         gr.Info(f"Dataset '{prepared_id}' is ready: it is selected in the Train tab.")
@@ -118,7 +131,7 @@ def build(settings: ftcore.Settings) -> DataTab:
     inputs = [files, fmt, template, columns]
     check.click(on_check, [*inputs, model, max_length],
                 [summary, rendered, canonical, report_md, hist, lang, labels])
-    ops.change(on_augment, [*inputs, ops, factor], augmented)
-    factor.change(on_augment, [*inputs, ops, factor], augmented)
-    use.click(on_use, [*inputs, val_ratio, ops, factor, name], prepared)
+    ops.change(on_augment, [*inputs, ops, factor, model], augmented)
+    factor.change(on_augment, [*inputs, ops, factor, model], augmented)
+    use.click(on_use, [*inputs, val_ratio, ops, factor, name, model], prepared)
     return DataTab(use=use, prepared=prepared)

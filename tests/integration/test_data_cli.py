@@ -55,3 +55,17 @@ def test_prepared_dataset_trains(home, tiny_model):
         "train.max_steps": 2})
     run = ftcore.start(config, home)
     assert ftcore.wait(run, timeout=120)["state"] == "done"
+
+
+def test_paraphrase_op_asks_the_chosen_model(home, tiny_model):
+    from ui.data_tab import paraphraser
+
+    cache = ftcore.ModelCache(home, size=1)
+    assert paraphraser(cache, str(tiny_model), ["swap"]) is None
+    paraphrase = paraphraser(cache, str(tiny_model), ["paraphrase"])
+    text = "How hot should the milk be?"
+    out = paraphrase(text)
+    assert isinstance(out, str) and out.strip()  # the model's text, or the original when it answers nothing
+    examples = ftcore.read_examples(DEMOS["barista"].path)[:3]
+    rows = ftcore.augment_examples(examples, ["paraphrase"], 1, paraphrase=lambda t: t.upper())
+    assert rows and all(r.messages[-1] == e.messages[-1] for r, e in zip(rows, examples, strict=False))
