@@ -171,14 +171,15 @@ def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
     # Documents are split into max_length windows for training, so a long one loses nothing.
     documents = [e.messages[-1]["content"] for e in examples if _is_document(e)]
     lengths += [sum(len(w["input_ids"]) for w in tokenize_document(d, tokenizer, 10**9)) for d in documents]
-    longest = max(lengths, default=0)
-    step = 10 ** max(0, len(str(longest // 10)) - 1)
-    width = next(step * m for m in (1, 2, 5, 10) if step * m * 10 >= longest)
+    longest, shortest = max(lengths, default=0), min(lengths, default=0)
+    spread = longest - shortest  # bins cover the observed range, not 0..longest
+    step = 10 ** max(0, len(str(spread // 10)) - 1)
+    width = next(step * m for m in (1, 2, 5, 10) if step * m * 10 >= spread)
     counts = Counter(n // width for n in lengths)
     return {"tokens": sum(lengths), "max_length": max_length, "longest": longest, "truncated_rows": cut,
             "truncated_share": round(cut / max(len(lengths), 1), 4),
             "length_histogram": [{"start": k * width, "end": (k + 1) * width, "count": counts[k]}
-                                 for k in range(longest // width + 1)]}
+                                 for k in range(shortest // width, longest // width + 1)]}
 
 
 def _shingles(text: str) -> set[str]:
