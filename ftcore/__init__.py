@@ -19,7 +19,7 @@ from .data.split import split_examples
 from .datasets import prepare_dataset, prepared_datasets
 from .errors import DataError, UserError
 from .generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
-from .jobs import check, start
+from .jobs import check, resume, start
 from .launcher import launch, stop, wait
 from .models import EMBEDDED, ensure_embedded, list_models, load_tokenizer, resolve
 from .runs import ACTIVE, FINISHED, Run, RunStore
@@ -32,6 +32,6 @@ __all__ = [
     "Example", "ModelCache", "ModelConfig", "Run", "RunConfig", "RunStore", "Settings", "TrainConfig", "UserError",
     "apply_overrides", "augment_examples", "chat", "check", "check_file", "complete", "ensure_embedded", "format_report",
     "launch", "list_models", "load_tokenizer", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
-    "quality_report", "read_examples", "render_spans", "resolve", "side_by_side", "split_examples", "start", "stop",
+    "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
     "stream_chat", "wait", "write_jsonl",
 ]

@@ -1,8 +1,9 @@
-"""Trainer callbacks that keep the run folder current: events, status, stop requests, NaN guard, and
-checkpoints that appear only complete."""
+"""Trainer callbacks that keep the run folder current: events, status, stop requests, NaN/inf guard, early
+stopping, a disk check before each checkpoint, and checkpoints that appear only complete."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
-from .runs import Run
+from .runs import CHECKPOINT_META, Run, config_digest
 
 
 class StopFlag:
@@ -25,15 +26,23 @@ class StopFlag:
 
 
 class RunCallback(TrainerCallback):
-    def __init__(self, run: Run, staging: Path, flag: StopFlag, keep: int, status_every: float = 1.0):
+    def __init__(self, run: Run, staging: Path, flag: StopFlag, keep: int, fingerprints: dict[str, str],
+                 nan_tolerance: int = 3, patience: int = 3, checkpoint_bytes: int = 0,
+                 status_every: float = 1.0):
         self.run, self.staging, self.flag, self.keep = run, staging, flag, keep
+        self.fingerprints, self.nan_tolerance, self.patience = fingerprints, nan_tolerance, patience
+        self.checkpoint_bytes = checkpoint_bytes
         self.status_every = status_every
         self._last_status = 0.0
+        self._bad_steps = 0
+        self._best_eval: float | None = None
+        self._evals_without_gain = 0
         self.failure: str | None = None
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.run.update_status(total_steps=state.max_steps)
-        self.run.append_event("train_begin", total_steps=state.max_steps, epochs=args.num_train_epochs)
+        self.run.append_event("train_begin", total_steps=state.max_steps, epochs=args.num_train_epochs,
+                              step=state.global_step)
 
     def on_step_end(self, args, state, control, **kwargs):
         if self.run.stop_requested:
@@ -41,9 +50,22 @@ class RunCallback(TrainerCallback):
         if self.flag.reason:
             control.should_save = True
             control.should_training_stop = True
+        if control.should_save and not self._disk_ok():
+            control.should_save = False
+            control.should_training_stop = True
         if time.monotonic() - self._last_status >= self.status_every:
             self._last_status = time.monotonic()
             self.run.update_status(step=state.global_step, epoch=round(state.epoch or 0.0, 3))
+
+    def _disk_ok(self) -> bool:
+        free = shutil.disk_usage(self.run.dir).free
+        need = int(self.checkpoint_bytes * 1.1)
+        if free >= need:
+            return True
+        self.failure = (f"Not enough disk space for a checkpoint: about {need / 2**30:.1f} GB needed, "
+                        f"{free / 2**30:.1f} GB free under {self.run.dir}. Free some space, then `ftcore resume "
+                        f"{self.run.id}`.")
+        return False
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = dict(logs or {})
@@ -51,23 +73,49 @@ class RunCallback(TrainerCallback):
         if "train_loss" in logs:  # the closing summary of trainer.train()
             kind = "summary"
         self.run.append_event(kind, **{"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), **logs})
-        loss = logs.get("loss", logs.get("eval_loss"))
-        if loss is not None and not math.isfinite(loss):
-            self.failure = (f"The loss became {loss} at step {state.global_step}; the last good checkpoint is "
-                            "kept. Lower the learning rate or check the data.")
+        if kind == "train":
+            self._guard_nan(logs, state, control)
+            self.run.update_status(step=state.global_step, epoch=round(state.epoch or 0.0, 3),
+                                   loss=logs.get("loss"))
+
+    def _guard_nan(self, logs, state, control) -> None:
+        values = [logs.get("loss"), logs.get("grad_norm")]
+        if all(v is None or math.isfinite(v) for v in values):
+            self._bad_steps = 0
+            return
+        self._bad_steps += 1
+        control.should_save = False  # never checkpoint weights that a NaN step may have touched
+        if self._bad_steps >= self.nan_tolerance:
+            self.failure = (f"The loss or gradient norm was NaN/inf for {self._bad_steps} steps in a row (step "
+                            f"{state.global_step}); stopped, and the last good checkpoint is kept. Lower the learning "
+                            "rate, keep max_grad_norm on, or check the data.")
             control.should_training_stop = True
-        elif "loss" in logs:
-            self.run.update_status(step=state.global_step, epoch=round(state.epoch or 0.0, 3), loss=logs["loss"])
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        loss = (metrics or {}).get("eval_loss")
+        if loss is None or not self.patience:
+            return
+        if self._best_eval is None or loss < self._best_eval:
+            self._best_eval, self._evals_without_gain = loss, 0
+            return
+        self._evals_without_gain += 1
+        if self._evals_without_gain >= self.patience:
+            self.run.append_event("message", text=f"Early stopping: validation loss has not improved for "
+                                                  f"{self.patience} evaluations (best {self._best_eval:.4f}).")
+            control.should_training_stop = True
 
     def on_save(self, args, state, control, **kwargs):
         name = f"checkpoint-{state.global_step}"
         source = self.staging / name
         if not source.is_dir():
             return
+        (source / CHECKPOINT_META).write_text(json.dumps({
+            "step": state.global_step, "config_sha256": config_digest(self.run), "data": self.fingerprints,
+            "written_by": "fulltune"}, indent=2), encoding="utf-8")
         self.run.checkpoints_dir.mkdir(exist_ok=True)
         target = self.run.checkpoints_dir / name
         shutil.rmtree(target, ignore_errors=True)
-        os.replace(source, target)
+        os.replace(source, target)  # the checkpoint becomes visible complete, in one rename
         self.run.append_event("checkpoint", step=state.global_step, path=f"checkpoints/{name}")
         kept = sorted(self.run.checkpoints_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
         for old in kept[: max(0, len(kept) - self.keep)]:

@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run")
     p.add_argument("--grace", type=float, default=60.0, help="Seconds to wait before signalling the worker.")
 
+    p = sub.add_parser("resume", help="Continue a failed or cancelled run from its last complete checkpoint.")
+    p.add_argument("run")
+    p.add_argument("--detach", action="store_true", help="Start the worker and return.")
+
     p = sub.add_parser("chat", help="Print one answer to a prompt.")
     p.add_argument("--model", default=None, help="Model reference (default: the embedded model).")
     p.add_argument("--max-new-tokens", type=int, default=200)
@@ -284,6 +288,13 @@ def data_check(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_resume(args, settings: Settings) -> int:
+    run = RunStore(settings).get(args.run)
+    checkpoint = jobs.resume(run, settings, reap=not args.detach)
+    print(f"Resuming {run.id} from {checkpoint.name}")
+    return 0 if args.detach else follow(run)
+
+
 def cmd_chat(args, settings: Settings) -> int:
     from transformers.utils import logging as hf_logging
 
@@ -297,7 +308,7 @@ def cmd_chat(args, settings: Settings) -> int:
 
 
 COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
-            "stop": cmd_stop, "chat": cmd_chat}
+            "stop": cmd_stop, "resume": cmd_resume, "chat": cmd_chat}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,6 +19,13 @@ from .data.formats import FORMATS
 from .errors import UserError
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
+METHODS = ("full", "freeze")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+OPTIMIZERS = {  # name -> (TrainingArguments optim, the package it needs)
+    "adamw_torch_fused": ("adamw_torch_fused", None), "adamw_torch": ("adamw_torch", None),
+    "adamw_8bit": ("adamw_bnb_8bit", "bitsandbytes"), "adafactor": ("adafactor", None),
+    "adalomo": ("adalomo", "lomo_optim"), "galore_adamw": ("galore_adamw", "galore_torch"), "sgd": ("sgd", None),
+}
 
 
 def _f(default: Any, help: str) -> Any:
@@ -57,6 +64,18 @@ class TrainConfig:
     save_total_limit: int = _f(2, "Keep at most this many checkpoints.")
     logging_steps: int = _f(1, "Log loss every N steps.")
     seed: int = _f(42, "Random seed for data order and initialisation.")
+    method: str = _f("full", "full: train every weight; freeze: train only the top freeze_trainable_layers layers.")
+    freeze_trainable_layers: int = _f(2, "With method=freeze: how many top layers (plus the output head) train.")
+    precision: str = _f("auto", "auto (bf16 on GPUs that have it, fp16 on older GPUs, fp32 on CPU), fp32, bf16, fp16.")
+    gradient_checkpointing: bool = _f(False, "Recompute activations in the backward pass: less memory, ~30% slower.")
+    optimizer: str = _f("adamw_torch_fused", "Optimizer: adamw_torch_fused, adamw_torch, adamw_8bit, adafactor, "
+                        "adalomo, galore_adamw, sgd.")
+    packing: bool = _f(True, "Padding-free packing: concatenate examples without padding (attention kept apart).")
+    eval_steps: int = _f(0, "Evaluate every N steps (0: every epoch). Needs a validation file.")
+    early_stopping_patience: int = _f(3, "Stop after this many evaluations without a better validation loss "
+                                      "(0: never).")
+    nan_tolerance: int = _f(3, "Stop the run after this many consecutive steps with a NaN/inf loss or gradient.")
+    save_precision: str = _f("fp32", "Precision of the saved final model: fp32 or bf16.")
 
 
 @dataclass
@@ -81,6 +100,13 @@ class RunConfig:
             (16 <= d.max_length <= 131072, f"max_length {d.max_length} is out of range; try 512."),
             (d.format in ("auto", *FORMATS), f"Unknown format '{d.format}': use auto or one of {', '.join(FORMATS)}."),
             (d.template is None or "{text}" in d.template, "The template must contain {text}."),
+            (t.method in METHODS, f"Unknown method '{t.method}': use {', '.join(METHODS)}."),
+            (t.freeze_trainable_layers >= 1, "freeze_trainable_layers must be at least 1."),
+            (t.precision in PRECISIONS, f"Unknown precision '{t.precision}': use {', '.join(PRECISIONS)}."),
+            (t.optimizer in OPTIMIZERS, f"Unknown optimizer '{t.optimizer}': use {', '.join(OPTIMIZERS)}."),
+            (t.eval_steps >= 0 and t.early_stopping_patience >= 0, "eval_steps and patience must be >= 0."),
+            (t.nan_tolerance >= 1, "nan_tolerance must be at least 1."),
+            (t.save_precision in ("fp32", "bf16"), "save_precision must be fp32 or bf16."),
         ]
         for ok, message in checks:
             if not ok:

@@ -3,11 +3,16 @@ folder, and launch its worker. Nothing is created when a check fails."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from . import launcher, models
+from .compat import check_environment, check_model_folder
 from .config import RunConfig
-from .data import read_examples
+from .data import fingerprint, read_examples
 from .datasets import stage_data_file
-from .runs import Run, RunStore
+from .errors import UserError
+from .runs import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest
 from .settings import Settings
 
 
@@ -18,7 +23,13 @@ def check(config: RunConfig, settings: Settings) -> dict[str, int]:
     counts = {"train": len(read_examples(d.train, d.format, d.template, d.columns))}
     if d.val:
         counts["validation"] = len(read_examples(d.val, d.format, d.template, d.columns))
-    models.resolve(config.model.ref, settings)
+    source = models.resolve(config.model.ref, settings)
+    if source.kind in ("run", "folder"):
+        check_model_folder(source.location)
+    import torch
+
+    cuda = torch.cuda.is_available()
+    check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported())
     return counts
 
 
@@ -32,3 +43,37 @@ def start(config: RunConfig, settings: Settings, *, reap: bool = True) -> Run:
     run = RunStore(settings).create(config)
     launcher.launch(run, settings, reap=reap)
     return run
+
+
+def last_checkpoint(run: Run) -> Path | None:
+    """The newest complete checkpoint that this app wrote (it carries our metadata file)."""
+    found = [p for p in run.checkpoints_dir.glob("checkpoint-*") if (p / CHECKPOINT_META).is_file()]
+    return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+
+def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
+    """Continue a failed or cancelled run from its last complete checkpoint; refuses when the config or the
+    data changed since that checkpoint was written."""
+    state = run.status().get("state")
+    if state in ACTIVE:
+        raise UserError(f"Run {run.id} is {state}; stop it first (ftcore stop {run.id}).")
+    if state == "done":
+        raise UserError(f"Run {run.id} is already done; start a new run to train more.")
+    checkpoint = last_checkpoint(run)
+    if checkpoint is None:
+        raise UserError(f"Run {run.id} has no complete checkpoint to resume from; start it again (use "
+                        "--save-steps N to checkpoint during training).")
+    meta = json.loads((checkpoint / CHECKPOINT_META).read_text(encoding="utf-8"))
+    if meta["config_sha256"] != config_digest(run):
+        raise UserError(f"{run.id}/config.yaml changed since {checkpoint.name} was written; resuming would mix two "
+                        "configurations. Restore it, or start a new run.")
+    config = run.config()
+    for split, path in (("train", config.data.train), ("validation", config.data.val)):
+        if path and meta["data"].get(split) and (not Path(path).is_file() or fingerprint(path) != meta["data"][split]):
+            raise UserError(f"The {split} data ({path}) changed or is gone since {checkpoint.name} was written; "
+                            "resuming would train on other data. Start a new run instead.")
+    (run.dir / "STOP").unlink(missing_ok=True)
+    run.update_status(state="queued", error=None, ended=None, resumed_from=checkpoint.name)
+    run.append_event("message", text=f"Resume requested from {checkpoint.name}")
+    launcher.launch(run, settings, reap=reap, resume=checkpoint.name)
+    return checkpoint

@@ -15,13 +15,13 @@ from .settings import Settings
 SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
 
 
-def launch(run: Run, settings: Settings, *, reap: bool = True) -> int:
-    """Start `python -m ftcore.worker RUN_DIR`; the worker never sees a Hub token."""
+def launch(run: Run, settings: Settings, *, reap: bool = True, resume: str | None = None) -> int:
+    """Start `python -m ftcore.worker RUN_DIR [--resume CHECKPOINT]`; the worker never sees a Hub token."""
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
     env.update(FTCORE_HOME=str(settings.home), PYTHONUNBUFFERED="1")
     with open(run.dir / "worker.log", "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ftcore.worker", str(run.dir)],
+            [sys.executable, "-m", "ftcore.worker", str(run.dir), *(["--resume", resume] if resume else [])],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             cwd=run.dir, env=env, start_new_session=True,
         )

@@ -5,6 +5,7 @@ status.json is replaced atomically; events.jsonl is append-only; STOP asks the w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from .errors import UserError
 from .settings import Settings
 
 ACTIVE = ("queued", "running", "stopping")
+CHECKPOINT_META = "fulltune.json"  # marks a checkpoint this app wrote, with the config and data it came from
 FINISHED = ("done", "failed", "cancelled")
 
 
@@ -165,6 +167,10 @@ class RunStore:
         runs = [Run(p.name, p) for p in self.root.iterdir()
                 if p.is_dir() and not p.name.startswith(".") and (p / "config.yaml").is_file()]
         return sorted(runs, key=lambda r: r.id, reverse=True)
+
+
+def config_digest(run: Run) -> str:
+    return hashlib.sha256((run.dir / "config.yaml").read_bytes()).hexdigest()
 
 
 def slug(name: str) -> str:

@@ -13,7 +13,8 @@ import torch
 from . import models
 from ._atomic import publish_dir, write_json
 from .callbacks import RunCallback, StopFlag
-from .config import RunConfig
+from .compat import check_environment, check_model_folder
+from .config import OPTIMIZERS, RunConfig
 from .data import fingerprint, read_examples, tokenize_all
 from .runs import Run
 from .settings import Settings
@@ -23,12 +24,12 @@ def device_kind() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool):
+def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, precision: str):
     from transformers import TrainingArguments
 
     t = config.train
     cuda = device_kind() == "cuda"
-    bf16 = cuda and torch.cuda.is_bf16_supported()
+    evaluate = "no" if not has_eval else ("steps" if t.eval_steps > 0 else "epoch")
     return TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=t.epochs,
@@ -41,22 +42,50 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool):
         warmup_steps=t.warmup_ratio,
         weight_decay=t.weight_decay,
         max_grad_norm=t.max_grad_norm,
+        optim=OPTIMIZERS[t.optimizer][0],
+        gradient_checkpointing=t.gradient_checkpointing,
         logging_steps=t.logging_steps,
-        logging_nan_inf_filter=False,
+        logging_nan_inf_filter=False,  # a NaN must reach the guard, not be hidden from the log
         save_strategy="steps" if t.save_steps > 0 else "no",
         save_steps=t.save_steps if t.save_steps > 0 else 500,
-        eval_strategy="epoch" if has_eval else "no",
+        eval_strategy=evaluate,
+        eval_steps=t.eval_steps if t.eval_steps > 0 else None,
         seed=t.seed,
         data_seed=t.seed,
         use_cpu=not cuda,
-        bf16=bf16,
-        fp16=cuda and not bf16,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
         report_to="none",
         disable_tqdm=True,
         remove_unused_columns=False,
         dataloader_num_workers=0,
         include_num_input_tokens_seen="non_padding",
     )
+
+
+def collator(config: RunConfig, tokenizer):
+    """Padding-free packing (examples concatenated, positions restarting per example) or pad-to-longest."""
+    from transformers import DataCollatorForSeq2Seq, DataCollatorWithFlattening
+
+    if config.train.packing:
+        return DataCollatorWithFlattening(return_position_ids=True, separator_id=-100)
+    return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+
+
+def apply_method(model, config: RunConfig) -> dict:
+    """full: every weight trains. freeze: only the top k decoder layers, the final norm and the output head."""
+    total = sum(p.numel() for p in model.parameters())
+    if config.train.method == "freeze":
+        layers = model.get_decoder().layers
+        k = min(config.train.freeze_trainable_layers, len(layers))
+        for param in model.parameters():
+            param.requires_grad = False
+        train = [*layers[len(layers) - k:], model.get_output_embeddings(), getattr(model.get_decoder(), "norm", None)]
+        for module in filter(None, train):
+            for param in module.parameters():
+                param.requires_grad = True
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"parameters": total, "trainable": trainable}
 
 
 def prepare_data(config: RunConfig, tokenizer, run: Run):
@@ -78,52 +107,67 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
     return splits, info
 
 
-def train(run: Run, settings: Settings, flag: StopFlag) -> str:
+def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None = None) -> str:
     """Train the run to the end; returns the final state (done or cancelled). Raises on failure."""
-    from transformers import DataCollatorForSeq2Seq, Trainer
+    from transformers import Trainer
 
     config = run.config()
     started = time.perf_counter()
+    cuda = device_kind() == "cuda"
+    precision = check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported())
     run.append_event("message", text=f"Loading model {config.model.ref}")
     source = models.resolve(config.model.ref, settings)
     model, tokenizer = models.load(config.model.ref, settings, trust_remote_code=config.model.trust_remote_code)
-    model.config.use_cache = False  # training never needs the KV cache
+    check_model_folder(models.materialize(source, settings))
+    model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
+    counts = apply_method(model, config)
+    run.append_event("model", precision=precision, device=device_kind(), **counts)
     splits, info = prepare_data(config, tokenizer, run)
     if flag.reason or run.stop_requested:
         return "cancelled"
 
     staging = run.dir / ".trainer"
-    callback = RunCallback(run, staging, flag, keep=config.train.save_total_limit)
+    callback = RunCallback(run, staging, flag, keep=config.train.save_total_limit,
+                           fingerprints={k: v["sha256"] for k, v in info.items()},
+                           nan_tolerance=config.train.nan_tolerance,
+                           patience=config.train.early_stopping_patience,
+                           checkpoint_bytes=counts["parameters"] * 16)
     trainer = Trainer(
         model=model,
-        args=training_arguments(config, staging, "validation" in splits),
+        args=training_arguments(config, staging, "validation" in splits, precision),
         train_dataset=splits["train"],
         eval_dataset=splits.get("validation"),
-        data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
+        data_collator=collator(config, tokenizer),
         processing_class=tokenizer,
         callbacks=[callback],
     )
-    result = trainer.train()
+    if resume_from:
+        run.append_event("message", text=f"Resuming from {resume_from.name}")
+    result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     if callback.failure:
         raise RuntimeError(callback.failure)
     if flag.reason:
         return "cancelled"
+
     meta = {"base_model": config.model.ref, "base_kind": source.kind, "run_id": run.id,
             "config": config.to_dict(), "data": info, "train_metrics": result.metrics,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "seconds": round(time.perf_counter() - started, 1), "device": device_kind()}
-    save_final(trainer, tokenizer, run, meta)
+            "seconds": round(time.perf_counter() - started, 1), "device": device_kind(), "precision": precision,
+            **counts}
+    save_final(trainer, tokenizer, run, meta, config.train.save_precision)
     shutil.rmtree(staging, ignore_errors=True)
     run.append_event("final", path="final", peak_rss_mb=meta["peak_rss_mb"], seconds=meta["seconds"])
     return "done"
 
 
-def save_final(trainer, tokenizer, run: Run, meta: dict) -> None:
+def save_final(trainer, tokenizer, run: Run, meta: dict, save_precision: str = "fp32") -> None:
     """Write final/ aside and rename it into place: safetensors weights, tokenizer, chat template, metadata."""
     staging = run.dir / ".final.partial"
     shutil.rmtree(staging, ignore_errors=True)
     model = trainer.model
     model.config.use_cache = True
+    if save_precision == "bf16":
+        model = model.to(torch.bfloat16)
     model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
     (staging / "fulltune.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -17,6 +17,7 @@ from .settings import Settings
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     run_dir = Path(argv[0]).resolve()
+    resume = run_dir / "checkpoints" / argv[argv.index("--resume") + 1] if "--resume" in argv else None
     run = Run(run_dir.name, run_dir)
     flag = StopFlag()
     signal.signal(signal.SIGTERM, lambda *_: flag.set("Stopped by SIGTERM."))
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
         hf_logging.disable_progress_bar()
 
-        state = train(run, Settings.from_env(), flag)
+        state = train(run, Settings.from_env(), flag, resume_from=resume)
     except UserError as exc:
         return _fail(run, str(exc))
     except Exception as exc:  # the worker must always leave a readable status

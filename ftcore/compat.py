@@ -1,0 +1,52 @@
+"""Refuse impossible or unwise combinations before a worker starts, each with the reason and a fix."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from .config import OPTIMIZERS, RunConfig
+from .errors import UserError
+
+
+def resolve_precision(requested: str, cuda: bool, bf16_ok: bool) -> str:
+    """auto -> bf16 on GPUs that have it, fp16 on older GPUs, fp32 on the CPU."""
+    if requested == "auto":
+        return ("bf16" if bf16_ok else "fp16") if cuda else "fp32"
+    if requested == "fp16" and not cuda:
+        raise UserError("precision=fp16 on the CPU is not supported for training (no fp16 autocast with loss "
+                        "scaling there); use precision=auto (fp32) or bf16.")
+    if requested == "bf16" and cuda and not bf16_ok:
+        raise UserError("This GPU has no bf16 support (it predates Ampere); use precision=fp16 or auto.")
+    return requested
+
+
+def check_optimizer(name: str) -> None:
+    package = OPTIMIZERS[name][1]
+    if package and importlib.util.find_spec(package) is None:
+        pip = {"lomo_optim": "lomo-optim", "galore_torch": "galore-torch"}.get(package, package)
+        raise UserError(f"optimizer={name} needs the package '{pip}': pip install {pip} (or pick adamw_torch_fused).")
+
+
+def check_model_folder(folder: str | Path) -> None:
+    """A model saved quantized (8-bit/4-bit) cannot be fully fine-tuned."""
+    config = Path(folder) / "config.json"
+    if not config.is_file():
+        return
+    quant = json.loads(config.read_text(encoding="utf-8")).get("quantization_config") or {}
+    if quant and quant.get("quant_method") != "gguf":
+        raise UserError(
+            f"The model at {folder} is stored quantized ({quant.get('quant_method', 'unknown')}). Full fine-tuning "
+            "updates every weight in full precision, which a quantized checkpoint cannot hold. Use the unquantized "
+            "model; to save memory, keep optimizer states in 8 bits instead (train.optimizer=adamw_8bit), or turn "
+            "on gradient checkpointing.")
+
+
+def check_environment(config: RunConfig, cuda: bool, bf16_ok: bool) -> str:
+    """All checks that depend on this machine; returns the precision to train in."""
+    precision = resolve_precision(config.train.precision, cuda, bf16_ok)
+    check_optimizer(config.train.optimizer)
+    if config.train.optimizer == "adamw_8bit" and not cuda:
+        raise UserError("optimizer=adamw_8bit (bitsandbytes) needs a CUDA GPU; on the CPU use adamw_torch_fused.")
+    return precision
