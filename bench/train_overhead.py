@@ -1,7 +1,7 @@
 """Tokens/s of `ftcore train` next to a bare PyTorch loop on the same model, data, batch and optimizer.
 
 Both sides train the embedded model (fp32, fused AdamW, constant LR) for N steps on the barista demo with the
-same batch size and max length; throughput counts non-padding tokens between the end of step 1 and the end of
+same batch size, max length and pad-to-longest batches (packing off on both sides); throughput counts non-padding tokens between the end of step 1 and the end of
 step N, so loading and the first (warm-up) step are excluded. Prints the median of --repeats runs per side and
 the ratio, and appends a dated row to bench/RESULTS.md.
 
@@ -38,7 +38,7 @@ def ftcore_run(settings: Settings, args) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "ftcore", "train", "--data", str(DEMOS["barista"].path), "--model", MODEL,
          "--max-steps", str(args.steps), "--batch-size", str(args.batch_size), "--max-length", str(args.max_length),
-         "--lr", "2e-5", "train.scheduler=constant", "--name", "bench"],
+         "--lr", "2e-5", "train.scheduler=constant", "train.packing=false", "--name", "bench"],
         capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     if out.returncode:
