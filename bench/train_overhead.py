@@ -1,8 +1,8 @@
 """Tokens/s of `ftcore train` next to a bare PyTorch loop on the same model, data, batch and optimizer.
 
 Both sides train the embedded model (fp32, fused AdamW, constant LR) for N steps on the barista demo with the
-same batch size, max length and pad-to-longest batches (packing off on both sides); throughput counts non-padding tokens between the end of step 1 and the end of
-step N, so loading and the first (warm-up) step are excluded. Prints the median of --repeats runs per side and
+same batch size, max length and pad-to-longest batches (packing off on both sides); throughput counts non-padding
+tokens between the end of step 1 and the end of step N, so loading and the first (warm-up) step are excluded. Prints the median of --repeats runs per side and
 the ratio, and appends a dated row to bench/RESULTS.md.
 
     .venv/bin/python bench/train_overhead.py [--steps 20] [--batch-size 4] [--max-length 128] [--repeats 3]
