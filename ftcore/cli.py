@@ -89,6 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run")
     p.add_argument("--grace", type=float, default=60.0, help="Seconds to wait before signalling the worker.")
 
+    p = sub.add_parser("plan", help="Predict memory per device for full fine-tuning, and what would fit.")
+    p.add_argument("--model", default=None, help="Model reference (default: the embedded model).")
+    p.add_argument("--optimizer", default="adamw_torch_fused", help=helps["train"]["optimizer"])
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
+    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--grad-accum", type=int, default=1)
+    p.add_argument("--max-length", type=int, default=512)
+    p.add_argument("--gradient-checkpointing", action="store_true")
+    p.add_argument("--nproc", type=int, default=1, help="Processes (GPUs) sharing the work.")
+    p.add_argument("--gpu-mem", type=float, default=None, help="Memory per device in GiB (omit for the CPU).")
+    p.add_argument("--strategy", default="ddp", choices=["ddp", "zero1", "zero2", "zero3", "fsdp"])
+    p.add_argument("--offload", default="none", choices=["none", "optimizer", "params"])
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("resume", help="Continue a failed or cancelled run from its last complete checkpoint.")
     p.add_argument("run")
     p.add_argument("--detach", action="store_true", help="Start the worker and return.")
@@ -288,6 +302,27 @@ def data_check(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_plan(args, settings: Settings) -> int:
+    from . import plan
+
+    model_config = models.load_config(args.model or RunConfig().model.ref, settings)
+    p = plan.plan_from_config(model_config, batch_size=args.batch_size, grad_accum=args.grad_accum,
+                              max_length=args.max_length, precision=args.precision, optimizer=args.optimizer,
+                              gradient_checkpointing=args.gradient_checkpointing, nproc=args.nproc,
+                              strategy=args.strategy, offload=args.offload, device_memory_gb=args.gpu_mem)
+    result = plan.estimate(p)
+    options = plan.suggest(p, args.gpu_mem) if args.gpu_mem and not result.fits else []
+    if args.json:
+        print(json.dumps({**result.to_dict(), "suggestions": [d for d, _ in options]}, indent=2))
+        return 0
+    print(plan.format_plan(result))
+    for description, _ in options[:5]:
+        print(f"fits with: {description}")
+    if args.gpu_mem and not result.fits and not options:
+        print("Nothing near this configuration fits; use more devices (--nproc) with zero3, or a smaller model.")
+    return 0
+
+
 def cmd_resume(args, settings: Settings) -> int:
     run = RunStore(settings).get(args.run)
     checkpoint = jobs.resume(run, settings, reap=not args.detach)
@@ -308,7 +343,7 @@ def cmd_chat(args, settings: Settings) -> int:
 
 
 COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
-            "stop": cmd_stop, "resume": cmd_resume, "chat": cmd_chat}
+            "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan, "chat": cmd_chat}
 
 if __name__ == "__main__":
     sys.exit(main())

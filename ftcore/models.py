@@ -192,3 +192,11 @@ def list_models(settings: Settings) -> list[dict]:
 def load_tokenizer(ref: str, settings: Settings, trust_remote_code: bool = False):
     """Only the tokenizer of a reference (for previews and reports)."""
     return load(ref, settings, trust_remote_code=trust_remote_code, tokenizer_only=True)[1]
+
+
+def load_config(ref: str, settings: Settings, trust_remote_code: bool = False):
+    """Only the model's config (for the planner)."""
+    from transformers import AutoConfig
+
+    location = materialize(resolve(ref, settings), settings)
+    return AutoConfig.from_pretrained(location, trust_remote_code=trust_remote_code)

@@ -122,6 +122,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
     counts = apply_method(model, config)
     run.append_event("model", precision=precision, device=device_kind(), **counts)
+    write_plan(run, config, model.config, precision)
     splits, info = prepare_data(config, tokenizer, run)
     if flag.reason or run.stop_requested:
         return "cancelled"
@@ -155,9 +156,41 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
             "seconds": round(time.perf_counter() - started, 1), "device": device_kind(), "precision": precision,
             **counts}
     save_final(trainer, tokenizer, run, meta, config.train.save_precision)
+    record_peak(run)
     shutil.rmtree(staging, ignore_errors=True)
     run.append_event("final", path="final", peak_rss_mb=meta["peak_rss_mb"], seconds=meta["seconds"])
     return "done"
+
+
+def write_plan(run: Run, config: RunConfig, model_config, precision: str) -> None:
+    """plan.json: the planner's prediction at launch; the measured peak is added when the run ends."""
+    from .plan import estimate, plan_from_config
+
+    t = config.train
+    memory = torch.cuda.get_device_properties(0).total_memory / 2**30 if device_kind() == "cuda" else None
+    try:
+        p = plan_from_config(model_config, batch_size=t.batch_size, grad_accum=t.grad_accum,
+                             max_length=config.data.max_length, precision=precision, optimizer=t.optimizer,
+                             gradient_checkpointing=t.gradient_checkpointing, device_memory_gb=memory)
+    except Exception as exc:  # a model family the planner does not know: train anyway, say why there is no plan
+        write_json(run.dir / "plan.json", {"predicted": None, "reason": str(exc)})
+        return
+    write_json(run.dir / "plan.json", {"predicted": estimate(p).to_dict(), "device": device_kind()})
+
+
+def record_peak(run: Run) -> None:
+    path = run.dir / "plan.json"
+    plan = json.loads(path.read_text()) if path.is_file() else {}
+    if device_kind() == "cuda":
+        plan["measured_peak_bytes"] = torch.cuda.max_memory_allocated()
+        plan["measured"] = "torch.cuda.max_memory_allocated"
+    else:
+        plan["measured_peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        plan["measured"] = "peak RSS of the worker process (includes the Python runtime and libraries)"
+    predicted = (plan.get("predicted") or {}).get("total")
+    if predicted:
+        plan["predicted_over_measured"] = round(predicted / plan["measured_peak_bytes"], 3)
+    write_json(path, plan)
 
 
 def save_final(trainer, tokenizer, run: Run, meta: dict, save_precision: str = "fp32") -> None:

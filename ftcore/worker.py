@@ -33,8 +33,14 @@ def main(argv: list[str] | None = None) -> int:
         state = train(run, Settings.from_env(), flag, resume_from=resume)
     except UserError as exc:
         return _fail(run, str(exc))
+    except MemoryError:
+        return _fail(run, "Out of memory. Run `ftcore plan` with this run's settings for configurations that fit: "
+                          "gradient checkpointing, a smaller batch with more accumulation, or adamw_8bit on a GPU.")
     except Exception as exc:  # the worker must always leave a readable status
         traceback.print_exc()
+        if "out of memory" in str(exc).lower():
+            return _fail(run, f"Out of memory ({exc}). Run `ftcore plan --gpu-mem GB` with this run's settings "
+                              "for configurations that fit (gradient checkpointing, smaller batch, 8-bit states).")
         return _fail(run, f"{type(exc).__name__}: {exc}")
     error = (flag.reason or "Stopped by the user.") if state == "cancelled" else None
     run.update_status(state=state, ended=now(), error=error)

@@ -24,6 +24,8 @@ def test_train_produces_a_final_model_that_reloads_and_generates(cli, home, tiny
     assert kinds.count("train") == 6 and "eval" in kinds and kinds[-1] == "end"
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["checkpoint-3", "checkpoint-6"]
     assert not (run_dir / ".trainer").exists() and not list(run_dir.glob(".final*"))
+    plan = json.loads((run_dir / "plan.json").read_text())
+    assert plan["predicted"]["total"] > 0 and plan["measured_peak_bytes"] > 0 and plan["predicted_over_measured"]
     data = json.loads((run_dir / "data.json").read_text())
     assert data["train"]["rows"] == 12 and len(data["train"]["sha256"]) == 64
 
@@ -87,3 +89,12 @@ def test_status_of_unknown_run_and_bad_override(cli, home, chat_file):
     assert result.returncode == 2 and "No run 'nope'" in result.stderr
     result = cli("train", "--data", str(chat_file), "train.batch_size=zero")
     assert result.returncode == 2 and "train.batch_size" in result.stderr
+
+
+def test_plan_command_fits_and_suggests(cli, tiny_model):
+    out = cli("plan", "--model", str(tiny_model), "--json")
+    assert out.returncode == 0, out.stderr
+    plan = json.loads(out.stdout)
+    assert plan["fits"] is None and plan["weights"] > 0 and plan["optimizer"] == 2 * plan["weights"]
+    out = cli("plan", "--model", str(tiny_model), "--batch-size", "64", "--max-length", "1024", "--gpu-mem", "0.6")
+    assert out.returncode == 0 and "does NOT fit" in out.stdout and "fits with:" in out.stdout
