@@ -152,7 +152,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
 
     meta = {"base_model": config.model.ref, "base_kind": source.kind, "run_id": run.id,
             "config": config.to_dict(), "data": info, "train_metrics": result.metrics,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1),
             "seconds": round(time.perf_counter() - started, 1), "device": device_kind(), "precision": precision,
             **counts}
     save_final(trainer, tokenizer, run, meta, config.train.save_precision)
@@ -178,6 +178,16 @@ def write_plan(run: Run, config: RunConfig, model_config, precision: str) -> Non
     write_json(run.dir / "plan.json", {"predicted": estimate(p).to_dict(), "device": device_kind()})
 
 
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process. VmHWM, not ru_maxrss: the latter keeps the launching process's
+    peak across exec, so a worker started by a big UI process would report the UI's memory."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0]) * 1024
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def record_peak(run: Run) -> None:
     path = run.dir / "plan.json"
     plan = json.loads(path.read_text()) if path.is_file() else {}
@@ -185,7 +195,7 @@ def record_peak(run: Run) -> None:
         plan["measured_peak_bytes"] = torch.cuda.max_memory_allocated()
         plan["measured"] = "torch.cuda.max_memory_allocated"
     else:
-        plan["measured_peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        plan["measured_peak_bytes"] = peak_rss_bytes()
         plan["measured"] = "peak RSS of the worker process (includes the Python runtime and libraries)"
     predicted = (plan.get("predicted") or {}).get("total")
     if predicted:

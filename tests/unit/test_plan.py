@@ -197,13 +197,18 @@ def test_activations_match_what_autograd_saves(precision, attention):
 
 
 MEASURE = textwrap.dedent("""
-    import gc, json, os, resource, sys
+    import gc, json, os, sys
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     def rss():
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def high_water():
+        # VmHWM belongs to this process's memory map; ru_maxrss would carry the parent's peak across exec
+        with open("/proc/self/status") as f:
+            return int(f.read().split("VmHWM:")[1].split()[0]) * 1024
 
     def train(config, batch, seq, steps):
         torch.manual_seed(0)
@@ -223,9 +228,9 @@ MEASURE = textwrap.dedent("""
     train(LlamaConfig(**{**shape, "vocab_size": 64, "hidden_size": 32, "intermediate_size": 64,
                          "num_hidden_layers": 1}), 1, 8, 2)
     gc.collect()
-    base, peak_before = rss(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    base, peak_before = rss(), high_water()
     params = train(LlamaConfig(**shape), 4, 128, 3)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = high_water()
     print(json.dumps({"base": base, "peak_before": peak_before, "peak": peak, "params": params}))
 """)
 
