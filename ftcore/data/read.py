@@ -6,11 +6,13 @@ DataProblems listing up to 20 bad rows and the count of the rest.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._atomic import write_text
 from ..errors import DataError, UserError
 from .formats import FORMATS, RowProblem, detect, map_columns, to_messages
 from .sources import iter_rows
@@ -94,27 +96,30 @@ def iter_examples(path: str | Path, fmt: str = "auto", template: str | None = No
 def read_examples(path: str | Path, fmt: str = "auto", template: str | None = None,
                   columns: dict[str, str] | None = None) -> list[Example]:
     """All examples of a file; raises DataProblems listing every bad row (up to 20) and nothing else."""
-    examples, problems, total = [], [], 0
+    return list(_valid_examples(path, fmt, template, columns))
+
+
+def _valid_examples(path: str | Path, fmt: str, template: str | None,
+                    columns: dict[str, str] | None) -> Iterator[Example]:
+    """The good examples in order; once the file is read, raise DataProblems if any row was bad (the first 20
+    and a count), or DataError if no row was good."""
+    problems, total, good = [], 0, 0
     for item in iter_examples(path, fmt, template, columns):
         if isinstance(item, DataError):
             total += 1
             if len(problems) < MAX_PROBLEMS:
                 problems.append(item)
         else:
-            examples.append(item)
+            good += 1
+            yield item
     if total:
         raise DataProblems(problems, total)
-    if not examples:
+    if not good:
         raise DataError(str(path), None, "the file has no examples", "add at least one row")
-    return examples
 
 
 def write_jsonl(examples: list[Example], path: str | Path) -> Path:
     """Write canonical rows ({"messages", "meta"}) atomically; read_examples reads them back unchanged."""
-    import json
-
-    from .._atomic import write_text
-
     path = Path(path)
     write_text(path, "".join(json.dumps({"messages": e.messages, "meta": {**e.meta, "source_row": e.line}},
                                         ensure_ascii=False) + "\n" for e in examples))
@@ -124,22 +129,13 @@ def write_jsonl(examples: list[Example], path: str | Path) -> Path:
 def check_file(path: str | Path, fmt: str = "auto", template: str | None = None,
                columns: dict[str, str] | None = None) -> CheckSummary:
     """Validate a file without keeping its rows in memory; raises DataProblems when any row is bad."""
-    rows, problems, total, found, labels = 0, [], 0, None, Counter()
+    rows, found, labels = 0, None, Counter()
     warnings: list[str] = []
-    for item in iter_examples(path, fmt, template, columns):
-        if isinstance(item, DataError):
-            total += 1
-            if len(problems) < MAX_PROBLEMS:
-                problems.append(item)
-            continue
+    for item in _valid_examples(path, fmt, template, columns):
         rows += 1
         found = found or item.meta["format"]
         if "label" in item.meta:
             labels[item.meta["label"]] += 1
-    if total:
-        raise DataProblems(problems, total)
-    if not rows:
-        raise DataError(str(path), None, "the file has no examples", "add at least one row")
     if rows < 20:
         warnings.append(f"Only {rows} examples: full fine-tuning on so few rows overfits fast; "
                         "keep epochs low or add data.")
