@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,17 @@ def chat_file(tmp_path) -> Path:
     path = tmp_path / "chat.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def wait_for(predicate, timeout: float = 300.0, every: float = 0.2):
+    """Poll until predicate() returns something truthy; return it, or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out")
 
 
 def run_cli(*args: str, env_home: Settings, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -4,23 +4,13 @@ config or data; NaN stops the run keeping the last good checkpoint; packing keep
 import json
 import os
 import signal
-import time
 
 import pytest
 import torch
+from conftest import wait_for
 
 import ftcore
 from ftcore import RunStore, UserError
-
-
-def wait_for(predicate, timeout=300.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def train_steps(run):

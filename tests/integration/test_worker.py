@@ -1,20 +1,11 @@
 """The worker runs in its own process; the caller only watches files in the run folder."""
 
 import json
-import time
+
+from conftest import wait_for
 
 import ftcore
 from ftcore import RunStore
-
-
-def wait_for(predicate, timeout=120.0, every=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("timed out")
 
 
 def test_detached_worker_is_followed_through_status_and_events(cli, home, tiny_model, chat_file):
