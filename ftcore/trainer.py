@@ -117,8 +117,8 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     precision = check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported())
     run.append_event("message", text=f"Loading model {config.model.ref}")
     source = models.resolve(config.model.ref, settings)
+    check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
     model, tokenizer = models.load(config.model.ref, settings, trust_remote_code=config.model.trust_remote_code)
-    check_model_folder(models.materialize(source, settings))
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
     counts = apply_method(model, config)
     run.append_event("model", precision=precision, device=device_kind(), **counts)
