@@ -12,6 +12,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
+from .distributed import barrier, sync_any
 from .runs import CHECKPOINT_META, Run, config_digest
 
 
@@ -47,10 +48,14 @@ class RunCallback(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if self.run.stop_requested:
             self.flag.set("Stopped by the user.")
-        if self.flag.reason:
+        # every rank must take the same decision at the same step, or the collective save would hang
+        stop, no_disk = sync_any(bool(self.flag.reason), bool(control.should_save) and not self._disk_ok())
+        if stop:
+            self.flag.set("Stopped by the user.")
             control.should_save = True
             control.should_training_stop = True
-        if control.should_save and not self._disk_ok():
+        if no_disk:
+            self.failure = self.failure or "Not enough disk space for a checkpoint on one of the nodes."
             control.should_save = False
             control.should_training_stop = True
         if time.monotonic() - self._last_status >= self.status_every:
@@ -105,9 +110,10 @@ class RunCallback(TrainerCallback):
             control.should_training_stop = True
 
     def on_save(self, args, state, control, **kwargs):
+        barrier()  # every rank has written its part of the checkpoint before it moves
         name = f"checkpoint-{state.global_step}"
         source = self.staging / name
-        if not source.is_dir():
+        if not self.run.writes or not source.is_dir():
             return
         (source / CHECKPOINT_META).write_text(json.dumps({
             "step": state.global_step, "config_sha256": config_digest(self.run), "data": self.fingerprints,

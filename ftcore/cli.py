@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 
@@ -11,6 +12,7 @@ from . import jobs, launcher, models
 from .cli_data import add_data_parser, cmd_data
 from .config import (
     DataConfig,
+    DistConfig,
     RunConfig,
     TrainConfig,
     apply_overrides,
@@ -30,6 +32,9 @@ TRAIN_FLAGS = [  # flag, section, key, type
     ("--lr", "train", "learning_rate", float), ("--batch-size", "train", "batch_size", int),
     ("--grad-accum", "train", "grad_accum", int), ("--save-steps", "train", "save_steps", int),
     ("--seed", "train", "seed", int),
+    ("--nproc", "dist", "nproc", int), ("--nnodes", "dist", "nnodes", int), ("--node-rank", "dist", "node_rank", int),
+    ("--master-addr", "dist", "master_addr", str), ("--master-port", "dist", "master_port", int),
+    ("--strategy", "dist", "strategy", str), ("--offload", "dist", "offload", str),
 ]
 
 
@@ -41,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("train", help="Fine-tune a model on a data file.")
-    helps = {"data": field_help(DataConfig), "train": field_help(TrainConfig)}
+    helps = {"data": field_help(DataConfig), "train": field_help(TrainConfig), "dist": field_help(DistConfig)}
     for flag, section, key, kind in TRAIN_FLAGS:
         p.add_argument(flag, dest=f"{section}.{key}", type=kind, default=None, help=helps[section][key])
     p.add_argument("--model", dest="model.ref", default=None, help="Base model: embedded name, Hub id, folder or run id.")
@@ -89,7 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # `section.key=value` overrides may come after options too
+    unknown = [a for a in extra if not re.fullmatch(r"\w+\.\w+=.*", a, flags=re.S)]
+    if unknown or (extra and args.command != "train"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown or extra)}")
+    if extra:
+        args.overrides = [*args.overrides, *extra]
     settings = Settings.from_env()
     try:
         return COMMANDS[args.command](args, settings)

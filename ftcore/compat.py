@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 from .config import OPTIMIZERS, RunConfig
@@ -43,10 +44,32 @@ def check_model_folder(folder: str | Path) -> None:
             "on gradient checkpointing.")
 
 
-def check_environment(config: RunConfig, cuda: bool, bf16_ok: bool) -> str:
+def check_distributed(config: RunConfig, gpus: int) -> None:
+    """Strategy, offload and process count against this machine."""
+    d = config.dist
+    if d.strategy.startswith("zero") and importlib.util.find_spec("deepspeed") is None:
+        raise UserError(f"strategy={d.strategy} needs DeepSpeed: pip install 'fulltune[deepspeed]' (or use "
+                        "strategy=ddp or fsdp).")
+    if gpus == 0:
+        if d.strategy != "ddp" and d.world_size == 1:
+            raise UserError(f"strategy={d.strategy} shards training state across processes, and this is one CPU "
+                            "process: there is nothing to shard. Use strategy=ddp, or dist.nproc=2 or more.")
+        if d.offload != "none":
+            raise UserError("dist.offload moves state from GPU memory to CPU memory; without a GPU everything is "
+                            "in CPU memory already. Use dist.offload=none.")
+        if d.nproc > (os.cpu_count() or 1):
+            raise UserError(f"dist.nproc={d.nproc} CPU ranks on a machine with {os.cpu_count()} cores would only "
+                            "compete for them; use at most one rank per core.")
+    elif d.nproc > gpus:
+        raise UserError(f"dist.nproc={d.nproc} but this machine has {gpus} GPU(s); set dist.nproc to {gpus} or "
+                        "fewer (one process per GPU).")
+
+
+def check_environment(config: RunConfig, cuda: bool, bf16_ok: bool, gpus: int = 0) -> str:
     """All checks that depend on this machine; returns the precision to train in."""
     precision = resolve_precision(config.train.precision, cuda, bf16_ok)
     check_optimizer(config.train.optimizer)
     if config.train.optimizer == "adamw_8bit" and not cuda:
         raise UserError("optimizer=adamw_8bit (bitsandbytes) needs a CUDA GPU; on the CPU use adamw_torch_fused.")
+    check_distributed(config, gpus if cuda else 0)
     return precision

@@ -26,6 +26,8 @@ OPTIMIZERS = {  # name -> (TrainingArguments optim, the package it needs)
     "adamw_8bit": ("adamw_bnb_8bit", "bitsandbytes"), "adafactor": ("adafactor", None),
     "adalomo": ("adalomo", "lomo_optim"), "galore_adamw": ("galore_adamw", "galore_torch"), "sgd": ("sgd", None),
 }
+STRATEGIES = ("ddp", "zero1", "zero2", "zero3", "fsdp")
+OFFLOADS = ("none", "optimizer", "params")
 
 
 def _f(default: Any, help: str) -> Any:
@@ -79,11 +81,29 @@ class TrainConfig:
 
 
 @dataclass
+class DistConfig:
+    nproc: int = _f(1, "Processes on this node: one per GPU, or CPU ranks on a machine without GPUs.")
+    nnodes: int = _f(1, "Machines taking part; each runs the same command with its own node_rank.")
+    node_rank: int = _f(0, "This machine's index among the nodes (0 is the one that writes the run folder).")
+    master_addr: str = _f("127.0.0.1", "Address of node 0, reachable from every node (multi-node only).")
+    master_port: int = _f(29500, "A free TCP port on node 0 (multi-node only).")
+    strategy: str = _f("ddp", "ddp: every process holds the whole model; zero1/zero2/zero3: DeepSpeed shards "
+                       "optimizer states / + gradients / + weights across processes; fsdp: PyTorch's sharding.")
+    offload: str = _f("none", "Move optimizer states (optimizer) or also weights (params) to CPU memory; "
+                      "GPU runs with zero2/zero3 only.")
+
+    @property
+    def world_size(self) -> int:
+        return self.nproc * self.nnodes
+
+
+@dataclass
 class RunConfig:
     name: str = _f("", "A name for the run (shown in lists; the run id is derived from it).")
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    dist: DistConfig = field(default_factory=DistConfig)
 
     def validate(self) -> RunConfig:
         t, d = self.train, self.data
@@ -107,11 +127,27 @@ class RunConfig:
             (t.eval_steps >= 0 and t.early_stopping_patience >= 0, "eval_steps and patience must be >= 0."),
             (t.nan_tolerance >= 1, "nan_tolerance must be at least 1."),
             (t.save_precision in ("fp32", "bf16"), "save_precision must be fp32 or bf16."),
+            *self.dist_checks(),
         ]
         for ok, message in checks:
             if not ok:
                 raise UserError(message)
         return self
+
+    def dist_checks(self) -> list[tuple[bool, str]]:
+        n = self.dist
+        return [
+            (n.nproc >= 1 and n.nnodes >= 1, "dist.nproc and dist.nnodes must be at least 1."),
+            (0 <= n.node_rank < n.nnodes, f"dist.node_rank must be in [0, {n.nnodes - 1}] for {n.nnodes} node(s)."),
+            (0 < n.master_port < 65536, "dist.master_port must be a TCP port (1-65535)."),
+            (n.strategy in STRATEGIES, f"Unknown strategy '{n.strategy}': use {', '.join(STRATEGIES)}."),
+            (n.offload in OFFLOADS, f"Unknown offload '{n.offload}': use {', '.join(OFFLOADS)}."),
+            (n.offload == "none" or n.strategy in ("zero2", "zero3"),
+             f"dist.offload={n.offload} needs strategy zero2 or zero3 (DeepSpeed moves the states); "
+             f"strategy {n.strategy} keeps them on the device."),
+            (n.offload != "params" or n.strategy == "zero3",
+             "dist.offload=params needs strategy=zero3 (only ZeRO-3 partitions the weights)."),
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

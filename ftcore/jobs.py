@@ -12,7 +12,7 @@ from .config import RunConfig
 from .data import fingerprint, read_examples
 from .datasets import stage_data_file
 from .errors import UserError
-from .runs import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest
+from .runs import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, pid_alive
 from .settings import Settings
 
 
@@ -29,7 +29,7 @@ def check(config: RunConfig, settings: Settings) -> dict[str, int]:
     import torch
 
     cuda = torch.cuda.is_available()
-    check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported())
+    check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported(), torch.cuda.device_count())
     return counts
 
 
@@ -57,6 +57,8 @@ def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
     state = run.status().get("state")
     if state in ACTIVE:
         raise UserError(f"Run {run.id} is {state}; stop it first (ftcore stop {run.id}).")
+    if pid_alive(run.status().get("pid")):
+        raise UserError(f"Run {run.id} is still shutting down; try again in a few seconds.")
     if state == "done":
         raise UserError(f"Run {run.id} is already done; start a new run to train more.")
     checkpoint = last_checkpoint(run)

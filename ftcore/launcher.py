@@ -19,6 +19,7 @@ def launch(run: Run, settings: Settings, *, reap: bool = True, resume: str | Non
     """Start `python -m ftcore.worker RUN_DIR [--resume CHECKPOINT]`; the worker never sees a Hub token."""
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
     env.update(FTCORE_HOME=str(settings.home), PYTHONUNBUFFERED="1")
+    run.update_status(queued_at=time.time())  # the queue's order
     with open(run.dir / "worker.log", "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "ftcore.worker", str(run.dir), *(["--resume", resume] if resume else [])],
@@ -60,4 +61,17 @@ def stop(run: Run, grace: float = 60.0) -> dict:
         status = wait(run, timeout=grace / 2)
     if status.get("state") not in FINISHED:
         status = run.update_status(state="cancelled", ended=now(), error="Stopped by the user (killed).")
+    _wait_gone(pid, grace)  # the processes may still be exiting after the final status; let them finish
     return status
+
+
+def _wait_gone(pid: int | None, grace: float) -> None:
+    deadline = time.monotonic() + grace
+    while pid_alive(pid):
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + grace
+        time.sleep(0.2)

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ def pid_alive(pid: int | None) -> bool:
 class Run:
     id: str
     dir: Path
+    writes: bool = field(default=True, compare=False)  # False on the ranks of a multi-process run except rank 0
 
     @property
     def status_path(self) -> Path:
@@ -81,15 +82,22 @@ class Run:
         return status
 
     def update_status(self, **changes: Any) -> dict[str, Any]:
-        try:
-            status = json.loads(self.status_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            status = {}
+        if not self.writes:
+            return {**self._read_status(), **changes}
+        status = self._read_status()
         status.update(changes)
         write_json(self.status_path, status)
         return status
 
+    def _read_status(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.status_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
     def append_event(self, kind: str, **fields: Any) -> None:
+        if not self.writes:
+            return
         line = json.dumps({"time": round(time.time(), 3), "type": kind, **fields}, ensure_ascii=False)
         with open(self.events_path, "a", encoding="utf-8") as handle:
             handle.write(line + "\n")

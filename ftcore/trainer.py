@@ -24,8 +24,10 @@ def device_kind() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, precision: str):
+def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, precision: str, model=None):
     from transformers import TrainingArguments
+
+    from .distributed import deepspeed_config, fsdp_arguments
 
     t = config.train
     cuda = device_kind() == "cuda"
@@ -60,6 +62,9 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, prec
         remove_unused_columns=False,
         dataloader_num_workers=0,
         include_num_input_tokens_seen="non_padding",
+        deepspeed=deepspeed_config(config.dist),
+        ddp_backend="gloo" if not cuda and config.dist.world_size > 1 else None,
+        **(fsdp_arguments(model) if config.dist.strategy == "fsdp" else {}),
     )
 
 
@@ -102,7 +107,8 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
         info[split] = {"file": str(path), "sha256": fingerprint(path), "rows": len(examples),
                        "examples": len(tokenized.rows), "tokens": tokenized.tokens,
                        "truncated": tokenized.truncated, "dropped": tokenized.dropped}
-    write_json(run.dir / "data.json", info)
+    if run.writes:
+        write_json(run.dir / "data.json", info)
     run.append_event("data", **info)
     return splits, info
 
@@ -114,15 +120,18 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     config = run.config()
     started = time.perf_counter()
     cuda = device_kind() == "cuda"
-    precision = check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported())
+    precision = check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported(),
+                                  torch.cuda.device_count())
     run.append_event("message", text=f"Loading model {config.model.ref}")
     source = models.resolve(config.model.ref, settings)
     check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
     model, tokenizer = models.load(config.model.ref, settings, trust_remote_code=config.model.trust_remote_code)
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
     counts = apply_method(model, config)
-    run.append_event("model", precision=precision, device=device_kind(), **counts)
-    write_plan(run, config, model.config, precision)
+    run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
+                     strategy=config.dist.strategy, **counts)
+    if run.writes:
+        write_plan(run, config, model.config, precision)
     splits, info = prepare_data(config, tokenizer, run)
     if flag.reason or run.stop_requested:
         return "cancelled"
@@ -135,7 +144,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
                            checkpoint_bytes=counts["parameters"] * 16)
     trainer = Trainer(
         model=model,
-        args=training_arguments(config, staging, "validation" in splits, precision),
+        args=training_arguments(config, staging, "validation" in splits, precision, model),
         train_dataset=splits["train"],
         eval_dataset=splits.get("validation"),
         data_collator=collator(config, tokenizer),
@@ -156,8 +165,9 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
             "seconds": round(time.perf_counter() - started, 1), "device": device_kind(), "precision": precision,
             **counts}
     save_final(trainer, tokenizer, run, meta, config.train.save_precision)
-    record_peak(run)
-    shutil.rmtree(staging, ignore_errors=True)
+    if run.writes:
+        record_peak(run)
+        shutil.rmtree(staging, ignore_errors=True)
     run.append_event("final", path="final", peak_rss_mb=meta["peak_rss_mb"], seconds=meta["seconds"])
     return "done"
 
@@ -171,7 +181,9 @@ def write_plan(run: Run, config: RunConfig, model_config, precision: str) -> Non
     try:
         p = plan_from_config(model_config, batch_size=t.batch_size, grad_accum=t.grad_accum,
                              max_length=config.data.max_length, precision=precision, optimizer=t.optimizer,
-                             gradient_checkpointing=t.gradient_checkpointing, device_memory_gb=memory)
+                             gradient_checkpointing=t.gradient_checkpointing, device_memory_gb=memory,
+                             nproc=config.dist.world_size, strategy=config.dist.strategy,
+                             offload=config.dist.offload)
     except Exception as exc:  # a model family the planner does not know: train anyway, say why there is no plan
         write_json(run.dir / "plan.json", {"predicted": None, "reason": str(exc)})
         return
@@ -204,14 +216,31 @@ def record_peak(run: Run) -> None:
 
 
 def save_final(trainer, tokenizer, run: Run, meta: dict, save_precision: str = "fp32") -> None:
-    """Write final/ aside and rename it into place: safetensors weights, tokenizer, chat template, metadata."""
+    """Write final/ aside and rename it into place: safetensors weights, tokenizer, chat template, metadata.
+
+    Every rank takes part in gathering the weights (ZeRO-3 and FSDP hold a shard each); rank 0 writes them.
+    """
+    wrapped = trainer.model_wrapped if trainer.is_deepspeed_enabled else trainer.model
+    state = trainer.accelerator.get_state_dict(wrapped)
+    if not run.writes:
+        return
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    tied = _tied_names(model)  # a gathered state dict may hold tied weights as separate copies
+    dtype = torch.bfloat16 if save_precision == "bf16" else torch.float32
+    state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items() if k not in tied}
     staging = run.dir / ".final.partial"
     shutil.rmtree(staging, ignore_errors=True)
-    model = trainer.model
     model.config.use_cache = True
-    if save_precision == "bf16":
-        model = model.to(torch.bfloat16)
-    model.save_pretrained(staging, safe_serialization=True)
+    model.config.dtype = dtype
+    model.save_pretrained(staging, state_dict=state, safe_serialization=True)
     tokenizer.save_pretrained(staging)
     (staging / "fulltune.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     publish_dir(staging, run.final_dir)
+
+
+def _tied_names(model) -> set[str]:
+    """Names of parameters that are the same tensor as an earlier one (e.g. an output head tied to embeddings)."""
+    seen, tied = set(), set()
+    for name, param in model.named_parameters(remove_duplicate=False):
+        (tied.add(name) if id(param) in seen else seen.add(id(param)))
+    return tied

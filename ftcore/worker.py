@@ -1,27 +1,82 @@
-"""`python -m ftcore.worker RUN_DIR`: train one run and leave a final status, whatever happens."""
+"""`python -m ftcore.worker RUN_DIR [--resume CHECKPOINT]`: run one job and leave a final status, whatever happens.
+
+The job process waits in the device queue, then either trains itself (one process) or starts torchrun and
+supervises it; each rank (`--rank`) trains, and only global rank 0 writes the run folder.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import traceback
 from pathlib import Path
 
 from .callbacks import StopFlag
 from .errors import UserError
-from .runs import Run, now
+from .runs import FINISHED, Run, now
 from .settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     run_dir = Path(argv[0]).resolve()
-    resume = run_dir / "checkpoints" / argv[argv.index("--resume") + 1] if "--resume" in argv else None
-    run = Run(run_dir.name, run_dir)
+    resume = argv[argv.index("--resume") + 1] if "--resume" in argv else None
     flag = StopFlag()
     signal.signal(signal.SIGTERM, lambda *_: flag.set("Stopped by SIGTERM."))
-    run.update_status(state="running", pid=os.getpid(), started=now())
+    if "--rank" in argv:
+        from .distributed import is_main
+
+        return train_here(Run(run_dir.name, run_dir, writes=is_main()), flag, resume)
+    return job(Run(run_dir.name, run_dir), flag, resume)
+
+
+def job(run: Run, flag: StopFlag, resume: str | None) -> int:
+    """Queue for devices, then train in this process or under torchrun; the devices are held until the end."""
+    from . import devices
+    from .distributed import torchrun_command
+
+    settings = Settings.from_env()
+    try:
+        config = run.config()
+        if config.dist.node_rank > 0:  # node 0's job owns the run folder and the status
+            run = Run(run.id, run.dir, writes=False)
+        found = devices.detect()
+        allocation = devices.acquire(run, settings, found, lambda: bool(flag.reason) or run.stop_requested)
+    except UserError as exc:
+        return _fail(run, str(exc))
+    if allocation is None:
+        run.update_status(state="cancelled", ended=now(), error=flag.reason or "Stopped while queued.")
+        run.append_event("end", state="cancelled")
+        return 0
+    try:
+        if allocation.cuda_visible is not None:
+            os.environ["CUDA_VISIBLE_DEVICES"] = allocation.cuda_visible
+        run.append_event("message", text=f"Devices: {', '.join(allocation.devices)}")
+        if config.dist.world_size == 1:
+            return train_here(run, flag, resume)
+        return supervise(run, torchrun_command(run.dir, config.dist, resume), allocation.handles)
+    finally:
+        allocation.release()
+
+
+def supervise(run: Run, command: list[str], keep_fds: list[int]) -> int:
+    """Run torchrun in this process group (a stop signals both) and make sure a final status is written."""
+    run.update_status(state="running", started=now())
+    run.append_event("message", text="Launching: " + " ".join(command[1:]))
+    # torchrun shares this process group, so a stop (STOP file, then a signal to the group) reaches every rank
+    code = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=keep_fds).wait()
+    status = run.status()
+    if status.get("pid") != os.getpid():  # a resume has taken the run over since; its status is not ours
+        return 0 if code == 0 else 1
+    if status.get("state") not in FINISHED:
+        return _fail(run, f"The training processes exited with code {code} before finishing; see worker.log.")
+    return 0 if status.get("state") != "failed" else 1
+
+
+def train_here(run: Run, flag: StopFlag, resume: str | None) -> int:
+    run.update_status(state="running", started=now())
     run.append_event("message", text="Worker started")
     try:
         from transformers.utils import logging as hf_logging
@@ -29,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         from .trainer import train
 
         hf_logging.disable_progress_bar()
-
-        state = train(run, Settings.from_env(), flag, resume_from=resume)
+        checkpoint = run.checkpoints_dir / resume if resume else None
+        state = train(run, Settings.from_env(), flag, resume_from=checkpoint)
     except UserError as exc:
         return _fail(run, str(exc))
     except MemoryError:

@@ -132,10 +132,14 @@ def test_freeze_method_trains_only_the_top_layers(cli, home, tiny_model, chat_fi
     ("train.precision=fp16", "fp16 on the CPU"),
     ("train.optimizer=galore_adamw", "galore-torch"),
     ("train.optimizer=adamw_8bit", "adamw_8bit"),
+    ("dist.strategy=zero3", "one CPU process: there is nothing to shard"),
+    ("dist.strategy=fsdp", "one CPU process"),
+    ("--nproc=2 --strategy=zero2 --offload=optimizer", "without a GPU"),
+    ("--nproc=64", "at most one rank per core"),
 ])
 def test_unwise_combinations_are_refused_before_a_run_exists(cli, home, tiny_model, chat_file, override, message):
-    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), override)
-    assert out.returncode == 2 and message in out.stderr
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), *override.split())
+    assert out.returncode == 2 and message in out.stderr, out.stderr
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
 
 

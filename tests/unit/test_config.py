@@ -47,3 +47,43 @@ def test_yaml_round_trip(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(config.to_yaml(), encoding="utf-8")
     assert RunConfig.load(path) == config
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["dist.offload=optimizer"], "needs strategy zero2 or zero3"),
+    (["dist.strategy=zero2", "dist.offload=params"], "needs strategy=zero3"),
+    (["dist.strategy=zero4"], "Unknown strategy 'zero4'"),
+    (["dist.nnodes=2", "dist.node_rank=2"], "node_rank must be in"),
+    (["dist.nproc=0"], "at least 1"),
+])
+def test_distributed_settings_are_checked(overrides, message):
+    with pytest.raises(UserError, match=message):
+        apply_overrides(RunConfig(), ["data.train=x.jsonl", *overrides]).validate()
+
+
+def test_torchrun_command_for_one_and_several_nodes(tmp_path):
+    from ftcore.config import DistConfig
+    from ftcore.distributed import deepspeed_config, torchrun_command
+
+    one = torchrun_command(tmp_path, DistConfig(nproc=4), resume="checkpoint-9")
+    assert one[1:] == ["-m", "torch.distributed.run", "--nproc-per-node", "4", "--standalone", "-m", "ftcore.worker",
+                       str(tmp_path), "--rank", "--resume", "checkpoint-9"]
+    node = torchrun_command(tmp_path, DistConfig(nproc=8, nnodes=2, node_rank=1, master_addr="10.0.0.1"))
+    assert node[node.index("--nnodes"):node.index("-m", 3)] == [
+        "--nnodes", "2", "--node-rank", "1", "--master-addr", "10.0.0.1", "--master-port", "29500"]
+    assert deepspeed_config(DistConfig(strategy="ddp")) is None
+    z3 = deepspeed_config(DistConfig(strategy="zero3", offload="params"))
+    assert z3["zero_optimization"]["stage"] == 3 and z3["zero_optimization"]["offload_param"]["device"] == "cpu"
+    assert z3["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"] is True
+
+
+@pytest.mark.parametrize("name", __import__("ftcore.distributed", fromlist=["x"]).deepspeed_presets())
+def test_every_shipped_deepspeed_preset_is_valid(name):
+    """Each JSON preset parses, names its ZeRO stage, and leaves batch sizes to the Trainer ("auto")."""
+    import json
+    from importlib import resources
+
+    config = json.loads((resources.files("ftcore") / "presets" / "deepspeed" / f"{name}.json").read_text())
+    assert config["zero_optimization"]["stage"] == int(name[4])
+    assert config["train_micro_batch_size_per_gpu"] == "auto" and config["gradient_accumulation_steps"] == "auto"
+    assert ("offload" in name) == ("offload_optimizer" in config["zero_optimization"])

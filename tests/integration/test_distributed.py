@@ -1,0 +1,87 @@
+"""Two CPU ranks under torchrun (gloo): DDP, DeepSpeed ZeRO-2/3 and FSDP train the tiny model to the same losses
+and weights as one process over the same global batch; a ZeRO-3 run stops with a checkpoint and resumes."""
+
+import json
+
+import pytest
+import torch
+from conftest import run_cli, wait_for
+from safetensors.torch import load_file
+
+import ftcore
+from ftcore import RunStore, Settings
+
+# Tolerances: the same examples form each global batch, and the loss is averaged over the same tokens, so the
+# curves agree to float32 rounding of a different reduction order.
+LOSS_RTOL = 1e-4
+WEIGHT_ATOL = 1e-4
+
+CHAT_ROWS = "".join(
+    json.dumps({"messages": [{"role": "user", "content": f"How long should shot {i} pull?"},
+                             {"role": "assistant", "content": f"About {20 + i} seconds for {30 + i} g out."}]}) + "\n"
+    for i in range(24))
+COMMON = ["--max-steps", "4", "--lr", "1e-3", "train.scheduler=constant", "train.seed=7"]
+
+
+def train(cli, home, tiny_model, data, *extra):
+    out = cli("train", "--data", str(data), "--model", str(tiny_model), *COMMON, *extra, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    run = RunStore(home).list()[0]
+    assert run.status()["state"] == "done", run.status()
+    return run
+
+
+def losses(run):
+    return [e["loss"] for e in run.events("train")]
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory, tiny_model):
+    """The reference: one process, batch 4 (= 2 ranks x batch 2), trained once for the module."""
+    home = Settings(home=tmp_path_factory.mktemp("single-home"))
+    data = tmp_path_factory.mktemp("single-data") / "chat.jsonl"
+    data.write_text(CHAT_ROWS, encoding="utf-8")
+
+    def cli(*args, timeout=300):
+        return run_cli(*args, env_home=home, timeout=timeout)
+
+    return train(cli, home, tiny_model, data, "--batch-size", "4", "--name", "single"), data
+
+
+@pytest.mark.parametrize("strategy", ["zero3", "zero2", "ddp", "fsdp"])
+def test_two_ranks_match_one_process(cli, home, tiny_model, single, strategy):
+    single, data = single
+    ranks = train(cli, home, tiny_model, data, "--batch-size", "2", "dist.nproc=2", f"dist.strategy={strategy}",
+                  "--name", strategy)
+    assert any("torch.distributed.run --nproc-per-node 2" in e.get("text", "") for e in ranks.events("message"))
+    assert ranks.events("model")[0]["world_size"] == 2
+    assert len(losses(ranks)) == 4
+    assert losses(ranks) == pytest.approx(losses(single), rel=LOSS_RTOL)
+    ours, theirs = load_file(single.final_dir / "model.safetensors"), load_file(ranks.final_dir / "model.safetensors")
+    assert ours.keys() == theirs.keys()  # ZeRO-3/FSDP shards gathered into one plain checkpoint
+    for name, tensor in ours.items():
+        assert theirs[name].dtype == torch.float32
+        assert torch.allclose(tensor, theirs[name], atol=WEIGHT_ATOL), name
+    base = load_file(next(tiny_model.glob("*.safetensors")))
+    assert any(not torch.equal(base[k], theirs[k]) for k in base if k in theirs)  # it did train
+
+
+def test_zero3_stop_checkpoints_and_resume_continues(cli, home, tiny_model, chat_file):
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "50", "--batch-size",
+              "2", "--save-steps", "100", "dist.nproc=2", "dist.strategy=zero3", "--detach", "--name", "z3")
+    run = RunStore(home).get(out.stdout.split()[-1])
+    wait_for(lambda: run.status().get("step", 0) >= 3, timeout=400)
+    stopped = cli("stop", run.id, "--grace", "120")
+    assert "cancelled" in stopped.stdout, (stopped.stdout, stopped.stderr, run.status())
+    checkpoint = ftcore.jobs.last_checkpoint(run)  # the stop wrote one, from both ranks' shards
+    assert checkpoint is not None and list(checkpoint.glob("global_step*/*optim_states.pt"))
+    assert not list(run.dir.glob(".trainer/checkpoint-*"))  # nothing left half-moved
+    stopped_at = int(checkpoint.name.split("-")[1])
+    before = len(run.events("train"))
+
+    out = cli("resume", run.id, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert run.status()["state"] == "done" and run.status()["step"] == 50
+    steps = [e["step"] for e in run.events("train")[before:]]
+    assert steps == list(range(stopped_at + 1, 51))
+    assert (run.final_dir / "model.safetensors").is_file()
