@@ -17,10 +17,13 @@ from .config import (
     TrainConfig,
     apply_overrides,
     field_help,
+    load_layers,
     parse_columns,
     parse_template,
+    presets,
 )
 from .errors import UserError
+from .hparams import suggest_learning_rate
 from .runs import FINISHED, Run, RunStore
 from .settings import Settings
 
@@ -53,11 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust-remote-code", dest="model.trust_remote_code", action="store_true", default=None,
                    help="Allow the model repository's own code (off unless you trust the model).")
     p.add_argument("--name", default=None, help="A name for the run.")
-    p.add_argument("--config", default=None, help="A YAML RunConfig to start from.")
+    p.add_argument("--config", default=None, help="A YAML RunConfig to start from (over the preset, if any).")
+    p.add_argument("--preset", default=None, help="A shipped preset to start from: `ftcore presets` lists them.")
     p.add_argument("--detach", action="store_true", help="Start the worker and return; prints the run id last.")
     p.add_argument("overrides", nargs="*", help="section.key=value overrides, e.g. train.warmup_ratio=0.1")
 
     add_data_parser(sub, helps["data"])
+
+    p = sub.add_parser("presets", help="List the shipped training presets.")
+    p.add_argument("--show", default=None, metavar="NAME", help="Print one preset as YAML.")
 
     p = sub.add_parser("runs", help="List runs.")
     p.add_argument("--json", action="store_true")
@@ -126,7 +133,7 @@ def cmd_models(args, settings: Settings) -> int:
 
 
 def train_config(args) -> RunConfig:
-    config = RunConfig.load(args.config) if args.config else RunConfig()
+    config = load_layers(args.preset, args.config)
     values = {key: value for key, value in vars(args).items() if "." in key and value is not None}
     config = apply_overrides(config, args.overrides, values)
     if args.name:
@@ -175,6 +182,15 @@ def follow(run: Run) -> int:
     return 1
 
 
+def cmd_presets(args, settings: Settings) -> int:
+    if args.show:
+        print(load_layers(args.show).to_yaml(), end="")
+        return 0
+    for name, description in presets().items():
+        print(f"{name:<24} {description}")
+    return 0
+
+
 def cmd_runs(args, settings: Settings) -> int:
     rows = []
     for run in RunStore(settings).list():
@@ -219,10 +235,14 @@ def cmd_plan(args, settings: Settings) -> int:
                               strategy=args.strategy, offload=args.offload, device_memory_gb=args.gpu_mem)
     result = plan.estimate(p)
     options = plan.suggest(p, args.gpu_mem) if args.gpu_mem and not result.fits else []
+    lr = suggest_learning_rate(args.model or RunConfig().model.ref, p.params)
     if args.json:
-        print(json.dumps({**result.to_dict(), "suggestions": [d for d, _ in options]}, indent=2))
+        print(json.dumps({**result.to_dict(), "suggestions": [d for d, _ in options], "parameters": p.params,
+                          "suggested_learning_rate": lr.learning_rate, "learning_rate_source": lr.source},
+                         indent=2))
         return 0
     print(plan.format_plan(result))
+    print(f"suggested learning rate: {lr}")
     for description, _ in options[:5]:
         print(f"fits with: {description}")
     if args.gpu_mem and not result.fits and not options:
@@ -250,7 +270,8 @@ def cmd_chat(args, settings: Settings) -> int:
 
 
 COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
-            "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan, "chat": cmd_chat}
+            "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan,
+            "presets": cmd_presets, "chat": cmd_chat}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -58,8 +58,9 @@ def check_distributed(config: RunConfig, gpus: int) -> None:
             raise UserError("dist.offload moves state from GPU memory to CPU memory; without a GPU everything is "
                             "in CPU memory already. Use dist.offload=none.")
         if d.nproc > (os.cpu_count() or 1):
-            raise UserError(f"dist.nproc={d.nproc} CPU ranks on a machine with {os.cpu_count()} cores would only "
-                            "compete for them; use at most one rank per core.")
+            raise UserError(f"dist.nproc={d.nproc} asks for {d.nproc} processes, and this machine has no GPU and "
+                            f"{os.cpu_count()} cores: CPU ranks would only compete for them. Use at most one rank "
+                            f"per core, or a machine with {d.nproc} GPUs.")
     elif d.nproc > gpus:
         raise UserError(f"dist.nproc={d.nproc} but this machine has {gpus} GPU(s); set dist.nproc to {gpus} or "
                         "fewer (one process per GPU).")
@@ -68,8 +69,8 @@ def check_distributed(config: RunConfig, gpus: int) -> None:
 def check_environment(config: RunConfig, cuda: bool, bf16_ok: bool, gpus: int = 0) -> str:
     """All checks that depend on this machine; returns the precision to train in."""
     precision = resolve_precision(config.train.precision, cuda, bf16_ok)
-    check_optimizer(config.train.optimizer)
     if config.train.optimizer == "adamw_8bit" and not cuda:
         raise UserError("optimizer=adamw_8bit (bitsandbytes) needs a CUDA GPU; on the CPU use adamw_torch_fused.")
+    check_optimizer(config.train.optimizer)
     check_distributed(config, gpus if cuda else 0)
     return precision

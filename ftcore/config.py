@@ -7,6 +7,7 @@ Each field's `help` feeds the CLI's --help and the UI's tooltips. Overrides look
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import types
 import typing
 from dataclasses import dataclass, field
@@ -161,13 +162,52 @@ class RunConfig:
 
     @classmethod
     def load(cls, path: Path) -> RunConfig:
-        try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise UserError(f"{path}: cannot read the config ({exc}).") from None
-        if not isinstance(raw, dict):
-            raise UserError(f"{path}: a config must be a mapping of sections (model, data, train).")
-        return cls.from_dict(raw)
+        return cls.from_dict(_read_yaml(Path(path)))
+
+
+def presets() -> dict[str, str]:
+    """Shipped presets: name -> the description on the first line of the file."""
+    from importlib import resources
+
+    folder = resources.files("ftcore") / "presets"
+    out = {}
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".yaml"):
+            first = item.read_text(encoding="utf-8").splitlines()[0]
+            out[item.name.removesuffix(".yaml")] = first.lstrip("# ").strip()
+    return out
+
+
+def load_layers(preset: str | None = None, path: str | Path | None = None) -> RunConfig:
+    """Defaults, then a shipped preset, then a YAML file: each layer overrides only the keys it names."""
+    from importlib import resources
+
+    raw: dict[str, Any] = {}
+    if preset:
+        if preset not in presets():
+            raise UserError(f"Unknown preset '{preset}': use one of {', '.join(presets())} (ftcore presets).")
+        text = (resources.files("ftcore") / "presets" / f"{preset}.yaml").read_text(encoding="utf-8")
+        raw = _merge(raw, yaml.safe_load(text) or {})
+    if path:
+        raw = _merge(raw, _read_yaml(Path(path)))
+    return RunConfig.from_dict(raw)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{path}: cannot read the config ({exc}).") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: a config must be a mapping of sections (model, data, train, dist).")
+    return raw
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
@@ -230,6 +270,22 @@ def apply_overrides(config: RunConfig, overrides: list[str], values: dict[str, A
             raise UserError(f"Override '{key}' must look like section.key=value, e.g. train.learning_rate=3e-5.")
         raw[parts[0]][parts[1]] = value
     return RunConfig.from_dict(raw)
+
+
+def command_line(config: RunConfig) -> str:
+    """How a user would start this configuration by hand (shown in the UI and the README)."""
+    default, parts = RunConfig().to_dict(), ["ftcore", "train"]
+    for section, values in config.to_dict().items():
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            if value != default[section][key] and not (section == "data" and key == "columns" and not value):
+                if isinstance(value, dict):
+                    value = ",".join(f"{k}={v}" for k, v in value.items())
+                parts.append(f"{section}.{key}={'null' if value is None else value}")
+    if config.name:
+        parts += ["--name", config.name]
+    return shlex.join(parts)
 
 
 def parse_template(text: str) -> str:

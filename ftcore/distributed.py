@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .config import DistConfig, RunConfig
+from .config import DistConfig
 
 
 def rank() -> int:
@@ -59,24 +59,6 @@ def torchrun_command(run_dir: Path, dist: DistConfig, resume: str | None = None)
                  "--master-addr", dist.master_addr, "--master-port", str(dist.master_port)]
     return [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(dist.nproc), *where,
             "-m", "ftcore.worker", str(run_dir), "--rank", *(["--resume", resume] if resume else [])]
-
-
-def command_line(config: RunConfig) -> str:
-    """How a user would start this configuration by hand (shown in the UI and the README)."""
-    import shlex
-
-    default, parts = RunConfig().to_dict(), ["ftcore", "train"]
-    for section, values in config.to_dict().items():
-        if not isinstance(values, dict):
-            continue
-        for key, value in values.items():
-            if value != default[section][key] and not (section == "data" and key == "columns" and not value):
-                if isinstance(value, dict):
-                    value = ",".join(f"{k}={v}" for k, v in value.items())
-                parts.append(f"{section}.{key}={'null' if value is None else value}")
-    if config.name:
-        parts += ["--name", config.name]
-    return shlex.join(parts)
 
 
 def sync_any(*flags: bool) -> list[bool]:

@@ -4,6 +4,8 @@ import json
 
 import yaml
 
+from ftcore import RunStore
+
 
 def test_train_produces_a_final_model_that_reloads_and_generates(cli, home, tiny_model, chat_file):
     result = cli("train", "--data", str(chat_file), "--val", str(chat_file), "--model", str(tiny_model),
@@ -98,3 +100,15 @@ def test_plan_command_fits_and_suggests(cli, tiny_model):
     assert plan["fits"] is None and plan["weights"] > 0 and plan["optimizer"] == 2 * plan["weights"]
     out = cli("plan", "--model", str(tiny_model), "--batch-size", "64", "--max-length", "1024", "--gpu-mem", "0.6")
     assert out.returncode == 0 and "does NOT fit" in out.stdout and "fits with:" in out.stdout
+
+
+def test_train_from_a_preset_then_flags(cli, home, tiny_model, chat_file):
+    out = cli("train", "--preset", "quick-cpu", "--data", str(chat_file), "--model", str(tiny_model),
+              "--max-steps", "2", "train.logging_steps=1")
+    assert out.returncode == 0, out.stderr
+    run = RunStore(home).list()[0]
+    config = run.config()
+    assert config.train.scheduler == "constant" and config.data.max_length == 256  # from the preset
+    assert config.train.max_steps == 2 and run.status()["state"] == "done"  # flags on top
+    assert "quick-cpu" in cli("presets").stdout
+    assert cli("train", "--preset", "nope", "--data", str(chat_file)).returncode == 2
