@@ -3,31 +3,49 @@
 Importing ftcore is cheap: torch and transformers load only when a model or a trainer is needed.
 """
 
+from .advice import Advice, advise
 from .config import (
     DEFAULT_MODEL,
+    METHODS,
+    OFFLOADS,
+    OPTIMIZERS,
+    PRECISIONS,
+    STRATEGIES,
     DataConfig,
+    DistConfig,
     ModelConfig,
     RunConfig,
     TrainConfig,
     apply_overrides,
+    command_line,
+    field_help,
+    load_layers,
     parse_columns,
+    presets,
 )
 from .data import DEMOS, FORMATS, Example, check_file, read_examples, render_spans, write_jsonl
 from .data.augment import augment_examples, paraphrase_with_model
 from .data.report import format_report, quality_report
 from .data.split import split_examples
 from .datasets import prepare_dataset, prepared_datasets
+from .devices import Device
+from .devices import describe as describe_devices
+from .devices import detect as detect_devices
 from .errors import DataError, UserError
 from .generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
-from .jobs import check, resume, start
+from .hparams import suggest_learning_rate
+from .jobs import check, last_checkpoint, resume, start
 from .launcher import launch, stop, wait
-from .models import EMBEDDED, ensure_embedded, list_models, load_tokenizer, resolve
+from .models import EMBEDDED, ensure_embedded, list_models, load_config, load_tokenizer, resolve
 from .runs import ACTIVE, FINISHED, Run, RunStore
 from .settings import Settings
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "METHODS", "OFFLOADS", "OPTIMIZERS", "PRECISIONS", "STRATEGIES", "Advice", "Device", "DistConfig", "advise",
+    "command_line", "describe_devices", "detect_devices", "field_help", "load_config", "load_layers", "presets",
+    "last_checkpoint", "suggest_learning_rate",
     "ACTIVE", "DEFAULT_MODEL", "DEMOS", "EMBEDDED", "FINISHED", "FORMATS", "DataConfig", "DataError", "Decoding",
     "Example", "ModelCache", "ModelConfig", "Run", "RunConfig", "RunStore", "Settings", "TrainConfig", "UserError",
     "apply_overrides", "augment_examples", "chat", "check", "check_file", "complete", "ensure_embedded", "format_report",

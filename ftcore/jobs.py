@@ -4,6 +4,7 @@ folder, and launch its worker. Nothing is created when a check fails."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from . import launcher, models
@@ -57,7 +58,10 @@ def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
     state = run.status().get("state")
     if state in ACTIVE:
         raise UserError(f"Run {run.id} is {state}; stop it first (ftcore stop {run.id}).")
-    if pid_alive(run.status().get("pid")):
+    pid, deadline = run.status().get("pid"), time.monotonic() + 30
+    while pid_alive(pid) and time.monotonic() < deadline:  # a stopped worker may still be exiting
+        time.sleep(0.2)
+    if pid_alive(pid):
         raise UserError(f"Run {run.id} is still shutting down; try again in a few seconds.")
     if state == "done":
         raise UserError(f"Run {run.id} is already done; start a new run to train more.")

@@ -194,9 +194,14 @@ def load_tokenizer(ref: str, settings: Settings, trust_remote_code: bool = False
     return load(ref, settings, trust_remote_code=trust_remote_code, tokenizer_only=True)[1]
 
 
-def load_config(ref: str, settings: Settings, trust_remote_code: bool = False):
-    """Only the model's config (for the planner)."""
+def load_config(ref: str, settings: Settings, trust_remote_code: bool = False, prepare: bool = True):
+    """Only the model's config (for the planner). With prepare=False an embedded model that is not converted yet
+    raises instead of converting (a minute) — for callers that must answer at once."""
     from transformers import AutoConfig
 
-    location = materialize(resolve(ref, settings), settings)
+    source = resolve(ref, settings)
+    if not prepare and source.kind == "embedded" and not (Path(source.location) / "config.json").is_file():
+        raise UserError(f"the embedded model {ref} is still being prepared (once, about a minute); the plan "
+                        "appears when it is ready.")
+    location = materialize(source, settings)
     return AutoConfig.from_pretrained(location, trust_remote_code=trust_remote_code)

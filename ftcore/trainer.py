@@ -174,16 +174,12 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
 
 def write_plan(run: Run, config: RunConfig, model_config, precision: str) -> None:
     """plan.json: the planner's prediction at launch; the measured peak is added when the run ends."""
-    from .plan import estimate, plan_from_config
+    from .advice import plan_input
+    from .plan import estimate
 
-    t = config.train
     memory = torch.cuda.get_device_properties(0).total_memory / 2**30 if device_kind() == "cuda" else None
     try:
-        p = plan_from_config(model_config, batch_size=t.batch_size, grad_accum=t.grad_accum,
-                             max_length=config.data.max_length, precision=precision, optimizer=t.optimizer,
-                             gradient_checkpointing=t.gradient_checkpointing, device_memory_gb=memory,
-                             nproc=config.dist.world_size, strategy=config.dist.strategy,
-                             offload=config.dist.offload)
+        p = plan_input(config, model_config, precision, memory)
     except Exception as exc:  # a model family the planner does not know: train anyway, say why there is no plan
         write_json(run.dir / "plan.json", {"predicted": None, "reason": str(exc)})
         return

@@ -33,6 +33,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
                     gr.Tabs(selected="train"))
 
         demo.load(on_load, None, train.runs)
+        demo.load(train.show_plan, train.plan_inputs, train.plan_outputs)
         data.prepared.change(on_prepared, data.prepared, [train.source, tabs])
     return demo
 

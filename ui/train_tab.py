@@ -1,23 +1,41 @@
-"""Train tab: choose data and knobs, start a worker, and follow any run live from the run folder."""
+"""Train tab: data, model, preset and knobs (basic / advanced / devices) with the memory plan and the exact CLI
+command updating as they change; start, stop and resume; the runs table; live curves, ETA and the log tail."""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass
+from functools import lru_cache
 
 import gradio as gr
-import pandas as pd
 
 import ftcore
 
 from .i18n import t
+from .train_view import curves, get_run, log_tail, runs_table, status_markdown
 
 UPLOAD = "upload"
+BASIC = [("train", "epochs"), ("train", "max_steps"), ("train", "learning_rate"), ("train", "batch_size"),
+         ("train", "grad_accum"), ("data", "max_length")]
+ADVANCED = [("train", k) for k in ("method", "freeze_trainable_layers", "scheduler", "warmup_ratio", "weight_decay",
+                                   "max_grad_norm", "precision", "optimizer", "gradient_checkpointing", "packing",
+                                   "eval_steps", "early_stopping_patience", "save_steps", "save_precision", "seed")]
+DEVICES = [("dist", "nproc"), ("dist", "strategy"), ("dist", "offload")]
+CHOICES = {"method": ftcore.METHODS, "scheduler": ("cosine", "linear", "constant"), "precision": ftcore.PRECISIONS,
+           "optimizer": tuple(ftcore.OPTIMIZERS), "save_precision": ("fp32", "bf16"),
+           "strategy": ftcore.STRATEGIES, "offload": ftcore.OFFLOADS}
+LABELS = {"epochs": "epochs", "max_steps": "max_steps", "learning_rate": "learning_rate", "batch_size": "batch_size"}
+SECTIONS = {"train": ftcore.TrainConfig, "data": ftcore.DataConfig, "dist": ftcore.DistConfig}
 
 
 @dataclass
 class TrainTab:
     source: gr.Dropdown
     runs: gr.Dropdown
+    show_plan: typing.Callable  # (plan inputs) -> (plan, command); run at page load
+    plan_inputs: list
+    plan_outputs: list
 
 
 def data_choices(settings: ftcore.Settings) -> list[tuple[str, str]]:
@@ -34,10 +52,7 @@ def model_choices(settings: ftcore.Settings) -> list[str]:
 
 
 def run_choices(settings: ftcore.Settings) -> list[tuple[str, str]]:
-    out = []
-    for run in ftcore.RunStore(settings).list():
-        out.append((f"{run.id} · {run.status().get('state')}", run.id))
-    return out
+    return [(f"{run.id} · {run.status().get('state')}", run.id) for run in ftcore.RunStore(settings).list()]
 
 
 def latest_run(settings: ftcore.Settings) -> str | None:
@@ -49,56 +64,66 @@ def latest_run(settings: ftcore.Settings) -> str | None:
     return runs[0].id if runs else None
 
 
-def build_config(settings: ftcore.Settings, source: str, upload: str | None, model: str, epochs: float, lr: float,
-                 max_steps: float, batch_size: float, name: str) -> ftcore.RunConfig:
+def knob(section: str, key: str, value):
+    """One input for a config field, typed from the dataclass, with its help text as the tooltip."""
+    cls = SECTIONS[section]
+    hint = typing.get_type_hints(cls)[key]
+    label = t(LABELS[key]) if key in LABELS else key.replace("_", " ").capitalize()
+    info = ftcore.field_help(cls)[key]
+    if hint is bool:
+        return gr.Checkbox(value, label=label, info=info)
+    if key in CHOICES:
+        return gr.Dropdown(list(CHOICES[key]), value=value, label=label, info=info)
+    return gr.Number(value, label=label, info=info, precision=0 if hint is int else None, minimum=0)
+
+
+def knob_values(config: ftcore.RunConfig) -> list:
+    raw = config.to_dict()
+    return [raw[section][key] for section, key in BASIC + ADVANCED + DEVICES]
+
+
+def data_config(settings: ftcore.Settings, source: str, upload: str | None) -> ftcore.DataConfig:
     if source == UPLOAD:
         if not upload:
             raise ftcore.UserError("Upload a data file first, or pick a demo or prepared dataset.")
-        data = ftcore.DataConfig(train=upload)
-    elif source.startswith("prepared:"):
+        return ftcore.DataConfig(train=upload)
+    if source.startswith("prepared:"):
         found = [d for d in ftcore.prepared_datasets(settings) if d["id"] == source.removeprefix("prepared:")]
         if not found:
             raise ftcore.UserError(f"Prepared dataset '{source}' is gone; prepare it again in the Data tab.")
-        data = ftcore.DataConfig(train=found[0]["train_file"], val=found[0]["val_file"], format="messages")
-    else:
-        demo = ftcore.DEMOS[source.removeprefix("demo:")]
-        data = ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
-    train = ftcore.TrainConfig(epochs=float(epochs or 0), learning_rate=float(lr or 0),
-                               max_steps=int(max_steps or 0), batch_size=int(batch_size or 1))
-    return ftcore.RunConfig(name=(name or "").strip() or "ui-run", model=ftcore.ModelConfig(ref=model),
-                            data=data, train=train).validate()
+        return ftcore.DataConfig(train=found[0]["train_file"], val=found[0]["val_file"], format="messages")
+    demo = ftcore.DEMOS[source.removeprefix("demo:")]
+    return ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
 
 
-def status_markdown(run: ftcore.Run | None) -> str:
-    if run is None:
-        return "No run yet."
-    status = run.status()
-    parts = [f"**{run.id}** — `{status.get('state')}`"]
-    if status.get("total_steps"):
-        parts.append(f"step {status.get('step', 0)} / {status['total_steps']}")
-    if status.get("loss") is not None:
-        parts.append(f"loss {status['loss']:.4f}")
-    text = " · ".join(parts)
-    if status.get("error"):
-        text += f"\n\n{status['error']}"
-    if status.get("state") == "done":
-        text += "\n\nFinished: open the Compare tab to talk to both models."
-    return text
+def build_config(settings: ftcore.Settings, source: str, upload: str | None, model: str, name: str,
+                 values: list) -> ftcore.RunConfig:
+    data = data_config(settings, source, upload)
+    base = ftcore.RunConfig(name=(name or "").strip() or "ui-run", model=ftcore.ModelConfig(ref=model),
+                            data=dataclasses.replace(data))
+    typed = {}
+    for (section, key), value in zip(BASIC + ADVANCED + DEVICES, values, strict=True):
+        if value is None or value == "":
+            raise ftcore.UserError(f"{key.replace('_', ' ')} is empty; give it a value.")
+        typed[f"{section}.{key}"] = value
+    keep = {f"data.{k}": getattr(data, k) for k in ("train", "val", "format", "template", "columns")}
+    return ftcore.apply_overrides(base, [], {**typed, **keep}).validate()
 
 
-def loss_frame(run: ftcore.Run | None) -> pd.DataFrame:
-    rows = []
-    if run is not None:
-        for event in run.events():
-            if event.get("type") == "train" and "loss" in event:
-                rows.append({"step": event["step"], "loss": event["loss"], "series": "train"})
-            elif event.get("type") == "eval" and "eval_loss" in event:
-                rows.append({"step": event["step"], "loss": event["eval_loss"], "series": "validation"})
-    return pd.DataFrame(rows, columns=["step", "loss", "series"])
+def devices_markdown() -> str:
+    found = ftcore.detect_devices()
+    kind = "GPUs" if found[0].id.startswith("cuda") else "no GPU: training runs on the CPU"
+    return f"**Devices** ({len(found) if kind == 'GPUs' else 0} {kind}): {ftcore.describe_devices(found)}"
 
 
 def build(settings: ftcore.Settings):
     """Lay out the tab and wire its events; returns the components other tabs and page load need."""
+    defaults = ftcore.load_layers("quick-cpu")
+
+    @lru_cache(maxsize=8)
+    def model_config(ref: str):
+        return ftcore.load_config(ref, settings, prepare=False)
+
     with gr.Tab(t("tab_train"), id="train"):
         with gr.Row():
             with gr.Column(scale=1):
@@ -109,60 +134,115 @@ def build(settings: ftcore.Settings):
                 model = gr.Dropdown(model_choices(settings), value=ftcore.DEFAULT_MODEL,
                                     allow_custom_value=True, label=t("model"), info=t("model_info"),
                                     elem_id="model-dropdown")
+                preset = gr.Dropdown([(f"{k} — {v}", k) for k, v in ftcore.presets().items()], value="quick-cpu",
+                                     label="Preset", elem_id="train-preset")
+                values = dict(zip(BASIC + ADVANCED + DEVICES, knob_values(defaults), strict=True))
                 with gr.Row():
-                    epochs = gr.Number(1, label=t("epochs"), minimum=0, precision=2)
-                    max_steps = gr.Number(0, label=t("max_steps"), minimum=0, precision=0)
-                with gr.Row():
-                    lr = gr.Number(5e-5, label=t("learning_rate"), info=t("lr_info"), minimum=0)
-                    batch_size = gr.Number(4, label=t("batch_size"), minimum=1, precision=0)
+                    basic = [knob(s, k, values[(s, k)]) for s, k in BASIC]
+                use_lr = gr.Button("Use the suggested learning rate", size="sm")
+                with gr.Accordion("Advanced", open=False):
+                    advanced = [knob(s, k, values[(s, k)]) for s, k in ADVANCED]
+                with gr.Accordion("Devices and strategy", open=False):
+                    gr.Markdown(devices_markdown(), elem_id="train-devices")
+                    dist = [knob(s, k, values[(s, k)]) for s, k in DEVICES]
                 name = gr.Textbox("", label=t("run_name"), max_lines=1)
                 start = gr.Button(t("start"), variant="primary", elem_id="start-training")
+                plan = gr.Markdown("", elem_id="train-plan")
+                command = gr.Code("", language="shell", label="Command line", elem_id="train-command")
             with gr.Column(scale=2):
                 with gr.Row():
                     runs = gr.Dropdown(run_choices(settings), label=t("runs"), elem_id="runs-dropdown")
                     refresh = gr.Button(t("refresh"), size="sm")
                     stop = gr.Button(t("stop"), variant="stop", size="sm")
+                    resume = gr.Button("Resume", size="sm", elem_id="resume-run")
                 status = gr.Markdown("No run yet.", elem_id="run-status")
-                plot = gr.LinePlot(x="step", y="loss", color="series", label=t("loss_curve"), height=300)
+                with gr.Row():
+                    loss_plot = gr.LinePlot(x="step", y="value", color="series", label=t("loss_curve"), height=240)
+                    speed_plot = gr.LinePlot(x="step", y="value", color="series", label="Tokens/s", height=240)
+                with gr.Row():
+                    lr_plot = gr.LinePlot(x="step", y="value", color="series", label="Learning rate", height=200)
+                    grad_plot = gr.LinePlot(x="step", y="value", color="series", label="Gradient norm", height=200)
+                table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, elem_id="runs-table")
+                with gr.Accordion("Log", open=False):
+                    log = gr.Code("", language=None, label="worker.log (last lines)", elem_id="run-log")
         timer = gr.Timer(1.0)
+
+    knobs = basic + advanced + dist
+    lr_box = basic[BASIC.index(("train", "learning_rate"))]
+    plots = [loss_plot, speed_plot, lr_plot, grad_plot]
 
     def on_upload(path):
         return UPLOAD if path else gr.update()
 
-    def on_start(src, up, mdl, ep, rate, steps, bs, nm):
+    def on_preset(name):
+        return knob_values(ftcore.load_layers(name))
+
+    def on_knobs(src, up, mdl, nm, *vals):
+        """The plan panel and the command: recomputed from the same config the Start button would use."""
         try:
-            run = ftcore.start(build_config(settings, src, up, mdl, ep, rate, steps, bs, nm), settings)
+            config = build_config(settings, src, up, mdl, nm, list(vals))
+        except ftcore.UserError as exc:
+            return f"**Check the settings:** {exc}", ""
+        cmd = ftcore.command_line(config)
+        if src == UPLOAD:  # a temporary upload path means nothing outside this server
+            cmd = cmd.replace(str(config.data.train), "YOUR_DATA_FILE")
+        try:
+            advice = ftcore.advise(config, model_config(mdl), ftcore.detect_devices())
+        except Exception as exc:  # an unknown model family or an unreachable model: say so, keep the UI
+            return f"Plan unavailable for {mdl}: {exc}", cmd
+        return advice.markdown(), cmd
+
+    def on_use_lr(mdl):
+        try:
+            params = ftcore.advise(ftcore.RunConfig(model=ftcore.ModelConfig(ref=mdl)), model_config(mdl),
+                                   ftcore.detect_devices()).parameters
+        except Exception as exc:
+            raise gr.Error(f"No suggestion for {mdl}: {exc}") from None
+        return ftcore.suggest_learning_rate(mdl, params).learning_rate
+
+    def on_start(src, up, mdl, nm, *vals):
+        try:
+            run = ftcore.start(build_config(settings, src, up, mdl, nm, list(vals)), settings)
         except ftcore.UserError as exc:
             raise gr.Error(str(exc), duration=None) from None
         return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run)
 
-    def on_refresh(run_id):
-        run = _get(settings, run_id)
-        return gr.update(choices=run_choices(settings)), status_markdown(run), loss_frame(run)
+    def view(run_id):
+        run = get_run(settings, run_id)
+        frames = curves(run)
+        return (status_markdown(run), frames["loss"], frames["speed"], frames["lr"], frames["grad"],
+                runs_table(settings), log_tail(run))
 
-    def on_tick(run_id):
-        run = _get(settings, run_id)
-        return status_markdown(run), loss_frame(run)
+    def on_refresh(run_id):
+        return gr.update(choices=run_choices(settings)), *view(run_id)
 
     def on_stop(run_id):
-        run = _get(settings, run_id)
+        run = get_run(settings, run_id)
         if run is not None and run.status().get("state") in ftcore.ACTIVE:
             run.request_stop()  # the worker checkpoints and ends; the timer shows it
         return status_markdown(run)
 
+    def on_resume(run_id):
+        run = get_run(settings, run_id)
+        if run is None:
+            raise gr.Error("Pick a run to resume.")
+        try:
+            ftcore.resume(run, settings)
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc), duration=None) from None
+        return status_markdown(run)
+
+    view_outputs = [status, *plots, table, log]
+    inputs = [source, upload, model, name, *knobs]
     upload.change(on_upload, upload, source)
-    start.click(on_start, [source, upload, model, epochs, lr, max_steps, batch_size, name], [runs, status])
-    refresh.click(on_refresh, runs, [runs, status, plot])
-    runs.change(on_tick, runs, [status, plot])
-    timer.tick(on_tick, runs, [status, plot], show_progress="hidden")
+    preset.change(on_preset, preset, knobs)
+    gr.on([c.change for c in [source, upload, model, *knobs]], on_knobs, inputs, [plan, command],
+          show_progress="hidden", trigger_mode="always_last")
+    use_lr.click(on_use_lr, [model], lr_box)
+    start.click(on_start, inputs, [runs, status])
+    refresh.click(on_refresh, runs, [runs, *view_outputs])
+    runs.change(view, runs, view_outputs)
+    timer.tick(view, runs, view_outputs, show_progress="hidden")
     stop.click(on_stop, runs, status)
-    return TrainTab(source=source, runs=runs)
-
-
-def _get(settings: ftcore.Settings, run_id: str | None) -> ftcore.Run | None:
-    if not run_id:
-        return None
-    try:
-        return ftcore.RunStore(settings).get(run_id)
-    except ftcore.UserError:
-        return None
+    resume.click(on_resume, runs, status)
+    return TrainTab(source=source, runs=runs, show_plan=on_knobs, plan_inputs=inputs, plan_outputs=[plan, command])

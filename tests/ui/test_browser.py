@@ -88,12 +88,19 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     page.get_by_label("Max steps").fill("4")
     page.get_by_label("Learning rate").fill("0.001")
     page.get_by_label("Run name").fill("browser run")
+    # the plan panel and the command follow the knobs: the tiny model fits, and the command carries the values
+    page.locator("#train-command").get_by_text("train.max_steps=4").wait_for(timeout=30_000)
+    page.locator("#train-plan").get_by_text("Fits").wait_for(timeout=30_000)
+    assert "YOUR_DATA_FILE" in page.locator("#train-command").inner_text()
     page.locator("#start-training").click()
     status = page.locator("#run-status")
     status.get_by_text("done").wait_for(timeout=120_000)
     (run_dir,) = home.runs_dir.iterdir()
     assert run_dir.name.endswith("browser-run") and (run_dir / "final" / "model.safetensors").is_file()
-    page.screenshot(path=str(tmp_path / "train.png"))
+    page.locator("#runs-table").get_by_text(run_dir.name).filter(visible=True).first.wait_for(timeout=30_000)
+    page.get_by_text("Log").click()
+    page.locator("#run-log").get_by_text("train_runtime").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "train.png"), full_page=True)
 
     page.reload(wait_until="domcontentloaded")  # a reload re-attaches to the run
     goto_tab(page, "Train")
@@ -154,3 +161,31 @@ def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browse
                            " return el && el.value.includes('contracts-ui'); }", timeout=30_000)
     (info,) = __import__("ftcore").prepared_datasets(home)
     assert info["train"] == 135 and info["validation"] == 15
+
+
+def test_stop_and_resume_buttons(app_url, browser, tiny_model, chat_file, home):
+    page = open_page(browser, app_url)
+    goto_tab(page, "Train")
+    page.locator("#train-upload input[type=file]").set_input_files(str(chat_file))
+    page.wait_for_timeout(1000)
+    model = page.locator("#model-dropdown input")
+    model.fill(str(tiny_model))
+    model.press("Enter")
+    page.get_by_label("Max steps").fill("100000")
+    page.get_by_text("Advanced").click()
+    page.get_by_label("Save steps").fill("5")
+    page.locator("#start-training").click()
+    status = page.locator("#run-status")
+    status.get_by_text("running").wait_for(timeout=60_000)
+    status.get_by_text("ETA").wait_for(timeout=60_000)
+    (run_dir,) = home.runs_dir.iterdir()
+    while not list((run_dir / "checkpoints").glob("checkpoint-*")):
+        time.sleep(0.2)
+    page.get_by_role("button", name="Stop run").click()
+    status.get_by_text("cancelled").wait_for(timeout=120_000)
+    status.get_by_text("Resume").wait_for(timeout=10_000)
+    page.locator("#resume-run").click()
+    status.get_by_text("running").wait_for(timeout=60_000)
+    assert any("Resume requested" in line for line in (run_dir / "events.jsonl").read_text().splitlines())
+    page.get_by_role("button", name="Stop run").click()
+    status.get_by_text("cancelled").wait_for(timeout=120_000)

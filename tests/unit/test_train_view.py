@@ -1,0 +1,41 @@
+"""The Train tab's views of a run folder: curves from events, ETA from the pace, the log tail with tokens masked,
+the runs table."""
+
+import time
+
+import pytest
+
+from ftcore import RunConfig, RunStore, apply_overrides
+from ui.train_view import curves, duration, eta_seconds, log_tail, runs_table, status_markdown
+
+
+@pytest.fixture
+def run(home):
+    config = apply_overrides(RunConfig(name="view"), ["data.train=x.jsonl", "dist.nproc=2", "dist.strategy=zero2"])
+    return RunStore(home.ensure()).create(config)
+
+
+def test_curves_eta_and_table(run, home):
+    start = time.time() - 10
+    lines = [f'{{"time": {start}, "type": "train_begin", "total_steps": 20, "step": 0}}']
+    for step, seen in ((1, 100), (2, 300), (3, 600)):
+        lines.append(f'{{"time": {start + step}, "type": "train", "step": {step}, "loss": {4 - step / 10}, '
+                     f'"grad_norm": 1.5, "learning_rate": 0.001, "num_input_tokens_seen": {seen}}}')
+    lines.append(f'{{"time": {start + 4}, "type": "eval", "step": 3, "eval_loss": 3.9}}')
+    run.events_path.write_text("\n".join(lines) + "\n")
+    frames = curves(run)
+    assert list(frames["loss"]["series"]) == ["train"] * 3 + ["validation"]
+    assert list(frames["speed"]["value"]) == [200.0, 300.0]  # tokens between logs over the time between them
+    assert list(frames["lr"]["value"]) == [0.001] * 3 and list(frames["grad"]["value"]) == [1.5] * 3
+    run.update_status(state="running", step=5, total_steps=20)
+    eta = eta_seconds(run, run.status())
+    assert eta == pytest.approx(30, rel=0.2)  # 10 s for 5 steps, 15 steps to go
+    assert "ETA" in status_markdown(run) and duration(75) == "1m15s"
+    table = runs_table(home)
+    assert table.iloc[0]["run"] == run.id and table.iloc[0]["devices"] == "2× zero2"
+
+
+def test_log_tail_masks_tokens(run):
+    (run.dir / "worker.log").write_text("loading\r50%\rdone\nusing hf_abcdefghijklmnop1234 for upload\n")
+    tail = log_tail(run)
+    assert "hf_abcdefghijklmnop1234" not in tail and "hf_***" in tail and "done" in tail

@@ -1,0 +1,123 @@
+"""What the Train tab shows about runs, read from their folders: the runs table, status with ETA, curves (loss,
+learning rate, gradient norm, tokens/s) and the worker log's tail. Plain functions over plain values."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+
+import ftcore
+
+TOKEN = re.compile(r"hf_[A-Za-z0-9]{8,}")
+
+
+def get_run(settings: ftcore.Settings, run_id: str | None) -> ftcore.Run | None:
+    if not run_id:
+        return None
+    try:
+        return ftcore.RunStore(settings).get(run_id)
+    except ftcore.UserError:
+        return None
+
+
+def runs_table(settings: ftcore.Settings) -> pd.DataFrame:
+    rows = []
+    for run in ftcore.RunStore(settings).list():
+        status = run.status()
+        try:
+            config = run.config()
+        except ftcore.UserError:
+            continue
+        loss = status.get("loss")
+        rows.append({"run": run.id, "state": status.get("state"),
+                     "step": f"{status.get('step', 0)}/{status.get('total_steps') or '?'}",
+                     "loss": None if loss is None else round(loss, 4), "model": config.model.ref,
+                     "devices": f"{config.dist.world_size}× {config.dist.strategy}",
+                     "created": (status.get("created") or "")[:19].replace("T", " ")})
+    return pd.DataFrame(rows, columns=["run", "state", "step", "loss", "model", "devices", "created"])
+
+
+def eta_seconds(run: ftcore.Run, status: dict) -> float | None:
+    """Remaining time from the pace since training began (resumes count from their own start)."""
+    begins = run.events("train_begin")
+    step, total = status.get("step") or 0, status.get("total_steps")
+    if not begins or not total or status.get("state") != "running":
+        return None
+    first = begins[-1].get("step", 0)
+    if step <= first:
+        return None
+    per_step = (time.time() - begins[-1]["time"]) / (step - first)
+    return per_step * (total - step)
+
+
+def duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def status_markdown(run: ftcore.Run | None) -> str:
+    if run is None:
+        return "No run yet."
+    status = run.status()
+    parts = [f"**{run.id}** — `{status.get('state')}`"]
+    if status.get("total_steps"):
+        parts.append(f"step {status.get('step', 0)} / {status['total_steps']}")
+    if status.get("loss") is not None:
+        parts.append(f"loss {status['loss']:.4f}")
+    eta = eta_seconds(run, status)
+    if eta is not None:
+        parts.append(f"ETA {duration(eta)}")
+    text = " · ".join(parts)
+    if status.get("state") == "queued":
+        text += "\n\nWaiting for the device: another run is using it. It starts by itself when that one ends."
+    if status.get("error"):
+        text += f"\n\n{status['error']}"
+    if status.get("state") in ("failed", "cancelled") and ftcore.last_checkpoint(run):
+        text += "\n\nA checkpoint exists: **Resume** continues from it."
+    if status.get("state") == "done":
+        text += "\n\nFinished: open the Compare tab to talk to both models."
+    return text
+
+
+def curves(run: ftcore.Run | None) -> dict[str, pd.DataFrame]:
+    """Frames for the plots: loss (train and validation), learning rate, gradient norm, tokens per second."""
+    loss, lr, grad, speed = [], [], [], []
+    previous = None
+    for event in run.events() if run else []:
+        kind, step = event.get("type"), event.get("step")
+        if kind == "train" and "loss" in event:
+            loss.append({"step": step, "value": event["loss"], "series": "train"})
+            if "learning_rate" in event:
+                lr.append({"step": step, "value": event["learning_rate"], "series": "learning rate"})
+            if event.get("grad_norm") is not None:
+                grad.append({"step": step, "value": event["grad_norm"], "series": "grad norm"})
+            seen = event.get("num_input_tokens_seen")
+            if seen is not None and previous and event["time"] > previous[1] and seen > previous[0]:
+                speed.append({"step": step, "value": (seen - previous[0]) / (event["time"] - previous[1]),
+                              "series": "tokens/s"})
+            previous = (seen, event["time"]) if seen is not None else previous
+        elif kind == "eval" and "eval_loss" in event:
+            loss.append({"step": step, "value": event["eval_loss"], "series": "validation"})
+        elif kind == "train_begin":
+            previous = None  # a resumed run restarts its clock
+    columns = ["step", "value", "series"]
+    return {name: pd.DataFrame(rows, columns=columns)
+            for name, rows in (("loss", loss), ("lr", lr), ("grad", grad), ("speed", speed))}
+
+
+def log_tail(run: ftcore.Run | None, lines: int = 40) -> str:
+    """The end of worker.log, with anything shaped like a Hub token masked."""
+    if run is None:
+        return ""
+    path = Path(run.dir) / "worker.log"
+    if not path.is_file():
+        return ""
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 64_000))
+        text = handle.read().decode("utf-8", errors="replace")
+    text = text.replace("\r", "\n")
+    kept = [line for line in text.splitlines() if line.strip()][-lines:]
+    return TOKEN.sub("hf_***", "\n".join(kept))
