@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +81,7 @@ def acquire(run: Run, settings: Settings, devices: list[Device], stop_requested,
         if stop_requested():
             return None
         if _first_in_line(run, settings):
-            allocation = _try_lock(folder, [d.id for d in devices], need)
+            allocation = _try_lock(folder, [f"{settings.node_name}-{d.id}" for d in devices], need)
             if allocation:
                 return allocation
         if not announced:
@@ -95,14 +94,14 @@ def acquire(run: Run, settings: Settings, devices: list[Device], stop_requested,
 def _try_lock(folder: Path, ids: list[str], need: int) -> Allocation | None:
     allocation = Allocation(devices=[])
     for device in ids:
-        # the host name keeps nodes that share one workspace from locking each other's devices
-        fd = os.open(folder / f"{socket.gethostname()}-{device}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        # the node name keeps nodes that share one workspace from locking each other's devices
+        fd = os.open(folder / f"{device}.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             continue
-        allocation.devices.append(device)
+        allocation.devices.append(device.rsplit("-", 1)[-1])
         allocation.handles.append(fd)
         if len(allocation.devices) == need:
             return allocation

@@ -13,7 +13,7 @@ from .config import RunConfig
 from .data import fingerprint, read_examples
 from .datasets import stage_data_file
 from .errors import UserError
-from .runs import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, pid_alive
+from .runs import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, pid_alive, slug
 from .settings import Settings
 
 
@@ -38,11 +38,38 @@ def start(config: RunConfig, settings: Settings, *, reap: bool = True) -> Run:
     """Check, stage data, create the run folder and launch the worker; returns the run."""
     settings.ensure()
     check(config, settings)
+    if config.dist.nnodes > 1 and config.dist.node_rank > 0:
+        return join(config, settings, reap=reap)
     config.data.train = str(stage_data_file(config.data.train, settings))
     if config.data.val:
         config.data.val = str(stage_data_file(config.data.val, settings))
-    run = RunStore(settings).create(config)
+    run_id = slug(config.name) if config.dist.nnodes > 1 else None  # every node must find the same folder
+    run = RunStore(settings).create(config, run_id=run_id)
     launcher.launch(run, settings, reap=reap)
+    return run
+
+
+def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: float = 120.0) -> Run:
+    """Node R > 0 of a multi-node run: start this node's ranks in node 0's run folder (a shared workspace), or
+    in a local copy of it when node 0's folder does not appear here (node-local disks)."""
+    run_id = slug(config.name)
+    folder = settings.runs_dir / run_id
+    deadline = time.monotonic() + wait_s
+    while not (folder / "config.yaml").is_file() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if (folder / "config.yaml").is_file():
+        node0 = RunConfig.load(folder / "config.yaml")
+        if (node0.dist.nnodes, node0.dist.nproc) != (config.dist.nnodes, config.dist.nproc):
+            raise UserError(f"Run {run_id} on node 0 has nnodes={node0.dist.nnodes}, nproc={node0.dist.nproc}; "
+                            "every node must use the same values.")
+    else:
+        config.data.train = str(stage_data_file(config.data.train, settings))
+        if config.data.val:
+            config.data.val = str(stage_data_file(config.data.val, settings))
+        RunStore(settings).create(config, run_id=run_id)
+    (folder / f"node-{config.dist.node_rank}.yaml").write_text(config.to_yaml(), encoding="utf-8")
+    run = Run(run_id, folder, writes=False)  # node 0 owns status and events
+    launcher.launch(run, settings, reap=reap, node_rank=config.dist.node_rank)
     return run
 
 

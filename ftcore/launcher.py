@@ -15,14 +15,17 @@ from .settings import Settings
 SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
 
 
-def launch(run: Run, settings: Settings, *, reap: bool = True, resume: str | None = None) -> int:
-    """Start `python -m ftcore.worker RUN_DIR [--resume CHECKPOINT]`; the worker never sees a Hub token."""
+def launch(run: Run, settings: Settings, *, reap: bool = True, resume: str | None = None,
+           node_rank: int | None = None) -> int:
+    """Start `python -m ftcore.worker RUN_DIR [--resume CHECKPOINT] [--node-rank R]`; the worker never sees a Hub
+    token. node_rank: this machine's part of a multi-node run that node 0 owns."""
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-    env.update(FTCORE_HOME=str(settings.home), PYTHONUNBUFFERED="1")
+    env.update(FTCORE_HOME=str(settings.home), FTCORE_NODE_NAME=settings.node_name, PYTHONUNBUFFERED="1")
     run.update_status(queued_at=time.time())  # the queue's order
-    with open(run.dir / "worker.log", "ab") as log:
+    extra = [*(["--resume", resume] if resume else []), *(["--node-rank", str(node_rank)] if node_rank else [])]
+    with open(run.dir / (f"worker-node{node_rank}.log" if node_rank else "worker.log"), "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ftcore.worker", str(run.dir), *(["--resume", resume] if resume else [])],
+            [sys.executable, "-m", "ftcore.worker", str(run.dir), *extra],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             cwd=run.dir, env=env, start_new_session=True,
         )

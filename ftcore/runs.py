@@ -133,10 +133,14 @@ class RunStore:
         self.settings = settings
         self.root = settings.runs_dir
 
-    def create(self, config: RunConfig, extra_files: dict[str, str] | None = None) -> Run:
-        """Write the run folder aside, then make it visible in one rename."""
+    def create(self, config: RunConfig, extra_files: dict[str, str] | None = None, run_id: str | None = None) -> Run:
+        """Write the run folder aside, then make it visible in one rename. A given run_id is used exactly (the
+        nodes of a multi-node run agree on it) and refused when taken."""
         self.root.mkdir(parents=True, exist_ok=True)
-        base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug(config.name or 'run')}"
+        if run_id and (self.root / run_id).exists():
+            raise UserError(f"A run named '{run_id}' exists already; pick another --name, or `ftcore resume "
+                            f"{run_id}`.")
+        base = run_id or f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug(config.name or 'run')}"
         staging = self.root / f".new-{base}-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -147,7 +151,7 @@ class RunStore:
             write_json(staging / "status.json", {"state": "queued", "step": 0, "epoch": 0.0, "pid": None,
                                                  "error": None, "created": now(), "started": None, "ended": None})
             (staging / "events.jsonl").touch()
-            run_id, suffix = base, 1
+            fixed, run_id, suffix = run_id is not None, base, 1
             while True:
                 try:
                     os.rename(staging, self.root / run_id)  # fails if the name is taken
@@ -155,6 +159,8 @@ class RunStore:
                 except OSError:
                     if not (self.root / run_id).exists():
                         raise
+                    if fixed:
+                        raise UserError(f"A run named '{run_id}' exists already; pick another --name.") from None
                     suffix += 1
                     run_id = f"{base}-{suffix}"
         finally:

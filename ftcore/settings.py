@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
@@ -14,11 +15,13 @@ class Settings:
     """Workspace layout. Everything the app writes lives under `home`."""
 
     home: Path
+    node_name: str = field(default_factory=socket.gethostname)  # tells apart nodes that share one workspace
 
     @classmethod
     def from_env(cls) -> Settings:
         raw = os.environ.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
-        return cls(home=Path(raw).expanduser().resolve())
+        return cls(home=Path(raw).expanduser().resolve(),
+                   node_name=os.environ.get("FTCORE_NODE_NAME") or socket.gethostname())
 
     @property
     def runs_dir(self) -> Path:

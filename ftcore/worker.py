@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from .callbacks import StopFlag
+from .config import RunConfig
 from .errors import UserError
 from .runs import FINISHED, Run, now
 from .settings import Settings
@@ -29,19 +30,19 @@ def main(argv: list[str] | None = None) -> int:
         from .distributed import is_main
 
         return train_here(Run(run_dir.name, run_dir, writes=is_main()), flag, resume)
-    return job(Run(run_dir.name, run_dir), flag, resume)
+    node_rank = int(argv[argv.index("--node-rank") + 1]) if "--node-rank" in argv else 0
+    return job(Run(run_dir.name, run_dir, writes=node_rank == 0), flag, resume, node_rank)
 
 
-def job(run: Run, flag: StopFlag, resume: str | None) -> int:
+def job(run: Run, flag: StopFlag, resume: str | None, node_rank: int = 0) -> int:
     """Queue for devices, then train in this process or under torchrun; the devices are held until the end."""
     from . import devices
     from .distributed import torchrun_command
 
     settings = Settings.from_env()
     try:
-        config = run.config()
-        if config.dist.node_rank > 0:  # node 0's job owns the run folder and the status
-            run = Run(run.id, run.dir, writes=False)
+        # node 0's job owns the run folder and the status; another node reads its own settings (its node rank)
+        config = RunConfig.load(run.dir / f"node-{node_rank}.yaml") if node_rank else run.config()
         found = devices.detect()
         allocation = devices.acquire(run, settings, found, lambda: bool(flag.reason) or run.stop_requested)
     except UserError as exc:

@@ -2,6 +2,9 @@
 and weights as one process over the same global batch; a ZeRO-3 run stops with a checkpoint and resumes."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -85,3 +88,32 @@ def test_zero3_stop_checkpoints_and_resume_continues(cli, home, tiny_model, chat
     steps = [e["step"] for e in run.events("train")[before:]]
     assert steps == list(range(stopped_at + 1, 51))
     assert (run.final_dir / "model.safetensors").is_file()
+
+
+def test_two_nodes_share_one_run_folder(home, tiny_model, chat_file, single):
+    """Two "nodes" on this machine (different node names, one shared workspace), one CPU rank each: node 1 joins
+    node 0's run folder, and the pair trains like one process over the same global batch."""
+    single, data = single
+    port = free_port()
+    common = ["train", "--data", str(data), "--model", str(tiny_model), *COMMON, "--batch-size", "2",
+              "--nnodes", "2", "--nproc", "1", "--master-addr", "127.0.0.1", "--master-port", str(port),
+              "--strategy", "zero2", "--name", "two nodes"]
+    env = {**os.environ, "FTCORE_HOME": str(home.home), "HF_HUB_OFFLINE": "1"}
+    node1 = subprocess.Popen([sys.executable, "-m", "ftcore", *common, "--node-rank", "1", "--detach"],
+                             env={**env, "FTCORE_NODE_NAME": "node1"}, stdout=subprocess.PIPE, text=True)
+    node0 = subprocess.run([sys.executable, "-m", "ftcore", *common, "--node-rank", "0"], capture_output=True,
+                           text=True, env={**env, "FTCORE_NODE_NAME": "node0"}, timeout=600)
+    assert node0.returncode == 0, node0.stderr[-3000:]
+    assert node1.wait(timeout=60) == 0
+    (run,) = RunStore(home).list()
+    assert run.id == "two-nodes" and (run.dir / "worker-node1.log").is_file()
+    assert run.events("model")[0]["world_size"] == 2
+    assert losses(run) == pytest.approx(losses(single), rel=LOSS_RTOL)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
