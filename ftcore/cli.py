@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -145,6 +146,11 @@ def train_config(args) -> RunConfig:
 
 def cmd_train(args, settings: Settings) -> int:
     config = train_config(args)
+    if config.dist.nnodes > 1 and config.dist.node_rank > 0:  # node 0 reports progress; this node waits
+        jobs.check(config, settings)
+        run, pid = jobs.join(config, settings, reap=False)
+        print(f"Node {config.dist.node_rank} joined run {run.id}")
+        return 0 if args.detach else os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     run = jobs.start(config, settings, reap=not args.detach)
     if args.detach:
         print(f"Started run {run.id}")

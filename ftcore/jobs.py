@@ -39,7 +39,7 @@ def start(config: RunConfig, settings: Settings, *, reap: bool = True) -> Run:
     settings.ensure()
     check(config, settings)
     if config.dist.nnodes > 1 and config.dist.node_rank > 0:
-        return join(config, settings, reap=reap)
+        return join(config, settings, reap=reap)[0]
     config.data.train = str(stage_data_file(config.data.train, settings))
     if config.data.val:
         config.data.val = str(stage_data_file(config.data.val, settings))
@@ -49,7 +49,7 @@ def start(config: RunConfig, settings: Settings, *, reap: bool = True) -> Run:
     return run
 
 
-def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: float = 120.0) -> Run:
+def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: float = 120.0) -> tuple[Run, int]:
     """Node R > 0 of a multi-node run: start this node's ranks in node 0's run folder (a shared workspace), or
     in a local copy of it when node 0's folder does not appear here (node-local disks)."""
     run_id = slug(config.name)
@@ -69,8 +69,7 @@ def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: fl
         RunStore(settings).create(config, run_id=run_id)
     (folder / f"node-{config.dist.node_rank}.yaml").write_text(config.to_yaml(), encoding="utf-8")
     run = Run(run_id, folder, writes=False)  # node 0 owns status and events
-    launcher.launch(run, settings, reap=reap, node_rank=config.dist.node_rank)
-    return run
+    return run, launcher.launch(run, settings, reap=reap, node_rank=config.dist.node_rank)
 
 
 def last_checkpoint(run: Run) -> Path | None:

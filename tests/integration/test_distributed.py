@@ -99,7 +99,7 @@ def test_two_nodes_share_one_run_folder(home, tiny_model, chat_file, single):
               "--nnodes", "2", "--nproc", "1", "--master-addr", "127.0.0.1", "--master-port", str(port),
               "--strategy", "zero2", "--name", "two nodes"]
     env = {**os.environ, "FTCORE_HOME": str(home.home), "HF_HUB_OFFLINE": "1"}
-    node1 = subprocess.Popen([sys.executable, "-m", "ftcore", *common, "--node-rank", "1", "--detach"],
+    node1 = subprocess.Popen([sys.executable, "-m", "ftcore", *common, "--node-rank", "1"],
                              env={**env, "FTCORE_NODE_NAME": "node1"}, stdout=subprocess.PIPE, text=True)
     node0 = subprocess.run([sys.executable, "-m", "ftcore", *common, "--node-rank", "0"], capture_output=True,
                            text=True, env={**env, "FTCORE_NODE_NAME": "node0"}, timeout=600)
