@@ -90,18 +90,32 @@ def train_here(run: Run, flag: StopFlag, resume: str | None) -> int:
     except UserError as exc:
         return _fail(run, str(exc))
     except MemoryError:
-        return _fail(run, "Out of memory. Run `ftcore plan` with this run's settings for configurations that fit: "
-                          "gradient checkpointing, a smaller batch with more accumulation, or adamw_8bit on a GPU.")
+        return _fail(run, "Out of memory. " + _what_fits(run))
     except Exception as exc:  # the worker must always leave a readable status
         traceback.print_exc()
         if "out of memory" in str(exc).lower():
-            return _fail(run, f"Out of memory ({exc}). Run `ftcore plan --gpu-mem GB` with this run's settings "
-                              "for configurations that fit (gradient checkpointing, smaller batch, 8-bit states).")
+            return _fail(run, f"Out of memory ({str(exc).splitlines()[0][:200]}). " + _what_fits(run))
         return _fail(run, f"{type(exc).__name__}: {exc}")
     error = (flag.reason or "Stopped by the user.") if state == "cancelled" else None
     run.update_status(state=state, ended=now(), error=error)
     run.append_event("end", state=state)
     return 0
+
+
+def _what_fits(run: Run) -> str:
+    """The planner's nearest configurations that fit this device, for the out-of-memory message."""
+    try:
+        from . import devices, models
+        from .advice import advise
+
+        config = run.config()
+        advice = advise(config, models.load_config(config.model.ref, Settings.from_env()), devices.detect())
+        if advice.fixes:
+            return "The planner's nearest configurations that fit: " + "; ".join(advice.fixes[:3]) + "."
+    except Exception:  # the message must be written even when planning fails
+        pass
+    return ("Run `ftcore plan` with this run's settings for configurations that fit: gradient checkpointing, a "
+            "smaller batch with more accumulation, 8-bit optimizer states, or zero3 across more GPUs.")
 
 
 def _fail(run: Run, message: str) -> int:

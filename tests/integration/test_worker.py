@@ -69,3 +69,15 @@ def test_side_by_side_streams_both_models(home, tiny_model, cli, chat_file):
     left, right = frames[-1]
     assert left and right
     assert all(len(a) >= len(b) for a, b in zip([f[0] for f in frames[1:]], [f[0] for f in frames[:-1]], strict=True))
+
+
+def test_out_of_memory_message_names_configurations_that_fit(home, tiny_model, monkeypatch):
+    from ftcore import RunConfig, RunStore, apply_overrides, devices
+    from ftcore.worker import _what_fits
+
+    config = apply_overrides(RunConfig(name="oom"), ["data.train=x.jsonl", f"model.ref={tiny_model}",
+                                                     "train.batch_size=64", "data.max_length=4096"])
+    run = RunStore(home.ensure()).create(config)
+    monkeypatch.setattr(devices, "detect", lambda: [devices.Device("cuda0", "a small GPU", 0.6)])
+    message = _what_fits(run)
+    assert "nearest configurations that fit" in message and "batch 64 -> " in message
