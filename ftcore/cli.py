@@ -11,6 +11,7 @@ import time
 
 from . import jobs, launcher, models
 from .cli_data import add_data_parser, cmd_data
+from .cli_probe import add_probe_parsers, cmd_compare, cmd_eval, cmd_probe
 from .config import (
     DataConfig,
     DistConfig,
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", help="section.key=value overrides, e.g. train.warmup_ratio=0.1")
 
     add_data_parser(sub, helps["data"])
+    add_probe_parsers(sub)
 
     p = sub.add_parser("presets", help="List the shipped training presets.")
     p.add_argument("--show", default=None, metavar="NAME", help="Print one preset as YAML.")
@@ -277,7 +279,7 @@ def cmd_chat(args, settings: Settings) -> int:
 
 COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
             "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan,
-            "presets": cmd_presets, "chat": cmd_chat}
+            "presets": cmd_presets, "probe": cmd_probe, "eval": cmd_eval, "compare": cmd_compare, "chat": cmd_chat}
 
 if __name__ == "__main__":
     sys.exit(main())

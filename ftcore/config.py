@@ -99,12 +99,24 @@ class DistConfig:
 
 
 @dataclass
+class ProbeConfig:
+    suites: str = _f("all", "Forgetting probes run on the base and the final model when training ends: all, none, "
+                     "or a comma list of built-in suite names and question/answer files.")
+    budget: float = _f(5.0, "Forgetting budget: no suite may lose more than this many points (accuracy) or "
+                       "percent (perplexity).")
+    checkpoints: bool = _f(False, "Also evaluate each kept checkpoint, and recommend the best one within budget.")
+    max_new_tokens: int = _f(0, "Tokens generated per probe answer (0: 48 for answers, 160 for writing tasks).")
+    domain: bool = _f(True, "Evaluate the domain data (validation split, else a sample of the training data).")
+
+
+@dataclass
 class RunConfig:
     name: str = _f("", "A name for the run (shown in lists; the run id is derived from it).")
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     dist: DistConfig = field(default_factory=DistConfig)
+    probe: ProbeConfig = field(default_factory=ProbeConfig)
 
     def validate(self) -> RunConfig:
         t, d = self.train, self.data
@@ -129,6 +141,8 @@ class RunConfig:
             (t.nan_tolerance >= 1, "nan_tolerance must be at least 1."),
             (t.save_precision in ("fp32", "bf16"), "save_precision must be fp32 or bf16."),
             *self.dist_checks(),
+            (self.probe.budget >= 0 and self.probe.max_new_tokens >= 0, "probe.budget and max_new_tokens must "
+             "be >= 0."),
         ]
         for ok, message in checks:
             if not ok:

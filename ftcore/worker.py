@@ -96,10 +96,29 @@ def train_here(run: Run, flag: StopFlag, resume: str | None) -> int:
         if "out of memory" in str(exc).lower():
             return _fail(run, f"Out of memory ({str(exc).splitlines()[0][:200]}). " + _what_fits(run))
         return _fail(run, f"{type(exc).__name__}: {exc}")
+    if state == "done" and run.writes:
+        report(run, flag)
     error = (flag.reason or "Stopped by the user.") if state == "cancelled" else None
     run.update_status(state=state, ended=now(), error=error)
     run.append_event("end", state=state)
     return 0
+
+
+def report(run: Run, flag: StopFlag) -> None:
+    """Domain metrics and forgetting probes for base and final; a failure here never fails the trained run."""
+    from .report import make_report
+
+    config = run.config()
+    if config.probe.suites.strip() in ("", "none") and not config.probe.domain:
+        return
+    run.update_status(phase="evaluating")
+    run.append_event("message", text="Evaluating the base and the fine-tuned model (domain metric, probes)")
+    try:
+        make_report(run, Settings.from_env())
+    except Exception as exc:
+        traceback.print_exc()
+        run.append_event("message", text=f"The evaluation report could not be made: {type(exc).__name__}: {exc}")
+    run.update_status(phase=None)
 
 
 def _what_fits(run: Run) -> str:

@@ -63,7 +63,14 @@ def wait_for(predicate, timeout: float = 300.0, every: float = 0.2):
     raise AssertionError("timed out")
 
 
+# The end-of-run evaluation (probes, domain metric) is tested in tests/integration/test_report.py; the other
+# training tests turn it off unless they name probe settings, to keep the suite fast.
+NO_REPORT = ("probe.suites=none", "probe.domain=false")
+
+
 def run_cli(*args: str, env_home: Settings, timeout: float = 300) -> subprocess.CompletedProcess:
+    if args and args[0] == "train" and not any(a.startswith("probe.") for a in args):
+        args = (*args, *NO_REPORT)
     env = {**os.environ, "FTCORE_HOME": str(env_home.home), "HF_HUB_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-m", "ftcore", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)

@@ -1,0 +1,111 @@
+"""`ftcore probe`, `ftcore eval` and `ftcore compare`: forgetting probes, domain metrics, base vs tuned."""
+
+from __future__ import annotations
+
+import json
+
+from .errors import UserError
+from .settings import Settings
+
+
+def add_probe_parsers(sub) -> None:
+    p = sub.add_parser("probe", help="Run forgetting probe suites on one or more models (greedy, batched).")
+    p.add_argument("--model", action="append", required=True, help="Model reference; repeat to compare. The first "
+                   "is the base for the kl suite.")
+    p.add_argument("--suite", action="append", default=None, help="Built-in suite name or a question/answer "
+                   "file (.jsonl/.csv with question, answer, optional match); repeat. Default: all built-in.")
+    p.add_argument("--max-new-tokens", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("eval", help="Domain metrics of a model on a labelled file.")
+    p.add_argument("model")
+    p.add_argument("--data", required=True)
+    p.add_argument("--format", default="auto")
+    p.add_argument("--template", default=None)
+    p.add_argument("--max-length", type=int, default=512)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("compare", help="Base vs fine-tuned: probes and domain metric with verdicts.")
+    p.add_argument("run")
+    p.add_argument("--budget", type=float, default=None, help="Points (or %% perplexity) a suite may lose.")
+    p.add_argument("--rerun", action="store_true", help="Evaluate again now instead of reading report.json.")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_probe(args, settings: Settings) -> int:
+    from transformers.utils import logging as hf_logging
+
+    from . import models
+    from .probes import BUILTIN, probe_models
+
+    hf_logging.disable_progress_bar()
+    for ref in args.model:
+        models.resolve(ref, settings)
+    names = args.suite or list(BUILTIN)
+    results = probe_models(args.model, names, settings, batch_size=args.batch_size,
+                           max_new_tokens=args.max_new_tokens)
+    if args.json:
+        print(json.dumps({ref: {name: r.to_dict() for name, r in res.items()} for ref, res in results.items()},
+                         indent=2, ensure_ascii=False))
+        return 0
+    print(f"{'suite':<14}{'unit':>6}" + "".join(f"{ref[-24:]:>26}" for ref in args.model))
+    for name in [r.suite for r in results[args.model[0]].values()]:
+        first = results[args.model[0]][name]
+        unit = {"qa": "%", "checks": "%", "ppl": "ppl", "kl": "nats"}[first.kind]
+        print(f"{name:<14}{unit:>6}" + "".join(f"{results[ref][name].score:>26.2f}" for ref in args.model))
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from transformers.utils import logging as hf_logging
+
+    from . import models
+    from .config import parse_template
+    from .data import read_examples
+    from .probes.domain import evaluate_domain
+
+    hf_logging.disable_progress_bar()
+    examples = read_examples(args.data, args.format, parse_template(args.template) if args.template else None)
+    model, tokenizer = models.load(args.model, settings)
+    model.eval()
+    result = evaluate_domain(model, tokenizer, examples, args.max_length)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            if key != "samples":
+                print(f"{key:<12} {value}")
+    return 0
+
+
+def cmd_compare(args, settings: Settings) -> int:
+    from .probes import compare, format_rows
+    from .report import load_report, make_report
+    from .runs import RunStore
+
+    run = RunStore(settings).get(args.run)
+    if args.rerun:
+        if run.status().get("state") != "done":
+            raise UserError(f"Run {run.id} is not done; compare needs its final model.")
+        report = make_report(run, settings)
+    else:
+        report = load_report(run)
+    budget = report["budget"] if args.budget is None else args.budget
+    final = next(c for c in report["candidates"] if c["name"] == "final")
+    rows = compare(report["base"]["probes"], final["probes"], budget)
+    if args.json:
+        print(json.dumps({"budget": budget, "rows": [r.to_dict() for r in rows], "base_domain":
+                          report["base"].get("domain"), "final_domain": final.get("domain"),
+                          "recommended": report["recommended"], "recommendation": report["recommendation"]},
+                         indent=2, ensure_ascii=False))
+        return 0
+    print(format_rows(rows, budget))
+    if final.get("domain"):
+        base_d = report["base"]["domain"]
+        print(f"\ndomain ({report['domain_split']}):")
+        for key in ("loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l"):
+            if key in final["domain"]:
+                print(f"  {key:<12}{base_d[key]:>10.3f} -> {final['domain'][key]:.3f}")
+    print(f"\nrecommended: {report['recommendation']}")
+    return 0

@@ -1,0 +1,94 @@
+"""Probe suites: the built-in ones written for this project (general knowledge EN/ZH, arithmetic, instruction
+following, short poems, perplexity on poems and passages, next-token KL) and user suites (JSONL or CSV rows with
+`question`, `answer` and an optional `match` rule)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..data.sources import iter_rows
+from ..errors import DataError, UserError
+from .checks import MATCHES
+
+KINDS = ("qa", "checks", "ppl", "kl")  # accuracy on answers | share of replies meeting constraints | perplexity | KL
+
+
+@dataclass
+class Suite:
+    name: str
+    kind: str
+    description: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.kind in ("qa", "checks")
+
+
+BUILTIN = {  # name -> (file, kind, description)
+    "general_en": ("general_en.jsonl", "qa", "General knowledge, English"),
+    "general_zh": ("general_zh.jsonl", "qa", "General knowledge, Chinese"),
+    "arithmetic": ("arithmetic.jsonl", "qa", "Arithmetic, EN and ZH"),
+    "instruction": ("instruction.jsonl", "checks", "Instruction following with checkable format constraints"),
+    "poems": ("poems.jsonl", "checks", "Creative writing: short poems (lines, language, non-empty)"),
+    "poem_ppl": ("poem_refs.jsonl", "ppl", "Perplexity on reference poems"),
+    "passages_ppl": ("passages.jsonl", "ppl", "Perplexity on general-domain passages, EN and ZH"),
+    "kl": ("kl_prompts.jsonl", "kl", "KL divergence of next-token distributions from the base, general prompts"),
+}
+
+
+def builtin(name: str) -> Suite:
+    file, kind, description = BUILTIN[name]
+    text = (resources.files("ftcore") / "probes" / "suites" / file).read_text(encoding="utf-8")
+    return Suite(name, kind, description, [json.loads(line) for line in text.splitlines() if line.strip()])
+
+
+def load_suite(name_or_path: str) -> Suite:
+    """A built-in suite by name, or a user file of question/answer rows (checked row by row)."""
+    if name_or_path in BUILTIN:
+        return builtin(name_or_path)
+    path = Path(name_or_path).expanduser()
+    if not path.is_file():
+        raise UserError(f"Unknown suite '{name_or_path}': use a file of question/answer rows or one of "
+                        f"{', '.join(BUILTIN)}.")
+    items, problems = [], []
+    for line, row in iter_rows(path):
+        if isinstance(row, DataError):
+            problems.append(row)
+            continue
+        problem = _check_row(row)
+        if problem:
+            problems.append(DataError(str(path), line, problem[1], problem[2], field=problem[0]))
+            continue
+        items.append({"question": str(row["question"]), "answer": str(row["answer"]),
+                      "match": (row.get("match") or "contains").strip()})
+    if problems:
+        more = f" (and {len(problems) - 3} more rows)" if len(problems) > 3 else ""
+        raise UserError("; ".join(str(p) for p in problems[:3]) + more)
+    if not items:
+        raise UserError(f"{path}: no rows; a suite needs rows with 'question' and 'answer'.")
+    return Suite(path.stem, "qa", f"User suite {path.name}", items)
+
+
+def _check_row(row: dict) -> tuple[str, str, str] | None:
+    for key in ("question", "answer"):
+        if not str(row.get(key) or "").strip():
+            return key, "missing or empty", "every row needs a question and its answer"
+    rule = (row.get("match") or "contains").strip()
+    if rule not in MATCHES:
+        return "match", f"unknown rule '{rule}'", f"use one of {', '.join(MATCHES)} (or leave it empty: contains)"
+    if rule == "regex":
+        import re
+
+        try:
+            re.compile(str(row["answer"]))
+        except re.error as exc:
+            return "answer", f"not a valid regular expression ({exc})", "fix the pattern or use match=contains"
+    if rule == "choice" and str(row["answer"]).strip().upper() not in ("A", "B", "C", "D"):
+        return "answer", "a choice answer must be a letter A-D", "write the letter of the right option"
+    return None
+

@@ -1,0 +1,149 @@
+"""The report every run ends with: the domain metric and the forgetting probes for the base model and the final
+model (and, when asked, each kept checkpoint), base-vs-tuned rows with verdicts against the forgetting budget,
+and the recommended candidate: the best domain metric whose forgetting stays within budget."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from . import models
+from ._atomic import write_json
+from .config import RunConfig
+from .data import read_examples
+from .errors import UserError
+from .probes import BUILTIN, compare, load_suite, run_suite, within_budget
+from .probes.domain import MAX_EXAMPLES, evaluate_domain
+from .runs import Run
+from .settings import Settings
+
+
+def suite_names(text: str) -> list[str]:
+    text = (text or "").strip()
+    if text in ("", "none"):
+        return []
+    if text == "all":
+        return list(BUILTIN)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def domain_examples(config: RunConfig) -> tuple[list, str]:
+    """The validation split, or an even sample of the training data when there is none (said in the report)."""
+    d = config.data
+    if d.val:
+        return read_examples(d.val, d.format, d.template, d.columns)[:MAX_EXAMPLES], "validation"
+    train = read_examples(d.train, d.format, d.template, d.columns)
+    step = max(1, len(train) // 50)
+    return train[::step][:50], "training sample (no validation file)"
+
+
+def primary_metric(domain: dict) -> tuple[str, float]:
+    """The number candidates are ranked by: accuracy, else ROUGE-L, else minus the loss."""
+    for key in ("accuracy", "rouge_l"):
+        if key in domain:
+            return key, domain[key]
+    return "loss", -domain.get("loss", float("inf"))
+
+
+def _scores(model, tokenizer, suites, base_model, config: RunConfig, on_result) -> dict[str, dict]:
+    out = {}
+    for suite in suites:
+        result = run_suite(model, tokenizer, suite, base=base_model,
+                           max_new_tokens=config.probe.max_new_tokens or None)
+        out[suite.name] = {**result.to_dict(), "items": result.items[:60]}
+        on_result(result)
+    return out
+
+
+def _cache_key(ref: str, source_kind: str, suites, config: RunConfig) -> str | None:
+    """Base-model probe scores are reused for models that cannot change (embedded ones and finished runs)."""
+    if source_kind not in ("embedded", "run"):
+        return None
+    blob = json.dumps([ref, [(s.name, s.items) for s in suites if s.kind != "kl"], config.probe.max_new_tokens],
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def make_report(run: Run, settings: Settings) -> dict[str, Any]:
+    """Evaluate base and candidates, write report.json and events, and return the report."""
+    config = run.config()
+    began = time.perf_counter()
+    suites = [load_suite(name) for name in suite_names(config.probe.suites)]
+    examples, split = domain_examples(config) if config.probe.domain else ([], "")
+    candidates = [("final", run.final_dir)]
+    if config.probe.checkpoints:
+        candidates += sorted(((p.name, p) for p in run.checkpoints_dir.glob("checkpoint-*")),
+                             key=lambda c: int(c[0].split("-")[1]))
+
+    def record(who: str):
+        return lambda result: run.append_event("probe", model=who, suite=result.suite, suite_kind=result.kind,
+                                               score=result.score, seconds=result.seconds)
+
+    source = models.resolve(config.model.ref, settings)
+    base_model, tokenizer = models.load(config.model.ref, settings)
+    base_model.eval()
+    key = _cache_key(config.model.ref, source.kind, suites, config)
+    cache = settings.home / "probe-cache" / f"{key}.json" if key else None
+    base = {"ref": config.model.ref}
+    if examples:
+        base["domain"] = evaluate_domain(base_model, tokenizer, examples, config.data.max_length)
+    if cache and cache.is_file():
+        base["probes"] = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        base["probes"] = _scores(base_model, tokenizer, [s for s in suites if s.kind != "kl"], None, config,
+                                 record("base"))
+        if cache:
+            write_json(cache, base["probes"])
+    if any(s.kind == "kl" for s in suites):
+        base["probes"]["kl"] = {"suite": "kl", "kind": "kl", "score": 0.0, "n": 0, "seconds": 0.0, "items": []}
+
+    rows_by_name, report_candidates = {}, []
+    for name, path in candidates:
+        model, tok = models.load(str(path), settings)
+        model.eval()
+        entry: dict[str, Any] = {"name": name, "path": str(Path(path).relative_to(run.dir))}
+        if examples:
+            entry["domain"] = evaluate_domain(model, tok, examples, config.data.max_length)
+        entry["probes"] = _scores(model, tok, suites, base_model, config, record(name))
+        rows = compare(base["probes"], entry["probes"], config.probe.budget)
+        entry["rows"] = [r.to_dict() for r in rows]
+        entry["within_budget"] = within_budget(rows)
+        if examples:
+            entry["metric"], entry["metric_value"] = primary_metric(entry["domain"])
+        rows_by_name[name] = rows
+        report_candidates.append(entry)
+        del model
+
+    report = {"budget": config.probe.budget, "suites": [s.name for s in suites], "domain_split": split,
+              "base": base, "candidates": report_candidates, **recommend(report_candidates, config.probe.budget),
+              "seconds": round(time.perf_counter() - began, 1)}
+    write_json(run.dir / "report.json", report)
+    run.append_event("report", recommended=report["recommended"], recommendation=report["recommendation"],
+                     seconds=report["seconds"])
+    return report
+
+
+def recommend(candidates: list[dict], budget: float) -> dict[str, Any]:
+    inside = [c for c in candidates if c["within_budget"]]
+    if not inside:
+        return {"recommended": None, "recommendation": (
+            f"Every candidate forgot more than the budget ({budget:g}). Try a lower learning rate, fewer epochs, "
+            "a replay mix (data.replay), the progressive or freeze method, or raise probe.budget.")}
+    if "metric_value" in inside[0]:
+        best = max(inside, key=lambda c: c["metric_value"])
+        text = f"{best['name']}: best {best['metric']} ({abs(best['metric_value']):.2f}) within the budget."
+    else:
+        best = inside[0]
+        text = f"{best['name']}: within the forgetting budget (no domain metric was computed)."
+    return {"recommended": best["name"], "recommendation": text}
+
+
+def load_report(run: Run) -> dict[str, Any]:
+    path = run.dir / "report.json"
+    if not path.is_file():
+        raise UserError(f"Run {run.id} has no report yet (it is written when training ends); `ftcore compare "
+                        f"{run.id} --rerun` computes it now.")
+    return json.loads(path.read_text(encoding="utf-8"))
