@@ -5,7 +5,16 @@ import json
 import pytest
 
 from ftcore import UserError
-from ftcore.probes import BUILTIN, CHECKS, builtin, check_reply, compare, language_of, load_suite, match_answer
+from ftcore.probes import (
+    BUILTIN,
+    CHECKS,
+    builtin,
+    check_reply,
+    compare,
+    language_of,
+    load_suite,
+    match_answer,
+)
 from ftcore.report import recommend, suite_names
 
 
