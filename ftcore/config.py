@@ -20,7 +20,7 @@ from .data.formats import FORMATS
 from .errors import UserError
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
-METHODS = ("full", "freeze")
+METHODS = ("full", "freeze", "progressive", "lora")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 OPTIMIZERS = {  # name -> (TrainingArguments optim, the package it needs)
     "adamw_torch_fused": ("adamw_torch_fused", None), "adamw_torch": ("adamw_torch", None),
@@ -50,6 +50,8 @@ class DataConfig:
     columns: dict[str, str] = field(default_factory=dict, metadata={
         "help": "Column mapping, format field -> your column, e.g. text=clause,label=risk."})
     max_length: int = _f(512, "Longest example in tokens; longer ones are truncated.")
+    replay: float = _f(0.0, "Against forgetting: mix general instruction data (EN and ZH, shipped) into training, "
+                       "as a share of your examples (0.2 adds one general example per five of yours).")
 
 
 @dataclass
@@ -67,8 +69,11 @@ class TrainConfig:
     save_total_limit: int = _f(2, "Keep at most this many checkpoints.")
     logging_steps: int = _f(1, "Log loss every N steps.")
     seed: int = _f(42, "Random seed for data order and initialisation.")
-    method: str = _f("full", "full: train every weight; freeze: train only the top freeze_trainable_layers layers.")
+    method: str = _f("full", "full: train every weight; freeze: only the top freeze_trainable_layers layers; "
+                     "progressive: top layers first, more at each stage; lora: low-rank adapters (baseline).")
     freeze_trainable_layers: int = _f(2, "With method=freeze: how many top layers (plus the output head) train.")
+    progressive_stages: int = _f(3, "With method=progressive: stages, each unfreezing a further share of layers.")
+    lora_rank: int = _f(16, "With method=lora: adapter rank (alpha = 2 x rank), on every linear layer.")
     precision: str = _f("auto", "auto (bf16 on GPUs that have it, fp16 on older GPUs, fp32 on CPU), fp32, bf16, fp16.")
     gradient_checkpointing: bool = _f(False, "Recompute activations in the backward pass: less memory, ~30% slower.")
     optimizer: str = _f("adamw_torch_fused", "Optimizer: adamw_torch_fused, adamw_torch, adamw_8bit, adafactor, "
@@ -130,11 +135,15 @@ class RunConfig:
             (0 <= t.warmup_ratio < 1, "warmup_ratio must be in [0, 1)."),
             (t.scheduler in ("cosine", "linear", "constant"), f"Unknown scheduler '{t.scheduler}': use cosine, linear or constant."),
             (t.save_steps >= 0, "save_steps must be >= 0."),
+            (0 <= d.replay <= 5, f"data.replay {d.replay} is out of range; try 0.1 to 0.3."),
             (16 <= d.max_length <= 131072, f"max_length {d.max_length} is out of range; try 512."),
             (d.format in ("auto", *FORMATS), f"Unknown format '{d.format}': use auto or one of {', '.join(FORMATS)}."),
             (d.template is None or "{text}" in d.template, "The template must contain {text}."),
             (t.method in METHODS, f"Unknown method '{t.method}': use {', '.join(METHODS)}."),
             (t.freeze_trainable_layers >= 1, "freeze_trainable_layers must be at least 1."),
+            (t.progressive_stages >= 1 and t.lora_rank >= 1, "progressive_stages and lora_rank must be >= 1."),
+            (t.method != "progressive" or self.dist.world_size == 1, "method=progressive changes which weights "
+             "train during the run, which DDP and ZeRO cannot follow; use one process (dist.nproc=1)."),
             (t.precision in PRECISIONS, f"Unknown precision '{t.precision}': use {', '.join(PRECISIONS)}."),
             (t.optimizer in OPTIMIZERS, f"Unknown optimizer '{t.optimizer}': use {', '.join(OPTIMIZERS)}."),
             (t.eval_steps >= 0 and t.early_stopping_patience >= 0, "eval_steps and patience must be >= 0."),

@@ -16,6 +16,7 @@ from .callbacks import RunCallback, StopFlag
 from .compat import check_environment, check_model_folder
 from .config import OPTIMIZERS, RunConfig
 from .data import fingerprint, read_examples, tokenize_all
+from .methods import ProgressiveCallback, apply_method, merged
 from .runs import Run
 from .settings import Settings
 
@@ -77,22 +78,6 @@ def collator(config: RunConfig, tokenizer):
     return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
 
 
-def apply_method(model, config: RunConfig) -> dict:
-    """full: every weight trains. freeze: only the top k decoder layers, the final norm and the output head."""
-    total = sum(p.numel() for p in model.parameters())
-    if config.train.method == "freeze":
-        layers = model.get_decoder().layers
-        k = min(config.train.freeze_trainable_layers, len(layers))
-        for param in model.parameters():
-            param.requires_grad = False
-        train = [*layers[len(layers) - k:], model.get_output_embeddings(), getattr(model.get_decoder(), "norm", None)]
-        for module in filter(None, train):
-            for param in module.parameters():
-                param.requires_grad = True
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return {"parameters": total, "trainable": trainable}
-
-
 def prepare_data(config: RunConfig, tokenizer, run: Run):
     from datasets import Dataset
 
@@ -102,15 +87,33 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
         if not path:
             continue
         examples = read_examples(path, d.format, d.template, d.columns)
-        tokenized = tokenize_all(examples, tokenizer, d.max_length)
+        mixed = replay_examples(d.replay, len(examples), config.train.seed) if split == "train" else []
+        tokenized = tokenize_all(examples + mixed, tokenizer, d.max_length)
         splits[split] = Dataset.from_list(tokenized.rows)
         info[split] = {"file": str(path), "sha256": fingerprint(path), "rows": len(examples),
                        "examples": len(tokenized.rows), "tokens": tokenized.tokens,
-                       "truncated": tokenized.truncated, "dropped": tokenized.dropped}
+                       "truncated": tokenized.truncated, "dropped": tokenized.dropped, "replay": len(mixed)}
     if run.writes:
         write_json(run.dir / "data.json", info)
     run.append_event("data", **info)
     return splits, info
+
+
+def replay_examples(share: float, count: int, seed: int) -> list:
+    """General instruction examples (EN and ZH, written for this project) mixed into training against
+    forgetting: `share` of the domain example count, drawn with the run's seed."""
+    import random
+    from importlib import resources
+
+    want = round(share * count)
+    if want <= 0:
+        return []
+    folder = resources.files("ftcore") / "data" / "replay"
+    pool = [e for name in ("general_en.jsonl", "general_zh.jsonl") for e in read_examples(folder / name, "messages")]
+    rng = random.Random(seed)
+    picked = rng.sample(pool, min(want, len(pool)))
+    picked += [rng.choice(pool) for _ in range(want - len(picked))]  # beyond the pool: repeats
+    return picked
 
 
 def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None = None) -> str:
@@ -127,7 +130,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
     model, tokenizer = models.load(config.model.ref, settings, trust_remote_code=config.model.trust_remote_code)
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
-    counts = apply_method(model, config)
+    model, counts = apply_method(model, config)
     run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
                      strategy=config.dist.strategy, **counts)
     if run.writes:
@@ -149,7 +152,8 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         eval_dataset=splits.get("validation"),
         data_collator=collator(config, tokenizer),
         processing_class=tokenizer,
-        callbacks=[callback],
+        callbacks=[callback, *([ProgressiveCallback(model, config.train.progressive_stages, run)]
+                               if config.train.method == "progressive" else [])],
     )
     if resume_from:
         run.append_event("message", text=f"Resuming from {resume_from.name}")
@@ -216,11 +220,15 @@ def save_final(trainer, tokenizer, run: Run, meta: dict, save_precision: str = "
 
     Every rank takes part in gathering the weights (ZeRO-3 and FSDP hold a shard each); rank 0 writes them.
     """
-    wrapped = trainer.model_wrapped if trainer.is_deepspeed_enabled else trainer.model
-    state = trainer.accelerator.get_state_dict(wrapped)
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if hasattr(model, "merge_and_unload"):  # lora: adapters merged into plain weights
+        model = merged(model)
+        state = model.state_dict()
+    else:
+        wrapped = trainer.model_wrapped if trainer.is_deepspeed_enabled else trainer.model
+        state = trainer.accelerator.get_state_dict(wrapped)
     if not run.writes:
         return
-    model = trainer.accelerator.unwrap_model(trainer.model)
     tied = _tied_names(model)  # a gathered state dict may hold tied weights as separate copies
     dtype = torch.bfloat16 if save_precision == "bf16" else torch.float32
     state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items() if k not in tied}

@@ -1,0 +1,83 @@
+"""Training methods besides plain full fine-tuning, each a lever against forgetting:
+
+- freeze: only the top k decoder layers (with the final norm and the output head) train;
+- progressive: the top layers train first, and more layers unfreeze at each of `progressive_stages` stages;
+- lora: low-rank adapters via peft (the usual baseline), merged into plain weights when saved.
+"""
+
+from __future__ import annotations
+
+import math
+
+from transformers import TrainerCallback
+
+from .config import RunConfig
+
+
+def _top(model, k: int) -> list:
+    decoder = model.get_decoder()
+    layers = decoder.layers
+    return [*layers[len(layers) - min(k, len(layers)):], model.get_output_embeddings(),
+            getattr(decoder, "norm", None)]
+
+
+def _train_only(model, k: int) -> None:
+    for param in model.parameters():
+        param.requires_grad = False
+    for module in filter(None, _top(model, k)):
+        for param in module.parameters():
+            param.requires_grad = True
+
+
+def apply_method(model, config: RunConfig):
+    """Prepare the model for the method; returns it (lora wraps it) and the parameter counts."""
+    t = config.train
+    total = sum(p.numel() for p in model.parameters())
+    if t.method == "freeze":
+        _train_only(model, t.freeze_trainable_layers)
+    elif t.method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(r=t.lora_rank, lora_alpha=2 * t.lora_rank, lora_dropout=0.0,
+                                                 target_modules="all-linear", task_type="CAUSAL_LM"))
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return model, {"parameters": total, "trainable": trainable}
+
+
+def stage_layers(num_layers: int, stages: int, stage: int) -> int:
+    """How many top layers train in stage `stage` (0-based) of `stages`: a growing share, all in the last."""
+    return max(1, math.ceil(num_layers * (stage + 1) / stages))
+
+
+class ProgressiveCallback(TrainerCallback):
+    """Unfreeze from the top down in equal slices of the training steps. The optimizer is built over every
+    weight first (so that layers unfrozen later are in it); frozen weights get no gradient, so AdamW skips them."""
+
+    def __init__(self, model, stages: int, run=None):
+        self.model, self.stages, self.run = model, stages, run
+        self.num_layers = len(model.get_decoder().layers)
+        self.stage = -1
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._enter(self._stage_at(state), state)
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        stage = self._stage_at(state)
+        if stage != self.stage:
+            self._enter(stage, state)
+
+    def _stage_at(self, state) -> int:
+        return min(self.stages - 1, state.global_step * self.stages // max(state.max_steps, 1))
+
+    def _enter(self, stage: int, state) -> None:
+        self.stage = stage
+        k = stage_layers(self.num_layers, self.stages, stage)
+        _train_only(self.model, k)
+        if self.run is not None:
+            self.run.append_event("message", text=f"Progressive stage {stage + 1}/{self.stages}: top {k} of "
+                                                  f"{self.num_layers} layers train (from step {state.global_step})")
+
+
+def merged(model):
+    """A lora model becomes a plain model with the adapters merged in; other models pass through."""
+    return model.merge_and_unload() if hasattr(model, "merge_and_unload") else model

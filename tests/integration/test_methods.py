@@ -1,0 +1,68 @@
+"""Levers against forgetting: replay mix, the progressive and lora methods (each trains and saves a plain model)."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from ftcore import RunConfig, RunStore, UserError, apply_overrides
+from ftcore.methods import ProgressiveCallback, stage_layers
+
+
+def train(cli, home, tiny_model, chat_file, *extra):
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "6", "--lr", "1e-3",
+              *extra)
+    assert out.returncode == 0, out.stderr[-3000:]
+    run = RunStore(home).list()[0]
+    assert run.status()["state"] == "done"
+    return run
+
+
+def test_replay_mixes_general_examples_into_training(cli, home, tiny_model, chat_file):
+    run = train(cli, home, tiny_model, chat_file, "data.replay=0.5")
+    info = json.loads((run.dir / "data.json").read_text())["train"]
+    assert info["rows"] == 12 and info["replay"] == 6 and info["examples"] == 18
+
+
+def test_lora_saves_merged_plain_weights(cli, home, tiny_model, chat_file):
+    run = train(cli, home, tiny_model, chat_file, "train.method=lora", "train.lora_rank=4")
+    model = run.events("model")[0]
+    assert model["trainable"] < model["parameters"] / 2
+    base, final = load_file(tiny_model / "model.safetensors"), load_file(run.final_dir / "model.safetensors")
+    assert final.keys() == base.keys()  # no adapter keys: a plain checkpoint any tool loads
+    changed = [k for k in base if not torch.equal(base[k], final[k])]
+    assert changed and all("proj" in k for k in changed)  # only the adapted linear layers moved
+
+
+def test_progressive_unfreezes_from_the_top(cli, home, tiny_model, chat_file):
+    run = train(cli, home, tiny_model, chat_file, "train.method=progressive", "train.progressive_stages=2")
+    stages = [e["text"] for e in run.events("message") if "Progressive stage" in e["text"]]
+    assert stages[0].startswith("Progressive stage 1/2: top 1 of 2") and "stage 2/2: top 2 of 2" in stages[1]
+    base, final = load_file(tiny_model / "model.safetensors"), load_file(run.final_dir / "model.safetensors")
+    assert not torch.equal(base["model.layers.0.mlp.up_proj.weight"], final["model.layers.0.mlp.up_proj.weight"])
+
+
+def test_progressive_stage_arithmetic_and_freezing():
+    assert [stage_layers(30, 3, s) for s in range(3)] == [10, 20, 30]
+    assert stage_layers(2, 4, 0) == 1
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=4,
+                                         num_attention_heads=2))
+
+    class State:
+        global_step, max_steps = 0, 8
+
+    callback = ProgressiveCallback(model, stages=2)
+    callback.on_train_begin(None, State, None)
+    assert not any(p.requires_grad for p in model.model.layers[1].parameters())
+    assert all(p.requires_grad for p in model.model.layers[3].parameters())
+    State.global_step = 4
+    callback.on_step_begin(None, State, None)
+    assert all(p.requires_grad for p in model.model.layers[0].parameters())
+
+
+def test_progressive_refuses_several_processes():
+    with pytest.raises(UserError, match="progressive"):
+        apply_overrides(RunConfig(), ["data.train=x", "train.method=progressive", "dist.nproc=2"]).validate()
