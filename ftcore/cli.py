@@ -11,7 +11,7 @@ import time
 
 from . import jobs, launcher, models
 from .cli_data import add_data_parser, cmd_data
-from .cli_probe import add_probe_parsers, cmd_compare, cmd_eval, cmd_probe
+from .cli_probe import add_probe_parsers, cmd_compare, cmd_eval, cmd_pilot, cmd_probe
 from .config import (
     DataConfig,
     DistConfig,
@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=None, help="A YAML RunConfig to start from (over the preset, if any).")
     p.add_argument("--preset", default=None, help="A shipped preset to start from: `ftcore presets` lists them.")
     p.add_argument("--detach", action="store_true", help="Start the worker and return; prints the run id last.")
+    p.add_argument("--pilot", action="store_true", help="Start a full and a LoRA run of this configuration (one "
+                   "after the other), then print gain, forgetting, time and memory side by side.")
     p.add_argument("overrides", nargs="*", help="section.key=value overrides, e.g. train.warmup_ratio=0.1")
 
     add_data_parser(sub, helps["data"])
@@ -153,6 +155,16 @@ def cmd_train(args, settings: Settings) -> int:
         run, pid = jobs.join(config, settings, reap=False)
         print(f"Node {config.dist.node_rank} joined run {run.id}")
         return 0 if args.detach else os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if args.pilot:
+        from .pilot import start_pilot
+
+        runs = start_pilot(config, settings, reap=not args.detach)
+        print("Pilot runs: " + " ".join(r.id for r in runs))
+        if args.detach:
+            return 0
+        for run in runs:
+            launcher.wait(run)
+        return cmd_pilot(argparse.Namespace(runs=[r.id for r in runs]), settings)
     run = jobs.start(config, settings, reap=not args.detach)
     if args.detach:
         print(f"Started run {run.id}")
@@ -279,7 +291,8 @@ def cmd_chat(args, settings: Settings) -> int:
 
 COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
             "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan,
-            "presets": cmd_presets, "probe": cmd_probe, "eval": cmd_eval, "compare": cmd_compare, "chat": cmd_chat}
+            "presets": cmd_presets, "probe": cmd_probe, "eval": cmd_eval, "compare": cmd_compare,
+            "pilot": cmd_pilot, "chat": cmd_chat}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,6 +26,10 @@ def add_probe_parsers(sub) -> None:
     p.add_argument("--max-length", type=int, default=512)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("pilot", help="Short full and LoRA runs on the same data, then gain, forgetting, time and "
+                       "memory side by side. Takes the same options as train.")
+    p.add_argument("runs", nargs="*", help="Show the table for these two runs instead of starting new ones.")
+
     p = sub.add_parser("compare", help="Base vs fine-tuned: probes and domain metric with verdicts.")
     p.add_argument("run")
     p.add_argument("--budget", type=float, default=None, help="Points (or %% perplexity) a suite may lose.")
@@ -109,3 +113,23 @@ def cmd_compare(args, settings: Settings) -> int:
                 print(f"  {key:<12}{base_d[key]:>10.3f} -> {final['domain'][key]:.3f}")
     print(f"\nrecommended: {report['recommendation']}")
     return 0
+
+
+def cmd_pilot(args, settings: Settings) -> int:
+    from .pilot import pilot_rows
+    from .runs import RunStore
+
+    store = RunStore(settings)
+    runs = [store.get(r) for r in args.runs]
+    if not runs:
+        raise UserError("Start a pilot with `ftcore train ... --pilot`, then show it with `ftcore pilot RUN RUN`.")
+    rows = pilot_rows(runs)
+    print(f"{'method':<8}{'state':<10}{'gain':>10}{'worst loss':>12}{'seconds':>10}{'peak GiB':>10}  forgot")
+    for r in rows:
+        print(f"{r['method']:<8}{r['state']:<10}{_num(r.get('gain')):>10}{_num(r.get('worst_forgetting')):>12}"
+              f"{_num(r.get('seconds')):>10}{_num(r.get('peak_gib')):>10}  {', '.join(r.get('forgot', [])) or '-'}")
+    return 0
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -66,3 +66,19 @@ def test_progressive_stage_arithmetic_and_freezing():
 def test_progressive_refuses_several_processes():
     with pytest.raises(UserError, match="progressive"):
         apply_overrides(RunConfig(), ["data.train=x", "train.method=progressive", "dist.nproc=2"]).validate()
+
+
+def test_pilot_runs_full_and_lora_and_tabulates_them(cli, home, tiny_model, chat_file):
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "6", "--lr", "1e-3",
+              "--pilot", "--name", "pilot", "probe.suites=general_en,passages_ppl")
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("method"))
+    full, lora = lines[header + 1].split(), lines[header + 2].split()
+    assert full[:2] == ["full", "done"] and lora[:2] == ["lora", "done"]
+    from ftcore.pilot import pilot_rows
+
+    rows = pilot_rows(sorted(RunStore(home).list(), key=lambda r: r.id))
+    by = {r["method"]: r for r in rows}
+    assert by["lora"]["trainable"] < by["full"]["trainable"]
+    assert all(r["seconds"] > 0 and r["peak_gib"] > 0 and "worst_forgetting" in r and "gain" in r for r in rows)
