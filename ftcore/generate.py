@@ -19,6 +19,7 @@ class Decoding:
     temperature: float = 0.7
     top_p: float = 0.9
     repetition_penalty: float = 1.1
+    stop: tuple[str, ...] = ()  # generation ends at any of these strings
 
 
 class ModelCache:
@@ -54,6 +55,8 @@ def _kwargs(tokenizer, decoding: Decoding) -> dict:
               "repetition_penalty": decoding.repetition_penalty, "pad_token_id": tokenizer.pad_token_id}
     if decoding.do_sample:
         kwargs.update(temperature=decoding.temperature, top_p=decoding.top_p)
+    if decoding.stop:
+        kwargs.update(stop_strings=list(decoding.stop), tokenizer=tokenizer)
     return kwargs
 
 
@@ -96,9 +99,12 @@ def chat(cache: ModelCache, ref: str, prompt: str, decoding: Decoding = Decoding
 
 
 def side_by_side(cache: ModelCache, left: str, right: str, messages: list[dict[str, str]],
-                 decoding: Decoding = Decoding()) -> Iterator[tuple[str, str]]:
-    """Stream two models' answers to the same messages together, interleaving their tokens."""
-    streams = [stream_chat(cache, left, messages, decoding), stream_chat(cache, right, messages, decoding)]
+                 decoding: Decoding = Decoding(), right_messages: list[dict[str, str]] | None = None
+                 ) -> Iterator[tuple[str, str]]:
+    """Stream two models' answers together, interleaving their tokens: to the same messages, or each side to its
+    own conversation (`right_messages`) when the two histories differ."""
+    streams = [stream_chat(cache, left, messages, decoding),
+               stream_chat(cache, right, right_messages if right_messages is not None else messages, decoding)]
     texts = ["", ""]
     live = [True, True]
     while any(live):

@@ -118,6 +118,21 @@ class Run:
                     out.append(event)
         return out
 
+    def add_vote(self, prompt: str, a: str, b: str, winner: str) -> dict[str, Any]:
+        """A blind A/B judgement between two of this run's models (base, final, checkpoints), kept in votes.jsonl."""
+        if winner not in ("a", "b", "tie"):
+            raise UserError(f"A vote is a, b or tie, not '{winner}'.")
+        vote = {"time": round(time.time(), 3), "prompt": prompt, "a": a, "b": b, "winner": winner}
+        with open(self.dir / "votes.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(vote, ensure_ascii=False) + "\n")
+        return vote
+
+    def votes(self) -> list[dict[str, Any]]:
+        path = self.dir / "votes.jsonl"
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
     def request_stop(self) -> None:
         (self.dir / "STOP").touch()
         if self.status().get("state") in ("queued", "running"):

@@ -8,7 +8,7 @@ import gradio as gr
 
 import ftcore
 
-from . import compare_tab, data_tab, train_tab
+from . import chat_tab, compare_tab, data_tab, train_tab
 from .i18n import I18N, t
 
 
@@ -22,6 +22,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
             data = data_tab.build(settings, cache)
             train = train_tab.build(settings)
             compare_tab.build(settings, cache)
+            chat_tab.build(settings, cache)
 
         def on_load():
             return gr.update(choices=train_tab.run_choices(settings), value=train_tab.latest_run(settings))

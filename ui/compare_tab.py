@@ -1,12 +1,20 @@
-"""Compare tab: one prompt, the base model and a fine-tuned run answer side by side, streamed together."""
+"""Compare tab: two of a run's models (base, final, a checkpoint) answer side by side, streamed together with the
+same decoding, each side keeping its own conversation; a blind A/B mode whose votes are saved with the run; the
+probe table and bars, the domain metrics and the gain-vs-forgetting plot from the run's report."""
 
 from __future__ import annotations
+
+import random
 
 import gradio as gr
 
 import ftcore
 
+from .compare_view import domain_table, load, model_choices, probe_bars, probe_table, summary, tradeoff
 from .i18n import t
+from .train_view import get_run, message_text
+
+EMPTY = "*(no text: the model ended its answer at once)*"
 
 
 def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
@@ -17,43 +25,108 @@ def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
     return out
 
 
-EMPTY = "*(no text: the model ended its answer at once)*"
-
-
 def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
     with gr.Tab(t("tab_compare"), id="compare") as tab:
         with gr.Row():
             run = gr.Dropdown(finished_runs(settings), label=t("compare_run"), elem_id="compare-run")
+            left = gr.Dropdown([], label="Left model", elem_id="compare-left")
+            right = gr.Dropdown([], label="Right model", elem_id="compare-right")
+        with gr.Row():
+            blind = gr.Checkbox(False, label="Blind A/B (hide which model is which; vote)", elem_id="compare-blind")
             max_new = gr.Slider(16, 512, value=128, step=16, label=t("max_new_tokens"))
         prompt = gr.Textbox(label=t("prompt"), placeholder="", lines=2, elem_id="compare-prompt")
-        ask = gr.Button(t("generate"), variant="primary", elem_id="compare-ask")
+        with gr.Row():
+            ask = gr.Button(t("generate"), variant="primary", elem_id="compare-ask")
+            clear = gr.Button("New conversation", size="sm")
         with gr.Row():
             base = gr.Chatbot(label=t("base_answer"), height=360, elem_id="base-answer")
             tuned = gr.Chatbot(label=t("tuned_answer"), height=360, elem_id="tuned-answer")
+        with gr.Row(visible=False) as vote_row:
+            vote_a = gr.Button("A is better", elem_id="vote-a")
+            vote_tie = gr.Button("Tie", elem_id="vote-tie")
+            vote_b = gr.Button("B is better", elem_id="vote-b")
+        voted = gr.Markdown("", elem_id="vote-result")
+        gr.Markdown("### Forgetting report")
+        verdict = gr.Markdown("", elem_id="report-summary")
+        with gr.Row():
+            table = gr.Dataframe(probe_table(None), label="Probes: base vs fine-tuned", interactive=False,
+                                 elem_id="probe-table")
+            bars = gr.BarPlot(probe_bars(None), x="suite", y="score", color="model", label="Probe scores (%)",
+                              height=280, y_lim=[0, 100])
+        with gr.Row():
+            domain = gr.Dataframe(domain_table(None), label="Domain metrics", interactive=False,
+                                  elem_id="domain-table")
+            scatter = gr.ScatterPlot(tradeoff(None), x="forgetting", y="domain", color="candidate",
+                                     label="Gain vs forgetting (each candidate)", height=280)
+        swapped = gr.State(False)  # blind mode: whether A is the right-hand model
+        histories = gr.State(([], []))  # each side's own conversation
 
     def on_select_tab():
         return gr.update(choices=finished_runs(settings))
 
-    def on_ask(run_id, text, tokens):
-        if not run_id:
+    def on_run(run_id):
+        r = get_run(settings, run_id)
+        choices = model_choices(r)
+        report = load(r)
+        refs = [ref for _, ref in choices]
+        left_ref = refs[0] if refs else None
+        right_ref = r.id if r and r.id in refs else (refs[-1] if refs else None)
+        return (gr.update(choices=choices, value=left_ref), gr.update(choices=choices, value=right_ref),
+                summary(report, r), probe_table(report), probe_bars(report), domain_table(report), tradeoff(report),
+                [], [], ([], []), "")
+
+    def on_blind(on):
+        labels = ("Model A", "Model B") if on else (t("base_answer"), t("tuned_answer"))
+        return (gr.update(label=labels[0], value=[]), gr.update(label=labels[1], value=[]), gr.update(visible=on),
+                random.random() < 0.5, ([], []), "")
+
+    def on_ask(left_ref, right_ref, text, tokens, is_blind, swap, state):
+        if not left_ref or not right_ref:
             raise gr.Error("Pick a finished run first (train one in the Train tab).")
         if not (text or "").strip():
             raise gr.Error("Type a prompt first.")
+        refs = (right_ref, left_ref) if is_blind and swap else (left_ref, right_ref)
+        past = state if not (is_blind and swap) else (state[1], state[0])
+        turns = [list(past[0]) + [{"role": "user", "content": text}],
+                 list(past[1]) + [{"role": "user", "content": text}]]
+        decoding = ftcore.Decoding(max_new_tokens=int(tokens))
+        a = b = ""
         try:
-            base_ref = ftcore.RunStore(settings).get(run_id).config().model.ref
-            messages = [{"role": "user", "content": text}]
-            decoding = ftcore.Decoding(max_new_tokens=int(tokens))
-            left = right = ""
-            for left, right in ftcore.side_by_side(cache, base_ref, run_id, messages, decoding):
-                yield _turn(text, left), _turn(text, right)
-            yield _turn(text, left.strip() or EMPTY), _turn(text, right.strip() or EMPTY)
+            for a, b in ftcore.side_by_side(cache, refs[0], refs[1], turns[0], decoding, right_messages=turns[1]):
+                yield _show(turns[0], a), _show(turns[1], b), state
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
+        done = (_show(turns[0], a.strip() or EMPTY), _show(turns[1], b.strip() or EMPTY))
+        kept = (done[0], done[1]) if not (is_blind and swap) else (done[1], done[0])
+        yield done[0], done[1], kept
+
+    def on_clear():
+        return [], [], ([], []), ""
+
+    def vote(winner):
+        def handler(run_id, left_ref, right_ref, swap, left_chat):
+            r = get_run(settings, run_id)
+            if r is None or not left_chat:
+                raise gr.Error("Ask both models something first.")
+            a, b = (right_ref, left_ref) if swap else (left_ref, right_ref)
+            prompt_text = next((message_text(m["content"]) for m in reversed(left_chat) if m["role"] == "user"), "")
+            r.add_vote(prompt_text, a, b, winner)
+            names = {ref: label for label, ref in model_choices(r)}
+            tally = {w: sum(v["winner"] == w for v in r.votes()) for w in ("a", "b", "tie")}
+            return (f"Saved. A was **{names.get(a, a)}**, B was **{names.get(b, b)}**. "
+                    f"Votes so far for this run: A {tally['a']}, B {tally['b']}, tie {tally['tie']}.")
+        return handler
 
     tab.select(on_select_tab, None, run)
-    ask.click(on_ask, [run, prompt, max_new], [base, tuned])
-    prompt.submit(on_ask, [run, prompt, max_new], [base, tuned])
+    run.change(on_run, run, [left, right, verdict, table, bars, domain, scatter, base, tuned, histories, voted])
+    blind.change(on_blind, blind, [base, tuned, vote_row, swapped, histories, voted])
+    ask_inputs = [left, right, prompt, max_new, blind, swapped, histories]
+    ask.click(on_ask, ask_inputs, [base, tuned, histories])
+    prompt.submit(on_ask, ask_inputs, [base, tuned, histories])
+    clear.click(on_clear, None, [base, tuned, histories, voted])
+    for button, winner in ((vote_a, "a"), (vote_b, "b"), (vote_tie, "tie")):
+        button.click(vote(winner), [run, left, right, swapped, base], voted)
 
 
-def _turn(prompt: str, answer: str) -> list[dict[str, str]]:
-    return [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]
+def _show(turns: list[dict[str, str]], answer: str) -> list[dict[str, str]]:
+    return [*turns, {"role": "assistant", "content": answer}]

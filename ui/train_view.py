@@ -121,3 +121,12 @@ def log_tail(run: ftcore.Run | None, lines: int = 40) -> str:
     text = text.replace("\r", "\n")
     kept = [line for line in text.splitlines() if line.strip()][-lines:]
     return TOKEN.sub("hf_***", "\n".join(kept))
+
+
+def message_text(content) -> str:
+    """A chat message's text: Gradio's Chatbot hands back content as a string or as a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return "" if content is None else str(content)

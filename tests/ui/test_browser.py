@@ -3,6 +3,7 @@ reload and from a second browser, then get both answers in Compare."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -122,7 +123,31 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
         timeout=60_000)
     # the tuned model has seen the data: its answer is model text, not the empty-answer notice
     assert "no text" not in page.locator("#tuned-answer .bot").first.inner_text()
-    page.screenshot(path=str(tmp_path / "compare.png"))
+    # the run's report: probe table with verdicts, and the recommendation
+    page.locator("#probe-table").get_by_text("general_en").filter(visible=True).first.wait_for(timeout=30_000)
+    page.locator("#report-summary").get_by_text("Recommended").wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+
+    page.locator("#compare-blind input").check()  # blind A/B: answer, vote, and the vote is kept with the run
+    page.locator("#compare-prompt textarea").fill("Oat or whole milk?")
+    page.locator("#compare-ask").click()
+    page.wait_for_function(
+        "() => ['base-answer','tuned-answer'].every(id => {"
+        " const b = document.querySelector('#' + id + ' .bot'); return b && b.innerText.trim().length > 0; })",
+        timeout=60_000)
+    page.locator("#vote-a").click()
+    page.locator("#vote-result").get_by_text("Saved").wait_for(timeout=30_000)
+    (vote,) = [json.loads(line) for line in (run_dir / "votes.jsonl").read_text().splitlines()]
+    assert vote["winner"] == "a" and {vote["a"], vote["b"]} == {str(tiny_model), run_dir.name}
+    assert vote["prompt"] == "Oat or whole milk?"
+
+    page.get_by_role("tab", name="Chat").click()  # the Chat tab talks to the finished run
+    chat_model = page.locator("#chat-model input")
+    chat_model.fill(run_dir.name)
+    chat_model.press("Enter")
+    page.locator("#chat-input textarea").fill("What grind for espresso?")
+    page.locator("#chat-send").click()
+    page.locator("#chat-bot .bot").first.wait_for(timeout=60_000)
 
 
 def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, home, tmp_path):

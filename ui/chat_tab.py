@@ -1,0 +1,67 @@
+"""Chat tab: talk to any finished model (embedded, a run, a folder), streamed, with a system prompt and the
+decoding knobs: temperature, top-p, max tokens and stop strings."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+import ftcore
+
+from .i18n import t
+from .train_view import message_text
+
+
+def chat_models(settings: ftcore.Settings) -> list[str]:
+    return [row["ref"] for row in ftcore.list_models(settings)]
+
+
+def decoding(temperature: float, top_p: float, max_tokens: float, stop: str) -> ftcore.Decoding:
+    stops = tuple(s for s in (part.strip() for part in (stop or "").split(",")) if s)
+    return ftcore.Decoding(max_new_tokens=int(max_tokens), do_sample=float(temperature) > 0,
+                           temperature=max(float(temperature), 1e-3), top_p=float(top_p), stop=stops)
+
+
+def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
+    with gr.Tab("Chat", id="chat") as tab:
+        with gr.Row():
+            with gr.Column(scale=1):
+                model = gr.Dropdown(chat_models(settings), value=ftcore.DEFAULT_MODEL, allow_custom_value=True,
+                                    label=t("model"), elem_id="chat-model")
+                system = gr.Textbox("", label="System prompt", lines=3, elem_id="chat-system")
+                temperature = gr.Slider(0, 1.5, value=0.0, step=0.05, label="Temperature (0 = greedy)")
+                top_p = gr.Slider(0.05, 1.0, value=0.9, step=0.05, label="Top-p")
+                max_tokens = gr.Slider(16, 1024, value=256, step=16, label=t("max_new_tokens"))
+                stop = gr.Textbox("", label="Stop strings (comma-separated)", max_lines=1)
+            with gr.Column(scale=2):
+                bot = gr.Chatbot(height=460, elem_id="chat-bot")
+                message = gr.Textbox(label=t("prompt"), lines=2, elem_id="chat-input")
+                with gr.Row():
+                    send = gr.Button("Send", variant="primary", elem_id="chat-send")
+                    clear = gr.Button("Clear", size="sm")
+
+    def on_select_tab():
+        return gr.update(choices=chat_models(settings))
+
+    def on_send(ref, sys_prompt, temp, p, tokens, stops, history, text):
+        if not (text or "").strip():
+            raise gr.Error("Type a message first.")
+        history = [{"role": m["role"], "content": message_text(m["content"])} for m in history or []]
+        history.append({"role": "user", "content": text})
+        messages = ([{"role": "system", "content": sys_prompt}] if (sys_prompt or "").strip() else []) + history
+        try:
+            ftcore.resolve(ref, settings)
+            answer = ""
+            for answer in ftcore.stream_chat(cache, ref, messages, decoding(temp, p, tokens, stops)):
+                yield [*history, {"role": "assistant", "content": answer}], ""
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc)) from None
+        yield [*history, {"role": "assistant", "content": answer.strip() or "*(no text)*"}], ""
+
+    def on_clear():
+        return []
+
+    inputs = [model, system, temperature, top_p, max_tokens, stop, bot, message]
+    tab.select(on_select_tab, None, model)
+    send.click(on_send, inputs, [bot, message])
+    message.submit(on_send, inputs, [bot, message])
+    clear.click(on_clear, None, bot)

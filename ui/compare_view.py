@@ -1,0 +1,88 @@
+"""What the Compare tab shows from a run's report.json: the probe table with verdicts, the bars of base vs tuned
+per suite, the domain metrics, and gain against forgetting for each candidate (final and checkpoints)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+import ftcore
+
+BADGES = {"kept": "✔ kept", "gained": "▲ gained", "forgot": "✖ forgot", "info": "· info"}
+UNITS = {"qa": "% correct", "checks": "% meeting constraints", "ppl": "perplexity", "kl": "nats"}
+
+
+def model_choices(run: ftcore.Run | None) -> list[tuple[str, str]]:
+    """base, final and each kept checkpoint of a run, as (label, model reference)."""
+    if run is None:
+        return []
+    choices = [(f"base ({run.config().model.ref})", run.config().model.ref)]
+    if (run.final_dir / "config.json").is_file():
+        choices.append(("final", run.id))
+    for path in sorted(run.checkpoints_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
+        if (path / "config.json").is_file():
+            choices.append((path.name, str(path)))
+    return choices
+
+
+def load(run: ftcore.Run | None) -> dict | None:
+    path = run.dir / "report.json" if run else None
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def probe_table(report: dict | None, candidate: str = "final") -> pd.DataFrame:
+    columns = ["suite", "unit", "base", "tuned", "delta", "verdict"]
+    if not report:
+        return pd.DataFrame([], columns=columns)
+    chosen = next((c for c in report["candidates"] if c["name"] == candidate), report["candidates"][0])
+    rows = [{"suite": r["suite"], "unit": UNITS[r["kind"]], "base": r["base"], "tuned": r["tuned"],
+             "delta": r["delta"], "verdict": BADGES[r["verdict"]]} for r in chosen["rows"]]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def probe_bars(report: dict | None, candidate: str = "final") -> pd.DataFrame:
+    """Scores in % (answer and constraint suites) for base and the candidate, for a grouped bar chart."""
+    rows = []
+    if report:
+        chosen = next((c for c in report["candidates"] if c["name"] == candidate), report["candidates"][0])
+        for r in chosen["rows"]:
+            if r["kind"] in ("qa", "checks"):
+                rows += [{"suite": r["suite"], "score": r["base"], "model": "base"},
+                         {"suite": r["suite"], "score": r["tuned"], "model": candidate}]
+    return pd.DataFrame(rows, columns=["suite", "score", "model"]).astype({"score": float})
+
+
+def domain_table(report: dict | None) -> pd.DataFrame:
+    keys = ["loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l"]
+    if not report or not report["base"].get("domain"):
+        return pd.DataFrame([], columns=["model", *keys])
+    rows = [{"model": "base", **{k: report["base"]["domain"].get(k) for k in keys}}]
+    rows += [{"model": c["name"], **{k: c.get("domain", {}).get(k) for k in keys}} for c in report["candidates"]]
+    frame = pd.DataFrame(rows, columns=["model", *keys])
+    return frame.dropna(axis=1, how="all")
+
+
+def tradeoff(report: dict | None) -> pd.DataFrame:
+    """One point per candidate: worst forgetting (x) against the domain metric (y)."""
+    rows = []
+    for c in (report or {}).get("candidates", []):
+        if "metric_value" in c:
+            worst = max((r["lost"] for r in c["rows"] if r["kind"] != "kl"), default=0.0)
+            value = c["metric_value"] if c["metric"] != "loss" else -c["metric_value"]
+            rows.append({"forgetting": worst, "domain": value, "candidate": c["name"]})
+    return pd.DataFrame(rows, columns=["forgetting", "domain", "candidate"]).astype({"forgetting": float,
+                                                                                      "domain": float})
+
+
+def summary(report: dict | None, run: ftcore.Run | None) -> str:
+    if run is None:
+        return "Pick a finished run."
+    if report is None:
+        return (f"**{run.id}** has no evaluation report yet: it is written when training ends "
+                f"(or run `ftcore compare {run.id} --rerun`).")
+    domain = f" Domain data: {report['domain_split']}." if report.get("domain_split") else ""
+    return (f"**Recommended:** {report['recommendation']} Forgetting budget: {report['budget']:g} points "
+            f"(percent for perplexity).{domain}")
