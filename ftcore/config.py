@@ -20,7 +20,7 @@ from .data.formats import FORMATS
 from .errors import UserError
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
-METHODS = ("full", "freeze", "progressive", "lora")
+METHODS = ("full", "freeze", "progressive", "lora", "distill")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 OPTIMIZERS = {  # name -> (TrainingArguments optim, the package it needs)
     "adamw_torch_fused": ("adamw_torch_fused", None), "adamw_torch": ("adamw_torch", None),
@@ -70,10 +70,15 @@ class TrainConfig:
     logging_steps: int = _f(1, "Log loss every N steps.")
     seed: int = _f(42, "Random seed for data order and initialisation.")
     method: str = _f("full", "full: train every weight; freeze: only the top freeze_trainable_layers layers; "
-                     "progressive: top layers first, more at each stage; lora: low-rank adapters (baseline).")
+                     "progressive: top layers first, more at each stage; lora: low-rank adapters (baseline); distill: "
+                     "learn from a teacher's logits as well as the labels.")
     freeze_trainable_layers: int = _f(2, "With method=freeze: how many top layers (plus the output head) train.")
     progressive_stages: int = _f(3, "With method=progressive: stages, each unfreezing a further share of layers.")
     lora_rank: int = _f(16, "With method=lora: adapter rank (alpha = 2 x rank), on every linear layer.")
+    teacher: str = _f("", "With method=distill: the teacher, usually a finished run (its final model) with the "
+                      "same tokenizer; the model being trained (model.ref) is the student.")
+    distill_alpha: float = _f(0.5, "With method=distill: weight of the label loss; the rest follows the teacher.")
+    distill_temperature: float = _f(2.0, "With method=distill: softening of both distributions.")
     precision: str = _f("auto", "auto (bf16 on GPUs that have it, fp16 on older GPUs, fp32 on CPU), fp32, bf16, fp16.")
     gradient_checkpointing: bool = _f(False, "Recompute activations in the backward pass: less memory, ~30% slower.")
     optimizer: str = _f("adamw_torch_fused", "Optimizer: adamw_torch_fused, adamw_torch, adamw_8bit, adafactor, "
@@ -142,6 +147,9 @@ class RunConfig:
             (t.method in METHODS, f"Unknown method '{t.method}': use {', '.join(METHODS)}."),
             (t.freeze_trainable_layers >= 1, "freeze_trainable_layers must be at least 1."),
             (t.progressive_stages >= 1 and t.lora_rank >= 1, "progressive_stages and lora_rank must be >= 1."),
+            (t.method != "distill" or bool(t.teacher), "method=distill needs train.teacher=RUN_ID (or a model)."),
+            (0 <= t.distill_alpha <= 1 and t.distill_temperature > 0, "distill_alpha must be in [0, 1] and "
+             "distill_temperature > 0."),
             (t.method != "progressive" or self.dist.world_size == 1, "method=progressive changes which weights "
              "train during the run, which DDP and ZeRO cannot follow; use one process (dist.nproc=1)."),
             (t.precision in PRECISIONS, f"Unknown precision '{t.precision}': use {', '.join(PRECISIONS)}."),

@@ -25,6 +25,8 @@ def check(config: RunConfig, settings: Settings) -> dict[str, int]:
     if d.val:
         counts["validation"] = len(read_examples(d.val, d.format, d.template, d.columns))
     source = models.resolve(config.model.ref, settings)
+    if config.train.method == "distill":
+        models.resolve(config.train.teacher, settings)
     if source.kind in ("run", "folder"):
         check_model_folder(source.location)
     import torch

@@ -81,3 +81,41 @@ class ProgressiveCallback(TrainerCallback):
 def merged(model):
     """A lora model becomes a plain model with the adapters merged in; other models pass through."""
     return model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
+
+
+def distill_loss(student_logits, teacher_logits, labels, alpha: float, temperature: float):
+    """alpha x cross-entropy on the labels + (1 - alpha) x T^2 x KL(teacher || student) on the same (answer)
+    positions, with both distributions softened by the temperature."""
+    import torch
+    import torch.nn.functional as F
+
+    logits, target = student_logits[:, :-1].float(), labels[:, 1:]
+    mask = target != -100
+    ce = F.cross_entropy(logits[mask], target[mask])
+    t = temperature
+    teacher = F.log_softmax(teacher_logits[:, :-1].float()[mask] / t, -1)
+    student = F.log_softmax(logits[mask] / t, -1)
+    kd = torch.sum(teacher.exp() * (teacher - student), -1).mean() * t * t
+    return alpha * ce + (1 - alpha) * kd
+
+
+def distill_trainer_class():
+    """A Trainer whose loss also follows a frozen teacher's logits (knowledge distillation)."""
+    import torch
+    from transformers import Trainer
+
+    class DistillTrainer(Trainer):
+        def __init__(self, *args, teacher=None, alpha: float = 0.5, temperature: float = 2.0, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.teacher, self.alpha, self.temperature = teacher.eval(), alpha, temperature
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            with torch.no_grad():
+                teacher_logits = self.teacher(**inputs).logits
+            loss = distill_loss(outputs.logits, teacher_logits, labels, self.alpha, self.temperature)
+            inputs["labels"] = labels
+            return (loss, outputs) if return_outputs else loss
+
+    return DistillTrainer

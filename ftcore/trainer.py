@@ -16,7 +16,7 @@ from .callbacks import RunCallback, StopFlag
 from .compat import check_environment, check_model_folder
 from .config import OPTIMIZERS, RunConfig
 from .data import fingerprint, read_examples, tokenize_all
-from .methods import ProgressiveCallback, apply_method, merged
+from .methods import ProgressiveCallback, apply_method, distill_trainer_class, merged
 from .runs import Run
 from .settings import Settings
 
@@ -99,6 +99,14 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
     return splits, info
 
 
+def check_same_vocabulary(student, teacher, ref: str) -> None:
+    from .errors import UserError
+
+    if student.get_output_embeddings().weight.shape[0] != teacher.get_output_embeddings().weight.shape[0]:
+        raise UserError(f"The teacher {ref} has a different vocabulary from the student; distillation on logits "
+                        "needs the same tokenizer. Pick a teacher fine-tuned from the same model family.")
+
+
 def replay_examples(share: float, count: int, seed: int) -> list:
     """General instruction examples (EN and ZH, written for this project) mixed into training against
     forgetting: `share` of the domain example count, drawn with the run's seed."""
@@ -145,7 +153,17 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
                            nan_tolerance=config.train.nan_tolerance,
                            patience=config.train.early_stopping_patience,
                            checkpoint_bytes=counts["parameters"] * 16)
+    extra = {}
+    if config.train.method == "distill":
+        Trainer = distill_trainer_class()  # noqa: N806 (a Trainer class chosen by method)
+        teacher, _ = models.load(config.train.teacher, settings)
+        teacher.config.use_cache = False  # packed sequences stay apart only without a cache
+        check_same_vocabulary(model, teacher, config.train.teacher)
+        extra = {"teacher": teacher, "alpha": config.train.distill_alpha,
+                 "temperature": config.train.distill_temperature}
+        run.append_event("message", text=f"Distilling from teacher {config.train.teacher}")
     trainer = Trainer(
+        **extra,
         model=model,
         args=training_arguments(config, staging, "validation" in splits, precision, model),
         train_dataset=splits["train"],

@@ -82,3 +82,26 @@ def test_pilot_runs_full_and_lora_and_tabulates_them(cli, home, tiny_model, chat
     by = {r["method"]: r for r in rows}
     assert by["lora"]["trainable"] < by["full"]["trainable"]
     assert all(r["seconds"] > 0 and r["peak_gib"] > 0 and "worst_forgetting" in r and "gain" in r for r in rows)
+
+
+def test_distill_loss_terms():
+    from ftcore.methods import distill_loss
+
+    torch.manual_seed(0)
+    logits, labels = torch.randn(2, 5, 11), torch.randint(0, 11, (2, 5))
+    labels[0, :2] = -100
+    ce = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, 11), labels[:, 1:].reshape(-1),
+                                           ignore_index=-100)
+    assert distill_loss(logits, logits, labels, alpha=1.0, temperature=2.0) == pytest.approx(ce.item(), rel=1e-5)
+    assert distill_loss(logits, logits, labels, alpha=0.0, temperature=2.0).item() == pytest.approx(0, abs=1e-6)
+    assert distill_loss(logits, torch.randn(2, 5, 11), labels, alpha=0.0, temperature=2.0).item() > 0
+
+
+def test_distill_from_a_finished_run(cli, home, tiny_model, chat_file):
+    teacher = train(cli, home, tiny_model, chat_file, "--name", "teacher")
+    student = train(cli, home, tiny_model, chat_file, "train.method=distill", f"train.teacher={teacher.id}",
+                    "train.distill_alpha=0.3", "--name", "student")
+    assert any("Distilling from teacher" in e["text"] for e in student.events("message"))
+    assert (student.final_dir / "model.safetensors").is_file() and len(student.events("train")) == 6
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "train.method=distill")
+    assert out.returncode == 2 and "needs train.teacher" in out.stderr
