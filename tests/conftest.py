@@ -63,7 +63,7 @@ def wait_for(predicate, timeout: float = 300.0, every: float = 0.2):
     raise AssertionError("timed out")
 
 
-# The end-of-run evaluation (probes, domain metric) is tested in tests/integration/test_report.py; the other
+# The end-of-run evaluation (probes, domain metric) is tested in tests/integration/test_run_report.py; the other
 # training tests turn it off unless they name probe settings, to keep the suite fast.
 NO_REPORT = ("probe.suites=none", "probe.domain=false")
 
