@@ -52,7 +52,7 @@ def test_prepared_dataset_trains(home, tiny_model):
     assert ftcore.read_examples(info["val_file"])[0].meta.get("augmented_from") is None
     config = ftcore.apply_overrides(ftcore.RunConfig(name="prepared"), [], {
         "data.train": info["train_file"], "data.val": info["val_file"], "model.ref": str(tiny_model),
-        "train.max_steps": 2})
+        "train.max_steps": 2, "probe.suites": "none", "probe.domain": False})
     run = ftcore.start(config, home)
     assert ftcore.wait(run, timeout=120)["state"] == "done"
 
