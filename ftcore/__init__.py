@@ -3,6 +3,7 @@
 Importing ftcore is cheap: torch and transformers load only when a model or a trainer is needed.
 """
 
+from . import hub
 from .advice import Advice, advise
 from .config import (
     DEFAULT_MODEL,
@@ -37,6 +38,7 @@ from .hparams import suggest_learning_rate
 from .jobs import check, last_checkpoint, resume, start
 from .launcher import launch, stop, wait
 from .models import EMBEDDED, ensure_embedded, list_models, load_config, load_tokenizer, resolve
+from .redact import redact
 from .runs import ACTIVE, FINISHED, Run, RunStore
 from .settings import Settings
 
@@ -51,5 +53,5 @@ __all__ = [
     "apply_overrides", "augment_examples", "chat", "check", "check_file", "complete", "ensure_embedded", "format_report",
     "launch", "list_models", "load_tokenizer", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
     "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
-    "stream_chat", "wait", "write_jsonl",
+    "stream_chat", "wait", "write_jsonl", "redact", "hub",
 ]

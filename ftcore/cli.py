@@ -11,6 +11,7 @@ import time
 
 from . import jobs, launcher, models
 from .cli_data import add_data_parser, cmd_data
+from .cli_hub import add_hub_parsers, cmd_card, cmd_export, cmd_push, cmd_space
 from .cli_probe import add_probe_parsers, cmd_compare, cmd_eval, cmd_pilot, cmd_probe
 from .config import (
     DataConfig,
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_data_parser(sub, helps["data"])
     add_probe_parsers(sub)
+    add_hub_parsers(sub)
 
     p = sub.add_parser("presets", help="List the shipped training presets.")
     p.add_argument("--show", default=None, metavar="NAME", help="Print one preset as YAML.")
@@ -292,7 +294,8 @@ def cmd_chat(args, settings: Settings) -> int:
 COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
             "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan,
             "presets": cmd_presets, "probe": cmd_probe, "eval": cmd_eval, "compare": cmd_compare,
-            "pilot": cmd_pilot, "chat": cmd_chat}
+            "pilot": cmd_pilot, "chat": cmd_chat, "card": cmd_card, "push": cmd_push, "export": cmd_export,
+            "space": cmd_space}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from ._atomic import publish_dir, write_json
+from ._atomic import publish_dir, write_json, write_text
 from .data import Example, fingerprint, write_jsonl
 from .errors import UserError
 from .runs import now, slug
@@ -26,7 +26,25 @@ def stage_data_file(path: str | Path, settings: Settings) -> Path:
         partial = target.with_suffix(target.suffix + ".partial")
         shutil.copyfile(source, partial)
         partial.replace(target)
+    names = target.with_name(target.name + ".name")
+    if not names.is_file():  # the name the user knows it by, for model cards (a name only, never a path)
+        write_text(names, slug(source.stem) or "data")
     return target
+
+
+def dataset_name(path: str | Path) -> str:
+    """The name a staged or prepared data file is known by: its original file name, else its own stem."""
+    path = Path(path)
+    side = path.with_name(path.name + ".name")
+    if side.is_file():
+        return side.read_text(encoding="utf-8").strip() or path.stem
+    info = path.parent / "info.json"  # a prepared dataset's folder
+    if info.is_file():
+        try:
+            return slug(json.loads(info.read_text(encoding="utf-8")).get("name") or "") or path.stem
+        except ValueError:
+            pass
+    return path.stem
 
 
 def prepared_root(settings: Settings) -> Path:

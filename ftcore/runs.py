@@ -19,6 +19,7 @@ from typing import Any
 from ._atomic import write_json, write_text
 from .config import RunConfig
 from .errors import UserError
+from .redact import redact_fields
 from .settings import Settings
 
 ACTIVE = ("queued", "running", "stopping")
@@ -98,7 +99,7 @@ class Run:
     def append_event(self, kind: str, **fields: Any) -> None:
         if not self.writes:
             return
-        line = json.dumps({"time": round(time.time(), 3), "type": kind, **fields}, ensure_ascii=False)
+        line = json.dumps({"time": round(time.time(), 3), "type": kind, **redact_fields(fields)}, ensure_ascii=False)
         with open(self.events_path, "a", encoding="utf-8") as handle:
             handle.write(line + "\n")
 

@@ -8,7 +8,7 @@ import gradio as gr
 
 import ftcore
 
-from . import chat_tab, compare_tab, data_tab, train_tab
+from . import chat_tab, compare_tab, data_tab, publish_tab, train_tab
 from .i18n import I18N, t
 
 
@@ -23,6 +23,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
             train = train_tab.build(settings)
             compare_tab.build(settings, cache)
             chat_tab.build(settings, cache)
+            publish_tab.build(settings)
 
         def on_load():
             return gr.update(choices=train_tab.run_choices(settings), value=train_tab.latest_run(settings))

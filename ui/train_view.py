@@ -3,15 +3,12 @@ learning rate, gradient norm, tokens/s) and the worker log's tail. Plain functio
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
 import pandas as pd
 
 import ftcore
-
-TOKEN = re.compile(r"hf_[A-Za-z0-9]{8,}")
 
 
 def get_run(settings: ftcore.Settings, run_id: str | None) -> ftcore.Run | None:
@@ -120,7 +117,7 @@ def log_tail(run: ftcore.Run | None, lines: int = 40) -> str:
         text = handle.read().decode("utf-8", errors="replace")
     text = text.replace("\r", "\n")
     kept = [line for line in text.splitlines() if line.strip()][-lines:]
-    return TOKEN.sub("hf_***", "\n".join(kept))
+    return ftcore.redact("\n".join(kept))
 
 
 def message_text(content) -> str:

@@ -250,6 +250,12 @@ def _band_keys(signatures, np):
     return (banded * mix).sum(axis=2, dtype=np.uint64)
 
 
+def language_shares(examples: list[Example]) -> dict[str, float]:
+    """Share of rows per language (zh, en, other), each row counted as what most of its content is."""
+    counts = Counter(_language(e) for e in examples)
+    return {lang: n / max(len(examples), 1) for lang, n in counts.items()}
+
+
 def _language(e: Example) -> str:
     # Substituting away runs of what is not counted is far quicker than matching every character.
     letters = _NOT_LETTER.sub("", "\n".join(m["content"] for m in e.messages if m["role"] != "system"))

@@ -28,11 +28,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def app_url(home, tmp_path):
+def start_app(home, tmp_path, extra_env: dict | None = None):
     port = free_port()
     env = {**os.environ, "FTCORE_HOME": str(home.home), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "FTCORE_SKIP_PREPARE": "1", "HF_HUB_OFFLINE": "1"}
+           "GRADIO_SERVER_NAME": "127.0.0.1", "FTCORE_SKIP_PREPARE": "1", "HF_HUB_OFFLINE": "1", **(extra_env or {})}
     log = open(tmp_path / "app.log", "wb")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -45,6 +44,12 @@ def app_url(home, tmp_path):
             if proc.poll() is not None:
                 pytest.fail((tmp_path / "app.log").read_text())
             time.sleep(0.5)
+    return url, proc
+
+
+@pytest.fixture
+def app_url(home, tmp_path):
+    url, proc = start_app(home, tmp_path)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -214,3 +219,42 @@ def test_stop_and_resume_buttons(app_url, browser, tiny_model, chat_file, home):
     assert any("Resume requested" in line for line in (run_dir / "events.jsonl").read_text().splitlines())
     page.get_by_role("button", name="Stop run").click()
     status.get_by_text("cancelled").wait_for(timeout=120_000)
+
+
+def test_publish_tab_renders_the_card_and_pushes_without_keeping_the_token(browser, cli, home, tiny_model,
+                                                                           chat_file, tmp_path):
+    """Publish to the stand-in Hub (tests/hubstub.py; the app's client is the real huggingface_hub)."""
+    from hubstub import StandInHub
+
+    token = "hf_BrowserSessionToken0123456789"
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "3", "--name", "pub")
+    assert out.returncode == 0, out.stderr
+    (run_dir,) = home.runs_dir.iterdir()
+    with StandInHub() as stub:
+        stub.add_user("alice", token)
+        url, proc = start_app(home, tmp_path, stub.env())
+        try:
+            page = open_page(browser, url)
+            goto_tab(page, "Publish")
+            pick(page, "publish-run", run_dir.name)
+            page.locator("#publish-preview").get_by_text("What the model kept").wait_for(timeout=60_000)
+            page.locator("#publish-preview img").first.wait_for(timeout=30_000)  # the loss curve
+            page.locator("#publish-repo textarea, #publish-repo input").first.fill("not a repo")
+            page.locator("#publish-hint").get_by_text("is not a repository name").wait_for(timeout=30_000)
+            page.locator("#publish-repo textarea, #publish-repo input").first.fill("alice/browser-tiny")
+            page.locator("#publish-hint").get_by_text("alice/browser-tiny").wait_for(timeout=30_000)
+            page.locator("#publish-token input").fill(token)
+            page.get_by_text("Hub address").click()
+            page.locator("#publish-endpoint textarea, #publish-endpoint input").first.fill(stub.endpoint)
+            page.locator("#publish-push").click()
+            page.locator("#publish-result").get_by_text("Pushed").wait_for(timeout=120_000)
+            page.screenshot(path=str(tmp_path / "publish.png"), full_page=True)
+            assert "model.safetensors" in stub.files("alice/browser-tiny")
+            assert stub.repo("alice/browser-tiny").private is True and stub.leaks(token) == []
+            page.locator("#publish-export").click()
+            page.locator("#publish-file a").first.wait_for(timeout=60_000)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    written = [p for root in (home.home, tmp_path) for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert written and [str(p) for p in written if token.encode() in p.read_bytes()] == []

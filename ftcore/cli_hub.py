@@ -1,0 +1,88 @@
+"""`ftcore card`, `push`, `export` and `space build`: publishing a finished run and the app itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .settings import Settings
+
+
+def add_hub_parsers(sub) -> None:
+    p = sub.add_parser("card", help="Write the model card (final/README.md) of a finished run.")
+    p.add_argument("run")
+    p.add_argument("--license", default=None, help="License id (default: the base model's, else 'other').")
+    p.add_argument("--language", action="append", default=None, help="ISO 639-1 code; repeat (default: from "
+                   "the training data).")
+    p.add_argument("--repo", default=None, help="OWNER/NAME the card is for (its title).")
+    p.add_argument("--print", action="store_true", help="Also print the card.")
+
+    p = sub.add_parser("push", help="Push a finished run's model to the Hugging Face Hub (private by default). "
+                       "The token comes from HF_TOKEN or --token-file, never from an argument.")
+    p.add_argument("run")
+    p.add_argument("--repo", required=True, help="OWNER/NAME of the model repository.")
+    p.add_argument("--public", action="store_true", help="Make a new repository public (default: private).")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--branch", default=None, help="Commit to this branch (created if needed).")
+    where.add_argument("--pr", action="store_true", help="Open a pull request instead of committing to main.")
+    p.add_argument("--endpoint", default=None, help="Hub address (default: HF_ENDPOINT or https://huggingface.co).")
+    p.add_argument("--token-file", default=None, help="A file holding the token (default: HF_TOKEN).")
+    p.add_argument("--license", default=None, help="License for a card written now (default: the base's).")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="Copy a finished run's model repository files to a folder or a .zip.")
+    p.add_argument("run")
+    p.add_argument("--out", required=True, help="A new folder, or a path ending in .zip.")
+
+    p = sub.add_parser("space", help="Build a folder that deploys this app as a Hugging Face Space.")
+    space = p.add_subparsers(dest="space_command", required=True)
+    b = space.add_parser("build", help="Assemble app.py, ftcore/, ui/, README.md (front matter), requirements.txt.")
+    b.add_argument("out")
+
+
+def cmd_card(args, settings: Settings) -> int:
+    from .hub import write_card
+    from .runs import RunStore
+
+    run = RunStore(settings).get(args.run)
+    path = write_card(run, settings, license=args.license, language=args.language, repo=args.repo)
+    if args.print:
+        print(path.read_text(encoding="utf-8"))
+    print(f"Card written: {path}")
+    return 0
+
+
+def cmd_push(args, settings: Settings) -> int:
+    from .hub import push, read_token
+    from .runs import RunStore
+
+    run = RunStore(settings).get(args.run)
+    token = read_token(args.token_file)
+    result = push(run, args.repo, token, settings=settings, private=not args.public, branch=args.branch, pr=args.pr,
+                  endpoint=args.endpoint, license=args.license,
+                  progress=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(vars(result), indent=2))
+    else:
+        print(f"Pushed {len(result.files)} files to {result.repo} ({'private' if result.private else 'public'}): "
+              f"{result.pr_url or result.url}")
+    return 0
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from .hub import export
+    from .runs import RunStore
+
+    out = export(RunStore(settings).get(args.run), args.out, settings)
+    print(f"Exported to {out}")
+    return 0
+
+
+def cmd_space(args, settings: Settings) -> int:
+    from .hub import build_space, space_front_matter
+
+    out = build_space(args.out)
+    meta = space_front_matter(out / "README.md")
+    print(f"Space folder ready: {out} (sdk {meta['sdk']} {meta['sdk_version']}, app_file {meta['app_file']}). "
+          f"Push it with: hf upload OWNER/SPACE {out} --repo-type space")
+    return 0

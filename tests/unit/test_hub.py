@@ -1,0 +1,66 @@
+"""Publishing helpers without a server: repository names, the token's sources, masking, the files a repo gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftcore import RunConfig, RunStore, UserError, hub, redact
+
+
+@pytest.mark.parametrize("name", ["alice/barista-135m", "org_1/m.v2", "A/b"])
+def test_good_repository_names(name):
+    assert hub.check_repo_id(f"  {name} ") == name
+
+
+@pytest.mark.parametrize("name", ["barista", "alice/", "/x", "a/b/c", "alice/bad name", "alice/x--y", "alice/x..y",
+                                  "alice/x.git", "-a/x", "alice/" + "x" * 97, ""])
+def test_bad_repository_names_say_how(name):
+    with pytest.raises(UserError, match="OWNER/NAME"):
+        hub.check_repo_id(name)
+
+
+def test_token_comes_from_the_environment_or_a_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HUGGING_FACE_HUB_TOKEN", raising=False)
+    with pytest.raises(UserError, match="HF_TOKEN or pass --token-file"):
+        hub.read_token()
+    monkeypatch.setenv("HF_TOKEN", "hf_fromenvironment123")
+    assert hub.read_token() == "hf_fromenvironment123"
+    path = tmp_path / "token"
+    path.write_text("hf_fromthefile4567\n")
+    assert hub.read_token(str(path)) == "hf_fromthefile4567"
+    path.write_text("hf_two words")
+    with pytest.raises(UserError, match="spaces"):
+        hub.read_token(str(path))
+    with pytest.raises(UserError, match="Cannot read the token file"):
+        hub.read_token(str(tmp_path / "missing"))
+
+
+def test_tokens_are_masked_in_text_and_in_events(home):
+    assert redact("Authorization: Bearer hf_AbCdEf123456789 ok") == "Authorization: Bearer hf_*** ok"
+    assert redact("hf_short and hf_ alone") == "hf_short and hf_ alone"
+    run = RunStore(home.ensure()).create(RunConfig(name="masked"))
+    run.append_event("message", text="token hf_SecretSecret123 leaked?", parts=["hf_AnotherSecret99"], step=3)
+    raw = run.events_path.read_text()
+    assert "hf_SecretSecret123" not in raw and "hf_AnotherSecret99" not in raw
+    (event,) = run.events("message")
+    assert event["text"] == "token hf_*** leaked?" and event["step"] == 3
+
+
+def test_only_model_repository_files_are_published(home):
+    run = RunStore(home.ensure()).create(RunConfig(name="files"))
+    run.final_dir.mkdir()
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
+                 "generation_config.json", "README.md", "loss_curve.png", "fulltune.json", "training_args.bin",
+                 "optimizer.pt", "rng_state.pth", ".hidden"):
+        (run.final_dir / name).write_text("x")
+    names = [p.name for p in hub.files_to_publish(run)]
+    assert names == sorted(["README.md", "chat_template.jinja", "config.json", "generation_config.json",
+                            "loss_curve.png", "model.safetensors", "tokenizer.json", "tokenizer_config.json"])
+
+
+def test_embedded_base_maps_to_its_hub_copy_and_license():
+    meta = {"base_model": "smollm2-135m-instruct", "base_kind": "embedded"}
+    assert hub.base_model_id(meta, None) == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert hub.base_license(meta, None) == "apache-2.0"
+    assert hub.base_model_id({"base_model": "/data/my-model", "base_kind": "folder"}, None) is None

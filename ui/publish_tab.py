@@ -1,0 +1,172 @@
+"""Publish tab: the model card (written, then editable), a push to the Hub with progress, and a .zip export.
+
+The token is a handler argument only: from the Space's OAuth login (gr.OAuthToken) or a password box elsewhere. It
+stays in the browser session; nothing here writes it, logs it or hands it to another process.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+
+import ftcore
+from ftcore import hub
+
+from .i18n import t
+
+ON_SPACE = bool(os.environ.get("SPACE_ID"))
+
+
+def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
+    return [(f"{run.id} · {run.status().get('state')}", run.id) for run in ftcore.RunStore(settings).list()
+            if (run.final_dir / "config.json").is_file()]
+
+
+def repo_hint(repo: str) -> str:
+    """A line under the repository box: fine, or what is wrong with the name."""
+    if not (repo or "").strip():
+        return ""
+    try:
+        hub.check_repo_id(repo)
+    except ftcore.UserError as exc:
+        return f"⚠️ {exc}"
+    return f"✓ `{repo.strip()}`"
+
+
+def card_for(settings: ftcore.Settings, run_id: str, license: str | None, repo: str | None) -> str:
+    """The run's card: the saved one (perhaps edited), else a new one written now."""
+    if not run_id:
+        raise ftcore.UserError("Pick a finished run first.")
+    run = ftcore.RunStore(settings).get(run_id)
+    path = run.final_dir / "README.md"
+    if not path.is_file():
+        hub.write_card(run, settings, license=license or None, repo=(repo or "").strip() or None)
+    return path.read_text(encoding="utf-8")
+
+
+def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, private: bool, endpoint: str,
+             license: str | None, progress=lambda line: None) -> str:
+    """Push and return Markdown with the link; errors are UserError/RemoteError with one-line messages."""
+    if not run_id:
+        raise ftcore.UserError("Pick a finished run first.")
+    run = ftcore.RunStore(settings).get(run_id)
+    result = hub.push(run, repo, (token or "").strip(), settings=settings, private=private,
+                      endpoint=(endpoint or "").strip() or None, license=license or None, progress=progress)
+    link = result.pr_url or result.url
+    return (f"✅ Pushed {len(result.files)} files to **{result.repo}** "
+            f"({'private' if result.private else 'public'}): [{link}]({link})\n\n"
+            + ", ".join(f"`{name}`" for name in result.files))
+
+
+def export_zip(settings: ftcore.Settings, run_id: str) -> str:
+    if not run_id:
+        raise ftcore.UserError("Pick a finished run first.")
+    run = ftcore.RunStore(settings).get(run_id)
+    folder = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "exports"
+    out = folder / f"{run.id}-{time.strftime('%H%M%S')}.zip"
+    return str(hub.export(run, out, settings))
+
+
+def build(settings: ftcore.Settings):
+    with gr.Tab(t("tab_publish"), id="publish") as tab:
+        with gr.Row():
+            with gr.Column(scale=1):
+                run = gr.Dropdown(finished_runs(settings), label=t("publish_run"), elem_id="publish-run")
+                if ON_SPACE:
+                    gr.LoginButton()
+                    token = gr.State("")  # the OAuth token arrives as a handler argument instead
+                else:
+                    token = gr.Textbox(label=t("hub_token"), type="password", max_lines=1, elem_id="publish-token")
+                repo = gr.Textbox(label=t("hub_repo"), placeholder="alice/barista-135m", max_lines=1,
+                                  elem_id="publish-repo")
+                hint = gr.Markdown(elem_id="publish-hint")
+                private = gr.Checkbox(True, label=t("hub_private"), elem_id="publish-private")
+                license = gr.Dropdown(["", *hub.LICENSES], value="", allow_custom_value=True, label=t("hub_license"),
+                                      info="Empty: the base model's license.")
+                with gr.Accordion(t("hub_endpoint"), open=False):
+                    endpoint = gr.Textbox("", placeholder="https://huggingface.co", max_lines=1, show_label=False,
+                                          elem_id="publish-endpoint")
+                push = gr.Button(t("push"), variant="primary", elem_id="publish-push")
+                result = gr.Markdown(elem_id="publish-result")
+                export = gr.Button(t("export_zip"), elem_id="publish-export")
+                download = gr.File(label=t("export_file"), interactive=False, elem_id="publish-file")
+            with gr.Column(scale=2):
+                with gr.Row():
+                    make = gr.Button(t("make_card"), elem_id="publish-make-card")
+                    save = gr.Button(t("save_card"), elem_id="publish-save-card")
+                with gr.Tabs():
+                    with gr.Tab(t("card_preview")):
+                        preview = gr.Markdown(elem_id="publish-preview")
+                    with gr.Tab(t("card_text")):
+                        text = gr.Code(language="markdown", lines=24, interactive=True, elem_id="publish-card")
+
+    def on_select_tab():
+        return gr.update(choices=finished_runs(settings))
+
+    def on_run(run_id, lic, name):
+        if not run_id:
+            return "", ""
+        try:
+            card = card_for(settings, run_id, lic, name)
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc)) from None
+        return card, card.split("---", 2)[-1]
+
+    def on_make(run_id, lic, name):
+        try:
+            if not run_id:
+                raise ftcore.UserError("Pick a finished run first.")
+            r = ftcore.RunStore(settings).get(run_id)
+            hub.write_card(r, settings, license=lic or None, repo=(name or "").strip() or None)
+            card = card_for(settings, run_id, lic, name)
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc)) from None
+        return card, card.split("---", 2)[-1]
+
+    def on_save(run_id, card):
+        try:
+            if not run_id:
+                raise ftcore.UserError("Pick a finished run first.")
+            hub.save_card_text(ftcore.RunStore(settings).get(run_id), card or "")
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc)) from None
+        gr.Info("Card saved.")
+        return card.split("---", 2)[-1]
+
+    def do_push(run_id, name, secret, is_private, address, lic, progress) -> str:
+        def step(line: str) -> None:
+            progress(None, desc=hub.redact(line))
+
+        try:
+            return push_run(settings, run_id, name, secret, is_private, address, lic, progress=step)
+        except ftcore.UserError as exc:
+            raise gr.Error(hub.redact(str(exc))) from None
+
+    if ON_SPACE:  # gradio fills oauth_token from the session of the signed-in user
+        def on_push(run_id, name, _unused, is_private, address, lic, oauth_token: gr.OAuthToken | None,
+                    progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects the tracker)
+            if oauth_token is None:
+                raise gr.Error("Sign in with Hugging Face first (the button above).")
+            return do_push(run_id, name, oauth_token.token, is_private, address, lic, progress)
+    else:
+        def on_push(run_id, name, secret, is_private, address, lic,
+                    progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects the tracker)
+            return do_push(run_id, name, secret, is_private, address, lic, progress)
+
+    def on_export(run_id):
+        try:
+            return export_zip(settings, run_id)
+        except ftcore.UserError as exc:
+            raise gr.Error(str(exc)) from None
+
+    tab.select(on_select_tab, None, run)
+    run.input(on_run, [run, license, repo], [text, preview])
+    make.click(on_make, [run, license, repo], [text, preview])
+    save.click(on_save, [run, text], preview)
+    repo.change(repo_hint, repo, hint)
+    push.click(on_push, [run, repo, token, private, endpoint, license], result)
+    export.click(on_export, run, download)
