@@ -29,7 +29,7 @@ class StopFlag:
 class RunCallback(TrainerCallback):
     def __init__(self, run: Run, staging: Path, flag: StopFlag, keep: int, fingerprints: dict[str, str],
                  nan_tolerance: int = 3, patience: int = 3, checkpoint_bytes: int = 0,
-                 status_every: float = 1.0):
+                 status_every: float = 1.0, eval_tasks: int = 0):
         self.run, self.staging, self.flag, self.keep = run, staging, flag, keep
         self.fingerprints, self.nan_tolerance, self.patience = fingerprints, nan_tolerance, patience
         self.checkpoint_bytes = checkpoint_bytes
@@ -38,6 +38,8 @@ class RunCallback(TrainerCallback):
         self._bad_steps = 0
         self._best_eval: float | None = None
         self._evals_without_gain = 0
+        self.eval_tasks = eval_tasks  # validation sets evaluated one by one (a multi-task mixture)
+        self._round_step, self._round = -1, {}
         self.failure: str | None = None
 
     def on_train_begin(self, args, state, control, **kwargs):
@@ -97,7 +99,7 @@ class RunCallback(TrainerCallback):
             control.should_training_stop = True
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-        loss = (metrics or {}).get("eval_loss")
+        loss = self._validation_loss(metrics or {}, state.global_step)
         if loss is None or not self.patience:
             return
         if self._best_eval is None or loss < self._best_eval:
@@ -108,6 +110,23 @@ class RunCallback(TrainerCallback):
             self.run.append_event("message", text=f"Early stopping: validation loss has not improved for "
                                                   f"{self.patience} evaluations (best {self._best_eval:.4f}).")
             control.should_training_stop = True
+
+    def _validation_loss(self, metrics: dict, step: int) -> float | None:
+        """eval_loss; with one validation set per task (eval_TASK_loss, one call each), their mean once every
+        task of this evaluation has reported."""
+        if "eval_loss" in metrics:
+            return metrics["eval_loss"]
+        tasks = [k for k in metrics if k.startswith("eval_") and k.endswith("_loss")]
+        if not tasks or not self.eval_tasks:
+            return None
+        if self._round_step != step:
+            self._round_step, self._round = step, {}
+        self._round.update({k: metrics[k] for k in tasks})
+        if len(self._round) < self.eval_tasks:
+            return None
+        mean = sum(self._round.values()) / len(self._round)
+        self._round = {}
+        return mean
 
     def on_save(self, args, state, control, **kwargs):
         barrier()  # every rank has written its part of the checkpoint before it moves

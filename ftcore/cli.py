@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="Fine-tune a model on a data file.")
     helps = {"data": field_help(DataConfig), "train": field_help(TrainConfig), "dist": field_help(DistConfig)}
     for flag, section, key, kind in TRAIN_FLAGS:
+        if flag in ("--data", "--val"):  # repeat them for a multi-task mixture: --data FILE[:WEIGHT]
+            p.add_argument(flag, dest=f"{section}.{key}", action="append", default=None, help=helps[section][key]
+                           + (" Repeat as --data FILE[:WEIGHT] for a multi-task mixture." if flag == "--data"
+                              else " Repeat: one per --data, in the same order."))
+            continue
         p.add_argument(flag, dest=f"{section}.{key}", type=kind, default=None, help=helps[section][key])
     p.add_argument("--model", dest="model.ref", default=None, help="Base model: embedded name, Hub id, folder or run id.")
     p.add_argument("--trust-remote-code", dest="model.trust_remote_code", action="store_true", default=None,
@@ -142,12 +147,33 @@ def cmd_models(args, settings: Settings) -> int:
 def train_config(args) -> RunConfig:
     config = load_layers(args.preset, args.config)
     values = {key: value for key, value in vars(args).items() if "." in key and value is not None}
+    values.update(data_values(values.pop("data.train", None), values.pop("data.val", None)))
     config = apply_overrides(config, args.overrides, values)
     if args.name:
         config.name = args.name
     if not config.name:
         config.name = "run"
     return config.validate()
+
+
+def data_values(files: list[str] | None, vals: list[str] | None) -> dict:
+    """--data/--val as config values: one file is data.train/data.val; several files, or FILE:WEIGHT, make a
+    multi-task mixture (data.tasks) with one --val per --data."""
+    if not files:
+        if vals:
+            return {"data.val": vals[-1]}
+        return {}
+    parsed = []
+    for text in files:
+        match = re.fullmatch(r"(.+):(\d+(?:\.\d*)?|\.\d+)", text)
+        parsed.append((match.group(1), float(match.group(2))) if match and not os.path.exists(text) else (text, None))
+    if len(parsed) == 1 and parsed[0][1] is None:
+        return {"data.train": parsed[0][0], **({"data.val": vals[-1]} if vals else {})}
+    if vals and len(vals) != len(parsed):
+        raise UserError(f"{len(parsed)} --data files but {len(vals)} --val files: give one --val per --data, in the "
+                        "same order, or none (for per-task validation of some tasks only, use a YAML data.tasks list).")
+    return {"data.tasks": [{"train": path, "weight": 1.0 if weight is None else weight,
+                            "val": vals[i] if vals else None} for i, (path, weight) in enumerate(parsed)]}
 
 
 def cmd_train(args, settings: Settings) -> int:

@@ -34,6 +34,8 @@ def add_probe_parsers(sub) -> None:
     p.add_argument("run")
     p.add_argument("--budget", type=float, default=None, help="Points (or %% perplexity) a suite may lose.")
     p.add_argument("--rerun", action="store_true", help="Evaluate again now instead of reading report.json.")
+    p.add_argument("--baseline", default=None, help="fewshot:K adds the prompting baseline: the base model with a "
+                   "system prompt and K worked examples from the training split.")
     p.add_argument("--json", action="store_true")
 
 
@@ -98,21 +100,61 @@ def cmd_compare(args, settings: Settings) -> int:
     budget = report["budget"] if args.budget is None else args.budget
     final = next(c for c in report["candidates"] if c["name"] == "final")
     rows = compare(report["base"]["probes"], final["probes"], budget)
+    prompted = baseline(args.baseline, report, run, settings)
     if args.json:
         print(json.dumps({"budget": budget, "rows": [r.to_dict() for r in rows], "base_domain":
                           report["base"].get("domain"), "final_domain": final.get("domain"),
+                          "fewshot": prompted, "base_tasks": report["base"].get("tasks"),
+                          "final_tasks": final.get("tasks"),
                           "recommended": report["recommended"], "recommendation": report["recommendation"]},
                          indent=2, ensure_ascii=False))
         return 0
     print(format_rows(rows, budget))
     if final.get("domain"):
-        base_d = report["base"]["domain"]
         print(f"\ndomain ({report['domain_split']}):")
-        for key in ("loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l"):
-            if key in final["domain"]:
-                print(f"  {key:<12}{base_d[key]:>10.3f} -> {final['domain'][key]:.3f}")
+        print(domain_table(report, final, prompted))
     print(f"\nrecommended: {report['recommendation']}")
     return 0
+
+
+DOMAIN_KEYS = ("loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l")
+
+
+def baseline(spec: str | None, report: dict, run, settings: Settings) -> dict | None:
+    """The prompting baseline of `--baseline fewshot:K`: from the report when it holds that K, else computed."""
+    if not spec:
+        return report["base"].get("fewshot")
+    kind, _, k = spec.partition(":")
+    if kind != "fewshot" or not k.isdigit() or not 0 < int(k) <= 16:
+        raise UserError(f"--baseline {spec}: use fewshot:K with K from 1 to 16, e.g. fewshot:3.")
+    cached = report["base"].get("fewshot")
+    if cached and cached.get("k") == int(k):
+        return cached
+    from . import models
+    from .report import domain_sets, fewshot_baseline
+
+    config = run.config()
+    sets, _ = domain_sets(config)
+    model, tokenizer = models.load(config.model.ref, settings)
+    model.eval()
+    return fewshot_baseline(model, tokenizer, config, sets, int(k))
+
+
+def domain_table(report: dict, final: dict, prompted: dict | None) -> str:
+    """base | base + K-shot | fine-tuned, for the mixture and for each task."""
+    head = f"  {'task':<16}{'metric':<12}{'base':>10}" + (f"{'base+' + str(prompted['k']) + 'shot':>12}"
+                                                          if prompted else "") + f"{'fine-tuned':>12}"
+    lines = [head]
+    groups = [("all", report["base"]["domain"], (prompted or {}).get("domain"), final["domain"])]
+    for name, tuned in (final.get("tasks") or {}).items():
+        groups.append((name, report["base"].get("tasks", {}).get(name, {}),
+                       ((prompted or {}).get("tasks") or {}).get(name), tuned))
+    for name, base, shot, tuned in groups:
+        for key in DOMAIN_KEYS:
+            if key in tuned:
+                middle = f"{shot[key]:>12.3f}" if shot and key in shot else (f"{'-':>12}" if prompted else "")
+                lines.append(f"  {name:<16}{key:<12}{base.get(key, float('nan')):>10.3f}{middle}{tuned[key]:>12.3f}")
+    return "\n".join(lines)
 
 
 def cmd_pilot(args, settings: Settings) -> int:

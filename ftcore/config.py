@@ -7,6 +7,7 @@ Each field's `help` feeds the CLI's --help and the UI's tooltips. Overrides look
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 import types
 import typing
@@ -42,6 +43,21 @@ class ModelConfig:
 
 
 @dataclass
+class TaskConfig:
+    """One dataset of a multi-task mixture, with its own format, validation data and sampling weight."""
+
+    train: str = _f("", "Training data file of this task.")
+    name: str = _f("", "Task name in curves and reports (default: the file's name).")
+    val: str | None = _f(None, "Validation data file of this task. Optional.")
+    format: str = _f("auto", "Data format of this task's files (auto detects it).")
+    template: str | None = _f(None, "Prompt template for this task's classification rows, with {text}.")
+    columns: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "Column mapping of this task's files, format field -> your column."})
+    weight: float = _f(1.0, "Sampling weight: this task's share of the training examples is weight / sum of "
+                       "weights (rows are repeated or subsampled to reach it).")
+
+
+@dataclass
 class DataConfig:
     train: str = _f("", "Training data file (.jsonl with chat messages, or text+label rows).")
     val: str | None = _f(None, "Validation data file (same format). Optional.")
@@ -52,6 +68,37 @@ class DataConfig:
     max_length: int = _f(512, "Longest example in tokens; longer ones are truncated.")
     replay: float = _f(0.0, "Against forgetting: mix general instruction data (EN and ZH, shipped) into training, "
                        "as a share of your examples (0.2 adds one general example per five of yours).")
+    tasks: list[TaskConfig] = field(default_factory=list, metadata={
+        "help": "Multi-task mixture: several datasets trained together, each with its own format, validation "
+                "file and weight (CLI: repeat --data FILE[:WEIGHT]). Use instead of train/val."})
+
+    def files(self) -> list[tuple[str, str]]:
+        """(key, path) of every data file: train/validation, or train:TASK/validation:TASK in a mixture (the
+        keys of data.json and of the fingerprints that resume checks)."""
+        out = []
+        for task in self.task_list():
+            suffix = f":{task.name}" if task.name else ""
+            out += [(f"train{suffix}", task.train)] + ([(f"validation{suffix}", task.val)] if task.val else [])
+        return out
+
+    def task_list(self) -> list[TaskConfig]:
+        """The datasets of this run: the tasks of a mixture (names filled in), or the one train/val pair with
+        the name ''."""
+        if not self.tasks:
+            return [TaskConfig(train=self.train, name="", val=self.val, format=self.format, template=self.template,
+                               columns=dict(self.columns), weight=1.0)]
+        out, seen = [], set()
+        for task in self.tasks:
+            name = task.name or re.sub(r"[^\w.-]+", "-", Path(task.train).stem).strip("-") or "task"
+            base, k = name, 2
+            while name in seen:
+                name, k = f"{base}-{k}", k + 1
+            seen.add(name)
+            out.append(TaskConfig(train=task.train, name=name, val=task.val,
+                                  format=task.format if task.format != "auto" else self.format,
+                                  template=task.template or self.template, columns=task.columns or dict(self.columns),
+                                  weight=task.weight))
+        return out
 
 
 @dataclass
@@ -117,6 +164,8 @@ class ProbeConfig:
     checkpoints: bool = _f(False, "Also evaluate each kept checkpoint, and recommend the best one within budget.")
     max_new_tokens: int = _f(0, "Tokens generated per probe answer (0: 48 for answers, 160 for writing tasks).")
     domain: bool = _f(True, "Evaluate the domain data (validation split, else a sample of the training data).")
+    fewshot: int = _f(0, "Also score the prompting baseline on the domain data: the base model with a system "
+                      "prompt and this many worked examples from the training split (0: off; try 3).")
 
 
 @dataclass
@@ -131,7 +180,15 @@ class RunConfig:
     def validate(self) -> RunConfig:
         t, d = self.train, self.data
         checks = [
-            (bool(d.train), "data.train is empty: give a training file with --data FILE."),
+            (bool(d.train) or bool(d.tasks), "data.train is empty: give a training file with --data FILE."),
+            (not (d.train and d.tasks), "Give data.train or data.tasks, not both: put every dataset of a mixture "
+             "in data.tasks (or repeat --data FILE[:WEIGHT])."),
+            (all(t.train for t in d.tasks), "Every entry of data.tasks needs a train file."),
+            (all(t.weight > 0 for t in d.tasks), "Task weights must be > 0 (a weight is the task's sampling share)."),
+            (all(t.format in ("auto", *FORMATS) for t in d.tasks), f"Unknown task format: use auto or one of "
+             f"{', '.join(FORMATS)}."),
+            (len({t.name for t in d.tasks if t.name}) == len([t for t in d.tasks if t.name]),
+             "Task names in data.tasks must be different."),
             (t.epochs > 0 or t.max_steps > 0, "Set epochs > 0 or max_steps > 0."),
             (t.max_steps >= 0, "max_steps must be >= 0 (0 means: use epochs)."),
             (0 < t.learning_rate < 1, f"learning_rate {t.learning_rate} is out of range; try 2e-5."),
@@ -160,6 +217,7 @@ class RunConfig:
             *self.dist_checks(),
             (self.probe.budget >= 0 and self.probe.max_new_tokens >= 0, "probe.budget and max_new_tokens must "
              "be >= 0."),
+            (0 <= self.probe.fewshot <= 16, "probe.fewshot must be between 0 and 16 worked examples."),
         ]
         for ok, message in checks:
             if not ok:
@@ -261,6 +319,10 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
 
 def _coerce(value: Any, hint: Any, key: str) -> Any:
     args = typing.get_args(hint)
+    if typing.get_origin(hint) is list and args and dataclasses.is_dataclass(args[0]):
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise UserError(f"Config key '{key}' must be a list of mappings, got {value!r}.")
+        return [_build(args[0], item, f"{key}[{i}].") for i, item in enumerate(value)]
     if typing.get_origin(hint) is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             raise UserError(f"Config key '{key}' must be a mapping of names to names, got {value!r}.")
@@ -310,6 +372,11 @@ def command_line(config: RunConfig) -> str:
         if not isinstance(values, dict):
             continue
         for key, value in values.items():
+            if section == "data" and key == "tasks":
+                for task in value:  # per-task formats, templates and columns need a YAML config
+                    weight = "" if task["weight"] == 1 else f":{task['weight']:g}"
+                    parts += ["--data", f"{task['train']}{weight}"] + (["--val", task["val"]] if task["val"] else [])
+                continue
             if value != default[section][key] and not (section == "data" and key == "columns" and not value):
                 if isinstance(value, dict):
                     value = ",".join(f"{k}={v}" for k, v in value.items())

@@ -119,8 +119,13 @@ def data_languages(meta: dict[str, Any], threshold: float = 0.1) -> list[str]:
 def loss_curve(run: Run, path: Path) -> bool:
     """Train (and validation) loss against step as a PNG; False when the run logged no loss."""
     train = [(e["step"], e["loss"]) for e in run.events("train") if e.get("loss") is not None]
-    val = [(e["step"], e["eval_loss"]) for e in run.events("eval") if e.get("eval_loss") is not None]
-    if not train and not val:
+    series: dict[str, list] = {}
+    for e in run.events("eval"):  # eval_loss, or eval_TASK_loss per task of a mixture
+        for key, value in e.items():
+            if key.startswith("eval_") and key.endswith("_loss") and value is not None:
+                task = key[len("eval_"):-len("_loss")]
+                series.setdefault(f"validation {task}".strip(), []).append((e["step"], value))
+    if not train and not series:
         return False
     import matplotlib
 
@@ -128,7 +133,7 @@ def loss_curve(run: Run, path: Path) -> bool:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.2), dpi=110)
-    for points, label, style in ((train, "train", "-"), (val, "validation", "o-")):
+    for points, label, style in ((train, "train", "-"), *((v, k, "o-") for k, v in series.items())):
         if points:
             ax.plot(*zip(*points, strict=True), style, label=label, linewidth=1.4, markersize=3)
     ax.set_xlabel("step")

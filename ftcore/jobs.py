@@ -20,10 +20,12 @@ from .settings import Settings
 def check(config: RunConfig, settings: Settings) -> dict[str, int]:
     """Everything that can be checked before a worker starts; raises UserError with the first problem(s)."""
     config.validate()
-    d = config.data
-    counts = {"train": len(read_examples(d.train, d.format, d.template, d.columns))}
-    if d.val:
-        counts["validation"] = len(read_examples(d.val, d.format, d.template, d.columns))
+    counts = {}
+    for task in config.data.task_list():
+        suffix = f":{task.name}" if task.name else ""
+        counts[f"train{suffix}"] = len(read_examples(task.train, task.format, task.template, task.columns))
+        if task.val:
+            counts[f"validation{suffix}"] = len(read_examples(task.val, task.format, task.template, task.columns))
     source = models.resolve(config.model.ref, settings)
     if config.train.method == "distill":
         models.resolve(config.train.teacher, settings)
@@ -42,13 +44,26 @@ def start(config: RunConfig, settings: Settings, *, reap: bool = True) -> Run:
     check(config, settings)
     if config.dist.nnodes > 1 and config.dist.node_rank > 0:
         return join(config, settings, reap=reap)[0]
-    config.data.train = str(stage_data_file(config.data.train, settings))
-    if config.data.val:
-        config.data.val = str(stage_data_file(config.data.val, settings))
+    stage_data(config, settings)
     run_id = slug(config.name) if config.dist.nnodes > 1 else None  # every node must find the same folder
     run = RunStore(settings).create(config, run_id=run_id)
     launcher.launch(run, settings, reap=reap)
     return run
+
+
+def stage_data(config: RunConfig, settings: Settings) -> None:
+    """Copy every data file into the workspace (by content hash) and point the config at the copies."""
+    d = config.data
+    if d.train:
+        d.train = str(stage_data_file(d.train, settings))
+    if d.val:
+        d.val = str(stage_data_file(d.val, settings))
+    names = [t.name for t in d.task_list()] if d.tasks else []
+    for task, name in zip(d.tasks, names, strict=True):
+        task.name = name  # the name the user knows it by, not the staged file's hash
+        task.train = str(stage_data_file(task.train, settings))
+        if task.val:
+            task.val = str(stage_data_file(task.val, settings))
 
 
 def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: float = 120.0) -> tuple[Run, int]:
@@ -65,9 +80,7 @@ def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: fl
             raise UserError(f"Run {run_id} on node 0 has nnodes={node0.dist.nnodes}, nproc={node0.dist.nproc}; "
                             "every node must use the same values.")
     else:
-        config.data.train = str(stage_data_file(config.data.train, settings))
-        if config.data.val:
-            config.data.val = str(stage_data_file(config.data.val, settings))
+        stage_data(config, settings)
         RunStore(settings).create(config, run_id=run_id)
     (folder / f"node-{config.dist.node_rank}.yaml").write_text(config.to_yaml(), encoding="utf-8")
     run = Run(run_id, folder, writes=False)  # node 0 owns status and events
@@ -102,7 +115,7 @@ def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
         raise UserError(f"{run.id}/config.yaml changed since {checkpoint.name} was written; resuming would mix two "
                         "configurations. Restore it, or start a new run.")
     config = run.config()
-    for split, path in (("train", config.data.train), ("validation", config.data.val)):
+    for split, path in config.data.files():
         if path and meta["data"].get(split) and (not Path(path).is_file() or fingerprint(path) != meta["data"][split]):
             raise UserError(f"The {split} data ({path}) changed or is gone since {checkpoint.name} was written; "
                             "resuming would train on other data. Start a new run instead.")

@@ -30,14 +30,57 @@ def suite_names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def domain_examples(config: RunConfig) -> tuple[list, str]:
-    """The validation split, or an even sample of the training data when there is none (said in the report)."""
-    d = config.data
-    if d.val:
-        return read_examples(d.val, d.format, d.template, d.columns)[:MAX_EXAMPLES], "validation"
-    train = read_examples(d.train, d.format, d.template, d.columns)
-    step = max(1, len(train) // 50)
-    return train[::step][:50], "training sample (no validation file)"
+def domain_sets(config: RunConfig) -> tuple[dict[str, list], str]:
+    """Examples per task ('' for a single dataset): its validation split, or an even sample of its training data
+    when there is none (said in the report)."""
+    out, splits = {}, set()
+    for task in config.data.task_list():
+        if task.val:
+            out[task.name] = read_examples(task.val, task.format, task.template, task.columns)[:MAX_EXAMPLES]
+            splits.add("validation")
+        else:
+            train = read_examples(task.train, task.format, task.template, task.columns)
+            step = max(1, len(train) // 50)
+            out[task.name] = train[::step][:50]
+            splits.add("training sample (no validation file)")
+    return out, " + ".join(sorted(splits))
+
+
+def combine(per_task: dict[str, dict]) -> dict:
+    """The mixture's domain numbers: per-task metrics averaged by example count; perplexity from the mean loss."""
+    import math
+
+    total = sum(m.get("examples", 0) for m in per_task.values()) or 1
+    keys = {k for m in per_task.values() for k, v in m.items() if isinstance(v, int | float)} - {"examples"}
+    out: dict[str, Any] = {k: sum(m.get(k, 0) * m.get("examples", 0) for m in per_task.values()) / total
+                           for k in keys if all(k in m for m in per_task.values())}
+    if "loss" in out:
+        out["perplexity"] = math.exp(min(out["loss"], 50))
+    out["examples"] = total
+    out["seconds"] = sum(m.get("seconds", 0) for m in per_task.values())
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def fewshot_baseline(model, tokenizer, config: RunConfig, sets: dict[str, list], k: int) -> dict:
+    """Domain metrics of the base model prompted with k worked examples from each task's training split."""
+    from .probes.fewshot import draw_shots, with_shots
+
+    prompted = {}
+    for task in config.data.task_list():
+        if task.name in sets:
+            train = read_examples(task.train, task.format, task.template, task.columns)
+            prompted[task.name] = with_shots(sets[task.name], draw_shots(train, k, config.train.seed))
+    # the worked examples sit in the prompt: room for them on top of the run's max length
+    domain, tasks = evaluate_tasks(model, tokenizer, prompted, config.data.max_length * (k + 1))
+    return {"k": k, "domain": domain, **({"tasks": tasks} if tasks else {})}
+
+
+def evaluate_tasks(model, tokenizer, sets: dict[str, list], max_length: int) -> tuple[dict, dict | None]:
+    """Domain metrics: of the one dataset, or of each task and their combination."""
+    if list(sets) == [""]:
+        return evaluate_domain(model, tokenizer, sets[""], max_length), None
+    per_task = {name: evaluate_domain(model, tokenizer, examples, max_length) for name, examples in sets.items()}
+    return combine(per_task), per_task
 
 
 def primary_metric(domain: dict) -> tuple[str, float]:
@@ -72,7 +115,7 @@ def make_report(run: Run, settings: Settings) -> dict[str, Any]:
     config = run.config()
     began = time.perf_counter()
     suites = [load_suite(name) for name in suite_names(config.probe.suites)]
-    examples, split = domain_examples(config) if config.probe.domain else ([], "")
+    examples, split = domain_sets(config) if config.probe.domain else ({}, "")
     candidates = [("final", run.final_dir)]
     if config.probe.checkpoints:
         candidates += sorted(((p.name, p) for p in run.checkpoints_dir.glob("checkpoint-*")),
@@ -89,7 +132,14 @@ def make_report(run: Run, settings: Settings) -> dict[str, Any]:
     cache = settings.home / "probe-cache" / f"{key}.json" if key else None
     base = {"ref": config.model.ref}
     if examples:
-        base["domain"] = evaluate_domain(base_model, tokenizer, examples, config.data.max_length)
+        base["domain"], tasks = evaluate_tasks(base_model, tokenizer, examples, config.data.max_length)
+        if tasks:
+            base["tasks"] = tasks
+        if config.probe.fewshot:
+            try:
+                base["fewshot"] = fewshot_baseline(base_model, tokenizer, config, examples, config.probe.fewshot)
+            except UserError as exc:  # the report goes on without the baseline, and says why
+                base["fewshot"] = {"k": config.probe.fewshot, "error": str(exc)}
     if cache and cache.is_file():
         base["probes"] = json.loads(cache.read_text(encoding="utf-8"))
     else:
@@ -106,7 +156,9 @@ def make_report(run: Run, settings: Settings) -> dict[str, Any]:
         model.eval()
         entry: dict[str, Any] = {"name": name, "path": str(Path(path).relative_to(run.dir))}
         if examples:
-            entry["domain"] = evaluate_domain(model, tok, examples, config.data.max_length)
+            entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length)
+            if tasks:
+                entry["tasks"] = tasks
         entry["probes"] = _scores(model, tok, suites, base_model, config, record(name))
         rows = compare(base["probes"], entry["probes"], config.probe.budget)
         entry["rows"] = [r.to_dict() for r in rows]

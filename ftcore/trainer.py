@@ -79,24 +79,61 @@ def collator(config: RunConfig, tokenizer):
 
 
 def prepare_data(config: RunConfig, tokenizer, run: Run):
+    """Tokenized train and validation splits and data.json. A multi-task mixture samples each task to its share
+    of the training examples (weight / sum of weights of the total row count; rows repeat or are subsampled with
+    the run's seed) and keeps one validation set per task, which the Trainer evaluates (and logs) separately."""
     from datasets import Dataset
 
-    d = config.data
-    splits, info = {}, {}
-    for split, path in (("train", d.train), ("validation", d.val)):
-        if not path:
-            continue
-        examples = read_examples(path, d.format, d.template, d.columns)
-        mixed = replay_examples(d.replay, len(examples), config.train.seed) if split == "train" else []
-        tokenized = tokenize_all(examples + mixed, tokenizer, d.max_length)
-        splits[split] = Dataset.from_list(tokenized.rows)
-        info[split] = {"file": str(path), "sha256": fingerprint(path), "rows": len(examples),
-                       "examples": len(tokenized.rows), "tokens": tokenized.tokens,
-                       "truncated": tokenized.truncated, "dropped": tokenized.dropped, "replay": len(mixed)}
+    d, seed = config.data, config.train.seed
+    tasks = d.task_list()
+    read = {t.name: read_examples(t.train, t.format, t.template, t.columns) for t in tasks}
+    shares = mixture_counts({t.name: (len(read[t.name]), t.weight) for t in tasks}) if d.tasks else {}
+    splits, info, train_rows, val_sets = {}, {}, [], {}
+    for task in tasks:
+        suffix = f":{task.name}" if task.name else ""
+        examples = read[task.name]
+        picked = sample_to(examples, shares[task.name], seed) if d.tasks else examples
+        tokens = tokenize_all(picked, tokenizer, d.max_length)
+        train_rows += tokens.rows
+        info[f"train{suffix}"] = {"file": str(task.train), "sha256": fingerprint(task.train), "rows": len(examples),
+                                  "examples": len(tokens.rows), "tokens": tokens.tokens, "truncated": tokens.truncated,
+                                  "dropped": tokens.dropped, "replay": 0,
+                                  **({"task": task.name, "weight": task.weight} if d.tasks else {})}
+        if task.val:
+            rows = read_examples(task.val, task.format, task.template, task.columns)
+            val = tokenize_all(rows, tokenizer, d.max_length)
+            val_sets[task.name] = Dataset.from_list(val.rows)
+            info[f"validation{suffix}"] = {"file": str(task.val), "sha256": fingerprint(task.val), "rows": len(rows),
+                                           "examples": len(val.rows), "tokens": val.tokens,
+                                           "truncated": val.truncated, "dropped": val.dropped}
+    general = replay_examples(d.replay, len(train_rows), seed)
+    replay = tokenize_all(general, tokenizer, d.max_length).rows if general else []
+    splits["train"] = Dataset.from_list(train_rows + replay)
+    first = info[next(iter(info))]  # the replay mix is counted once, with the first training file
+    first["replay"], first["examples"] = len(replay), first["examples"] + len(replay)
+    if val_sets:
+        # one task: a plain eval set (eval_loss); several: a dict, logged as eval_TASK_loss per task
+        splits["validation"] = val_sets[""] if "" in val_sets else val_sets
     if run.writes:
         write_json(run.dir / "data.json", info)
     run.append_event("data", **info)
     return splits, info
+
+
+def mixture_counts(tasks: dict[str, tuple[int, float]]) -> dict[str, int]:
+    """Training examples per task: the total row count split by weight (each task keeps at least one)."""
+    total = sum(rows for rows, _ in tasks.values())
+    weights = sum(w for _, w in tasks.values())
+    return {name: max(1, round(total * w / weights)) for name, (rows, w) in tasks.items()}
+
+
+def sample_to(examples: list, count: int, seed: int) -> list:
+    """`count` examples: whole copies of the list, then a seeded sample of the rest (no row twice in it)."""
+    import random
+
+    rng = random.Random(seed)
+    copies, rest = divmod(count, len(examples))
+    return examples * copies + rng.sample(examples, rest)
 
 
 def check_same_vocabulary(student, teacher, ref: str) -> None:
@@ -152,7 +189,8 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
                            fingerprints={k: v["sha256"] for k, v in info.items()},
                            nan_tolerance=config.train.nan_tolerance,
                            patience=config.train.early_stopping_patience,
-                           checkpoint_bytes=counts["parameters"] * 16)
+                           checkpoint_bytes=counts["parameters"] * 16,
+                           eval_tasks=len(splits["validation"]) if isinstance(splits.get("validation"), dict) else 0)
     extra = {}
     if config.train.method == "distill":
         Trainer = distill_trainer_class()  # noqa: N806 (a Trainer class chosen by method)

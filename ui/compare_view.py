@@ -56,13 +56,24 @@ def probe_bars(report: dict | None, candidate: str = "final") -> pd.DataFrame:
 
 
 def domain_table(report: dict | None) -> pd.DataFrame:
+    """base, base + k worked examples (the prompting baseline, when the report has it) and each candidate; a
+    multi-task run adds one row per task and model."""
     keys = ["loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l"]
     if not report or not report["base"].get("domain"):
-        return pd.DataFrame([], columns=["model", *keys])
-    rows = [{"model": "base", **{k: report["base"]["domain"].get(k) for k in keys}}]
-    rows += [{"model": c["name"], **{k: c.get("domain", {}).get(k) for k in keys}} for c in report["candidates"]]
-    frame = pd.DataFrame(rows, columns=["model", *keys])
-    return frame.dropna(axis=1, how="all")
+        return pd.DataFrame([], columns=["model", "task", *keys])
+    base = report["base"]
+    models = [("base", base)]
+    shots = base.get("fewshot") or {}
+    if shots.get("domain"):
+        models.append((f"base + {shots['k']}-shot prompt", shots))
+    models += [(c["name"], c) for c in report["candidates"]]
+    rows = []
+    for name, entry in models:
+        rows.append({"model": name, "task": "all", **{k: entry.get("domain", {}).get(k) for k in keys}})
+        for task, metrics in (entry.get("tasks") or {}).items():
+            rows.append({"model": name, "task": task, **{k: metrics.get(k) for k in keys}})
+    frame = pd.DataFrame(rows, columns=["model", "task", *keys]).dropna(axis=1, how="all")
+    return frame if (frame["task"] != "all").any() else frame.drop(columns="task")
 
 
 def tradeoff(report: dict | None) -> pd.DataFrame:

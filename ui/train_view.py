@@ -96,8 +96,12 @@ def curves(run: ftcore.Run | None) -> dict[str, pd.DataFrame]:
                 speed.append({"step": step, "value": (seen - previous[0]) / (event["time"] - previous[1]),
                               "series": "tokens/s"})
             previous = (seen, event["time"]) if seen is not None else previous
-        elif kind == "eval" and "eval_loss" in event:
-            loss.append({"step": step, "value": event["eval_loss"], "series": "validation"})
+        elif kind == "eval":
+            for key, value in event.items():  # eval_loss, or eval_TASK_loss for each task of a mixture
+                if key.startswith("eval_") and key.endswith("_loss") and value is not None:
+                    task = key[len("eval_"):-len("_loss")]
+                    loss.append({"step": step, "value": value,
+                                 "series": f"validation · {task}" if task else "validation"})
         elif kind == "train_begin":
             previous = None  # a resumed run restarts its clock
     columns = ["step", "value", "series"]

@@ -44,3 +44,29 @@ def test_models_of_a_run_and_votes(home):
     assert run.votes()[0]["winner"] == "b" and json.loads((run.dir / "votes.jsonl").read_text())["a"] == "base-model"
     with pytest.raises(UserError):
         run.add_vote("x", "a", "b", "maybe")
+
+
+def test_domain_table_shows_tasks_and_the_prompting_baseline():
+    from ui.compare_view import domain_table
+
+    per = {"chat": {"loss": 2.0, "rouge_l": 10.0, "examples": 4}, "risk": {"loss": 1.0, "accuracy": 50.0, "examples": 4}}
+    report = {"base": {"domain": {"loss": 1.5}, "tasks": per,
+                       "fewshot": {"k": 3, "domain": {"loss": 1.4}, "tasks": per}},
+              "candidates": [{"name": "final", "domain": {"loss": 1.0}, "tasks": per}]}
+    frame = domain_table(report)
+    assert list(frame["model"].unique()) == ["base", "base + 3-shot prompt", "final"]
+    assert set(frame["task"]) == {"all", "chat", "risk"} and len(frame) == 9
+    plain = domain_table({"base": {"domain": {"loss": 1.5}}, "candidates": [{"name": "final", "domain": {"loss": 1.0}}]})
+    assert "task" not in plain.columns and list(plain["model"]) == ["base", "final"]
+
+
+def test_validation_curves_per_task():
+    from ui.train_view import curves
+
+    class FakeRun:
+        def events(self):
+            return [{"type": "eval", "step": 2, "eval_chat_loss": 1.5}, {"type": "eval", "step": 2, "eval_risk_loss": 0.5},
+                    {"type": "eval", "step": 4, "eval_loss": 1.0}]
+
+    series = curves(FakeRun())["loss"]["series"].tolist()
+    assert series == ["validation · chat", "validation · risk", "validation"]
