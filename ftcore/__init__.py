@@ -16,6 +16,7 @@ from .config import (
     DistConfig,
     ModelConfig,
     RunConfig,
+    TaskConfig,
     TrainConfig,
     apply_overrides,
     command_line,
@@ -37,6 +38,7 @@ from .generate import Decoding, ModelCache, chat, complete, side_by_side, stream
 from .hparams import suggest_learning_rate
 from .jobs import check, last_checkpoint, resume, start
 from .launcher import launch, stop, wait
+from .mixture import mixture_share
 from .models import EMBEDDED, ensure_embedded, list_models, load_config, load_tokenizer, resolve
 from .redact import redact
 from .runs import ACTIVE, FINISHED, Run, RunStore
@@ -53,5 +55,5 @@ __all__ = [
     "apply_overrides", "augment_examples", "chat", "check", "check_file", "complete", "ensure_embedded", "format_report",
     "launch", "list_models", "load_tokenizer", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
     "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
-    "stream_chat", "wait", "write_jsonl", "redact", "hub",
+    "stream_chat", "wait", "write_jsonl", "redact", "hub", "TaskConfig", "mixture_share",
 ]

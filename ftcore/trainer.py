@@ -17,6 +17,7 @@ from .compat import check_environment, check_model_folder
 from .config import OPTIMIZERS, RunConfig
 from .data import fingerprint, read_examples, tokenize_all
 from .methods import ProgressiveCallback, apply_method, distill_trainer_class, merged
+from .mixture import mixture_counts, sample_to
 from .runs import Run
 from .settings import Settings
 
@@ -118,22 +119,6 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
         write_json(run.dir / "data.json", info)
     run.append_event("data", **info)
     return splits, info
-
-
-def mixture_counts(tasks: dict[str, tuple[int, float]]) -> dict[str, int]:
-    """Training examples per task: the total row count split by weight (each task keeps at least one)."""
-    total = sum(rows for rows, _ in tasks.values())
-    weights = sum(w for _, w in tasks.values())
-    return {name: max(1, round(total * w / weights)) for name, (rows, w) in tasks.items()}
-
-
-def sample_to(examples: list, count: int, seed: int) -> list:
-    """`count` examples: whole copies of the list, then a seeded sample of the rest (no row twice in it)."""
-    import random
-
-    rng = random.Random(seed)
-    copies, rest = divmod(count, len(examples))
-    return examples * copies + rng.sample(examples, rest)
 
 
 def check_same_vocabulary(student, teacher, ref: str) -> None:

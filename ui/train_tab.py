@@ -7,6 +7,7 @@ import dataclasses
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import gradio as gr
 
@@ -96,9 +97,42 @@ def data_config(settings: ftcore.Settings, source: str, upload: str | None) -> f
     return ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
 
 
+def source_name(settings: ftcore.Settings, source: str, upload: str | None) -> str:
+    """A task name for a data source: the demo's or prepared dataset's name, else the upload's file name."""
+    if source == UPLOAD:
+        return Path(upload or "upload").stem
+    if source.startswith("prepared:"):
+        found = [d for d in ftcore.prepared_datasets(settings) if d["id"] == source.removeprefix("prepared:")]
+        return found[0]["name"] if found else source.removeprefix("prepared:")
+    return source.removeprefix("demo:")
+
+
+def mixture_tasks(settings: ftcore.Settings, rows, upload: str | None) -> list[ftcore.TaskConfig]:
+    """The mixture table's rows (source, weight) as tasks; empty when the table is."""
+    tasks = []
+    for source, weight in mixture_rows(rows):
+        data = data_config(settings, source, upload)
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise ftcore.UserError(f"The weight of {source} is '{weight}': give a number > 0.") from None
+        tasks.append(ftcore.TaskConfig(train=data.train, name=source_name(settings, source, upload), val=data.val,
+                                       format=data.format, template=data.template, columns=dict(data.columns),
+                                       weight=weight))
+    return tasks
+
+
+def mixture_rows(rows) -> list[tuple[str, object]]:
+    if rows is None:
+        return []
+    values = rows.values.tolist() if hasattr(rows, "values") else rows
+    return [(str(r[0]), r[1]) for r in values if r and str(r[0]).strip()]
+
+
 def build_config(settings: ftcore.Settings, source: str, upload: str | None, model: str, name: str,
-                 values: list) -> ftcore.RunConfig:
-    data = data_config(settings, source, upload)
+                 values: list, mixture=None) -> ftcore.RunConfig:
+    tasks = mixture_tasks(settings, mixture, upload)
+    data = ftcore.DataConfig(tasks=tasks) if tasks else data_config(settings, source, upload)
     base = ftcore.RunConfig(name=(name or "").strip() or "ui-run", model=ftcore.ModelConfig(ref=model),
                             data=dataclasses.replace(data))
     typed = {}
@@ -107,6 +141,7 @@ def build_config(settings: ftcore.Settings, source: str, upload: str | None, mod
             raise ftcore.UserError(f"{key.replace('_', ' ')} is empty; give it a value.")
         typed[f"{section}.{key}"] = value
     keep = {f"data.{k}": getattr(data, k) for k in ("train", "val", "format", "template", "columns")}
+    keep["data.tasks"] = [dataclasses.asdict(task) for task in data.tasks]
     return ftcore.apply_overrides(base, [], {**typed, **keep}).validate()
 
 
@@ -131,6 +166,16 @@ def build(settings: ftcore.Settings):
                                      elem_id="train-source")
                 upload = gr.File(label=t("data_upload"), type="filepath", elem_id="train-upload",
                                  file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt"])
+                with gr.Accordion("Multi-task mixture", open=False):
+                    gr.Markdown("Train on several datasets at once: pick one above, give it a weight (its "
+                                "sampling share), add it; repeat. An empty table trains on the one dataset above.")
+                    with gr.Row():
+                        weight = gr.Number(1.0, label="Weight", minimum=0.01, elem_id="mix-weight")
+                        add = gr.Button("Add to mixture", size="sm", elem_id="mix-add")
+                        clear = gr.Button("Clear", size="sm")
+                    mixture = gr.Dataframe(headers=["dataset", "weight"], datatype=["str", "number"],
+                                           value=[], interactive=True, elem_id="mix-table")
+                    share = gr.Markdown("", elem_id="mix-share")
                 model = gr.Dropdown(model_choices(settings), value=ftcore.DEFAULT_MODEL,
                                     allow_custom_value=True, label=t("model"), info=t("model_info"),
                                     elem_id="model-dropdown")
@@ -177,10 +222,31 @@ def build(settings: ftcore.Settings):
     def on_preset(name):
         return knob_values(ftcore.load_layers(name))
 
-    def on_knobs(src, up, mdl, nm, *vals):
+    def on_add(rows, src, w):
+        return [*[list(r) for r in mixture_rows(rows)], [src, float(w or 1.0)]]
+
+    def on_share(rows, up, mdl, *vals):
+        """Each task's examples and token share, with the tokenizer and max length the run would use."""
+        try:
+            tasks = mixture_tasks(settings, rows, up)
+            if not tasks:
+                return ""
+            length = int(vals[(BASIC + ADVANCED + DEVICES).index(("data", "max_length"))])
+            table = ftcore.mixture_share(ftcore.DataConfig(tasks=tasks).task_list(),
+                                         ftcore.load_tokenizer(mdl, settings), length)
+        except ftcore.UserError as exc:
+            return f"**Check the mixture:** {exc}"
+        except Exception as exc:  # a model whose tokenizer cannot load here: no share, say why
+            return f"Token share unavailable: {exc}"
+        lines = ["| task | weight | rows | examples | mean tokens | token share |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r['task']} | {r['weight']:g} | {r['rows']} | {r['examples']} | {r['mean_tokens']} | "
+                  f"{r['token_share']}% |" for r in table]
+        return "\n".join(lines)
+
+    def on_knobs(src, up, mdl, nm, mix, *vals):
         """The plan panel and the command: recomputed from the same config the Start button would use."""
         try:
-            config = build_config(settings, src, up, mdl, nm, list(vals))
+            config = build_config(settings, src, up, mdl, nm, list(vals), mix)
         except ftcore.UserError as exc:
             return f"**Check the settings:** {exc}", ""
         cmd = ftcore.command_line(config)
@@ -200,9 +266,9 @@ def build(settings: ftcore.Settings):
             raise gr.Error(f"No suggestion for {mdl}: {exc}") from None
         return ftcore.suggest_learning_rate(mdl, params).learning_rate
 
-    def on_start(src, up, mdl, nm, *vals):
+    def on_start(src, up, mdl, nm, mix, *vals):
         try:
-            run = ftcore.start(build_config(settings, src, up, mdl, nm, list(vals)), settings)
+            run = ftcore.start(build_config(settings, src, up, mdl, nm, list(vals), mix), settings)
         except ftcore.UserError as exc:
             raise gr.Error(str(exc), duration=None) from None
         return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run)
@@ -233,10 +299,14 @@ def build(settings: ftcore.Settings):
         return status_markdown(run)
 
     view_outputs = [status, *plots, table, log]
-    inputs = [source, upload, model, name, *knobs]
+    inputs = [source, upload, model, name, mixture, *knobs]
     upload.change(on_upload, upload, source)
+    add.click(on_add, [mixture, source, weight], mixture)
+    clear.click(lambda: [], None, mixture)
+    mixture.change(on_share, [mixture, upload, model, *knobs], share, show_progress="hidden",
+                   trigger_mode="always_last")
     preset.change(on_preset, preset, knobs)
-    gr.on([c.change for c in [source, upload, model, *knobs]], on_knobs, inputs, [plan, command],
+    gr.on([c.change for c in [source, upload, model, mixture, *knobs]], on_knobs, inputs, [plan, command],
           show_progress="hidden", trigger_mode="always_last")
     use_lr.click(on_use_lr, [model], lr_box)
     start.click(on_start, inputs, [runs, status])

@@ -39,3 +39,23 @@ def test_log_tail_masks_tokens(run):
     (run.dir / "worker.log").write_text("loading\r50%\rdone\nusing hf_abcdefghijklmnop1234 for upload\n")
     tail = log_tail(run)
     assert "hf_abcdefghijklmnop1234" not in tail and "hf_***" in tail and "done" in tail
+
+
+def test_mixture_table_becomes_tasks_with_token_shares(home, tiny_model):
+    import ftcore
+    from ui.train_tab import build_config, knob_values
+
+    settings = home.ensure()
+    values = knob_values(ftcore.load_layers("quick-cpu"))
+    config = build_config(settings, "demo:barista", None, str(tiny_model), "mix", values,
+                          [["demo:barista", 1], ["demo:contracts-risk", 3]])
+    tasks = config.data.task_list()
+    assert [(t.name, t.weight, t.format) for t in tasks] == [("barista", 1.0, "messages"),
+                                                             ("contracts-risk", 3.0, "classification")]
+    assert tasks[1].template == ftcore.DEMOS["contracts-risk"].template and not config.data.train
+    rows = ftcore.mixture_share(tasks, ftcore.load_tokenizer(str(tiny_model), settings), 256)
+    assert [r["examples"] for r in rows] == [75, 225] and abs(sum(r["token_share"] for r in rows) - 100) < 0.2
+    with pytest.raises(ftcore.UserError, match="weight"):
+        build_config(settings, "demo:barista", None, str(tiny_model), "mix", values, [["demo:barista", "lots"]])
+    single = build_config(settings, "demo:barista", None, str(tiny_model), "one", values, [])
+    assert single.data.train.endswith("barista.jsonl") and not single.data.tasks
