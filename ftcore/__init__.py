@@ -3,7 +3,7 @@
 Importing ftcore is cheap: torch and transformers load only when a model or a trainer is needed.
 """
 
-from . import hub
+from . import guided, hub
 from .advice import Advice, advise
 from .config import (
     DEFAULT_MODEL,
@@ -55,5 +55,5 @@ __all__ = [
     "apply_overrides", "augment_examples", "chat", "check", "check_file", "complete", "ensure_embedded", "format_report",
     "launch", "list_models", "load_tokenizer", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
     "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
-    "stream_chat", "wait", "write_jsonl", "redact", "hub", "TaskConfig", "mixture_share",
+    "stream_chat", "wait", "write_jsonl", "redact", "hub", "guided", "TaskConfig", "mixture_share",
 ]

@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ftcore", description="Full-parameter fine-tuning of causal LMs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    p = sub.add_parser("guided", help="A guided first run: check the demo data, plan, train a run sized to this "
+                       "hardware, then compare base, base + prompt and fine-tuned, with the forgetting probes.")
+    p.add_argument("--model", default=None, help="Base model (default: the embedded one).")
+
     p = sub.add_parser("models", help="List models usable as --model.")
     p.add_argument("--json", action="store_true")
 
@@ -132,6 +136,21 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for the user; the message names the failure
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def cmd_guided(args, settings: Settings) -> int:
+    from .config import DEFAULT_MODEL
+    from .guided import guided_run
+
+    shown = None
+    for step in guided_run(settings.ensure(), args.model or DEFAULT_MODEL, poll=2.0):
+        line = f"== {step.title}" if step.title != shown else None
+        if line:
+            print(line, flush=True)
+            shown = step.title
+        if step.done or step.title.startswith("3") and step.text.endswith("started."):
+            print(step.text, flush=True)
+    return 0 if step.run is not None and step.run.status().get("state") == "done" else 1
 
 
 def cmd_models(args, settings: Settings) -> int:
@@ -317,7 +336,7 @@ def cmd_chat(args, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
+COMMANDS = {"guided": cmd_guided, "models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
             "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan,
             "presets": cmd_presets, "probe": cmd_probe, "eval": cmd_eval, "compare": cmd_compare,
             "pilot": cmd_pilot, "chat": cmd_chat, "card": cmd_card, "push": cmd_push, "export": cmd_export,

@@ -8,7 +8,7 @@ import gradio as gr
 
 import ftcore
 
-from . import chat_tab, compare_tab, data_tab, publish_tab, train_tab
+from . import chat_tab, compare_tab, data_tab, guided_panel, publish_tab, train_tab
 from .i18n import I18N, t
 
 
@@ -18,6 +18,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title="FullTune", analytics_enabled=False) as demo:
         gr.Markdown(t("title"))
         gr.Markdown(t("subtitle"))
+        guided_panel.build(settings)
         with gr.Tabs() as tabs:
             data = data_tab.build(settings, cache)
             train = train_tab.build(settings)

@@ -72,6 +72,11 @@ EN = {
     "export_zip": "Download as .zip",
     "export_file": "Export",
     "push_result": "Result",
+    "guided_title": "First run, guided",
+    "guided_intro": "The barista demo data and the embedded model are ready. One click checks the data, plans the "
+                    "memory, trains a run sized to this machine (a few minutes on a CPU, the full recipe on a GPU), "
+                    "then compares base, base + prompt and fine-tuned, with the forgetting probes.",
+    "guided_start": "Start the guided run",
 }
 
 ZH = {
@@ -141,6 +146,10 @@ ZH = {
     "export_zip": "下载 .zip",
     "export_file": "导出文件",
     "push_result": "结果",
+    "guided_title": "引导式首次运行",
+    "guided_intro": "咖啡师示例数据和内置模型已就绪。一键完成：检查数据、估算显存/内存、按本机硬件训练一次（CPU 上几分钟，"
+                    "GPU 上完整配方），再对比基座模型、基座 + 提示词与微调后模型，并运行遗忘探针。",
+    "guided_start": "开始引导式运行",
 }
 
 I18N = gr.I18n(en=EN, zh=ZH)
