@@ -74,6 +74,15 @@ def open_page(browser, url):
     return page
 
 
+def shot(page, tmp_path, name: str) -> None:
+    """A full-page screenshot in the test's folder; with FTCORE_SCREENSHOTS=DIR also there (docs/screenshots.sh)."""
+    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+    folder = os.environ.get("FTCORE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / f"{name}.png", Path(folder) / f"{name}.png")
+
+
 def goto_tab(page, name: str):
     page.get_by_role("tab", name=name).click()
 
@@ -106,7 +115,7 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     page.locator("#runs-table").get_by_text(run_dir.name).filter(visible=True).first.wait_for(timeout=30_000)
     page.get_by_text("Log").click()
     page.locator("#run-log").get_by_text("train_runtime").first.wait_for(timeout=30_000)
-    page.screenshot(path=str(tmp_path / "train.png"), full_page=True)
+    shot(page, tmp_path, "train")
 
     page.reload(wait_until="domcontentloaded")  # a reload re-attaches to the run
     goto_tab(page, "Train")
@@ -131,7 +140,7 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     # the run's report: probe table with verdicts, and the recommendation
     page.locator("#probe-table").get_by_text("general_en").filter(visible=True).first.wait_for(timeout=30_000)
     page.locator("#report-summary").get_by_text("Recommended").wait_for(timeout=30_000)
-    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    shot(page, tmp_path, "compare")
 
     page.locator("#compare-blind input").check()  # blind A/B: answer, vote, and the vote is kept with the run
     page.locator("#compare-prompt textarea").fill("Oat or whole milk?")
@@ -153,6 +162,7 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     page.locator("#chat-input textarea").fill("What grind for espresso?")
     page.locator("#chat-send").click()
     page.locator("#chat-bot .bot").first.wait_for(timeout=60_000)
+    shot(page, tmp_path, "chat")
 
 
 def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, home, tmp_path):
@@ -167,7 +177,7 @@ def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, hom
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
 
 
-def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browser, home, tiny_model):
+def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browser, home, tiny_model, tmp_path):
     from ftcore import DEMOS
 
     page = open_page(browser, app_url)
@@ -183,6 +193,7 @@ def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browse
     report.get_by_text("Rows: 150").wait_for(timeout=30_000)
     assert "高 50" in report.inner_text()
     assert page.locator("#data-rendered").get_by_text("learned").count() >= 1  # the loss-masked answer is marked
+    shot(page, tmp_path, "data")
 
     page.get_by_label("Dataset name").fill("contracts ui")
     page.locator("#use-for-training").click()
@@ -248,7 +259,7 @@ def test_publish_tab_renders_the_card_and_pushes_without_keeping_the_token(brows
             page.locator("#publish-endpoint textarea, #publish-endpoint input").first.fill(stub.endpoint)
             page.locator("#publish-push").click()
             page.locator("#publish-result").get_by_text("Pushed").wait_for(timeout=120_000)
-            page.screenshot(path=str(tmp_path / "publish.png"), full_page=True)
+            shot(page, tmp_path, "publish")
             assert "model.safetensors" in stub.files("alice/browser-tiny")
             assert stub.repo("alice/browser-tiny").private is True and stub.leaks(token) == []
             page.locator("#publish-export").click()
