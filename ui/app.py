@@ -9,11 +9,12 @@ import gradio as gr
 import ftcore
 
 from . import chat_tab, compare_tab, data_tab, guided_panel, publish_tab, train_tab
-from .i18n import I18N, t
+from .i18n import I18N, lang_of, t
 
 
 def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
     settings = (settings or ftcore.Settings.from_env()).ensure()
+    ftcore.preload_libraries()  # before any handler thread imports them
     cache = ftcore.ModelCache(settings, size=3)
     with gr.Blocks(title="FullTune", analytics_enabled=False) as demo:
         gr.Markdown(t("title"))
@@ -26,16 +27,19 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
             chat_tab.build(settings, cache)
             publish_tab.build(settings)
 
-        def on_load():
-            return gr.update(choices=train_tab.run_choices(settings), value=train_tab.latest_run(settings))
+        def on_load(request: gr.Request):
+            """Re-attach to the latest run; texts built around data, in the browser's language."""
+            lang = lang_of(request)
+            return (gr.update(choices=train_tab.run_choices(settings), value=train_tab.latest_run(settings)),
+                    gr.update(choices=train_tab.data_choices(settings, lang)), train_tab.devices_markdown(lang))
 
-        def on_prepared(dataset_id):
+        def on_prepared(dataset_id, request: gr.Request):
             if not dataset_id:
                 return gr.update(), gr.update()
-            return (gr.update(choices=train_tab.data_choices(settings), value=f"prepared:{dataset_id}"),
-                    gr.Tabs(selected="train"))
+            return (gr.update(choices=train_tab.data_choices(settings, lang_of(request)),
+                              value=f"prepared:{dataset_id}"), gr.Tabs(selected="train"))
 
-        demo.load(on_load, None, train.runs)
+        demo.load(on_load, None, [train.runs, train.source, train.devices])
         demo.load(train.show_plan, train.plan_inputs, train.plan_outputs)
         data.prepared.change(on_prepared, data.prepared, [train.source, tabs])
     return demo

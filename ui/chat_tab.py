@@ -7,7 +7,7 @@ import gradio as gr
 
 import ftcore
 
-from .i18n import t
+from .i18n import both, lang_of, t, tr
 from .train_view import message_text
 
 
@@ -22,29 +22,29 @@ def decoding(temperature: float, top_p: float, max_tokens: float, stop: str) -> 
 
 
 def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
-    with gr.Tab("Chat", id="chat") as tab:
+    with gr.Tab(t("tab_chat"), id="chat") as tab:
         with gr.Row():
             with gr.Column(scale=1):
                 model = gr.Dropdown(chat_models(settings), value=ftcore.DEFAULT_MODEL, allow_custom_value=True,
                                     label=t("model"), elem_id="chat-model")
-                system = gr.Textbox("", label="System prompt", lines=3, elem_id="chat-system")
-                temperature = gr.Slider(0, 1.5, value=0.0, step=0.05, label="Temperature (0 = greedy)")
-                top_p = gr.Slider(0.05, 1.0, value=0.9, step=0.05, label="Top-p")
+                system = gr.Textbox("", label=t("system_prompt"), lines=3, elem_id="chat-system")
+                temperature = gr.Slider(0, 1.5, value=0.0, step=0.05, label=t("temperature"))
+                top_p = gr.Slider(0.05, 1.0, value=0.9, step=0.05, label=t("top_p"))
                 max_tokens = gr.Slider(16, 1024, value=256, step=16, label=t("max_new_tokens"))
-                stop = gr.Textbox("", label="Stop strings (comma-separated)", max_lines=1)
+                stop = gr.Textbox("", label=t("stop_strings"), max_lines=1)
             with gr.Column(scale=2):
                 bot = gr.Chatbot(height=460, elem_id="chat-bot")
                 message = gr.Textbox(label=t("prompt"), lines=2, elem_id="chat-input")
                 with gr.Row():
-                    send = gr.Button("Send", variant="primary", elem_id="chat-send")
-                    clear = gr.Button("Clear", size="sm")
+                    send = gr.Button(t("send"), variant="primary", elem_id="chat-send")
+                    clear = gr.Button(t("clear"), size="sm")
 
     def on_select_tab():
         return gr.update(choices=chat_models(settings))
 
-    def on_send(ref, sys_prompt, temp, p, tokens, stops, history, text):
+    def on_send(ref, sys_prompt, temp, p, tokens, stops, history, text, request: gr.Request):
         if not (text or "").strip():
-            raise gr.Error("Type a message first.")
+            raise gr.Error(both("type_message"))
         history = [{"role": m["role"], "content": message_text(m["content"])} for m in history or []]
         history.append({"role": "user", "content": text})
         messages = ([{"role": "system", "content": sys_prompt}] if (sys_prompt or "").strip() else []) + history
@@ -55,7 +55,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
                 yield [*history, {"role": "assistant", "content": answer}], ""
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
-        yield [*history, {"role": "assistant", "content": answer.strip() or "*(no text)*"}], ""
+        yield [*history, {"role": "assistant", "content": answer.strip() or tr("no_text", lang_of(request))}], ""
 
     def on_clear():
         return []

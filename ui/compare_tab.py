@@ -11,17 +11,15 @@ import gradio as gr
 import ftcore
 
 from .compare_view import domain_table, load, model_choices, probe_bars, probe_table, summary, tradeoff
-from .i18n import t
+from .i18n import both, lang_of, t, tr
 from .train_view import get_run, message_text
 
-EMPTY = "*(no text: the model ended its answer at once)*"
 
-
-def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
+def finished_runs(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str, str]]:
     out = []
     for run in ftcore.RunStore(settings).list():
         if run.status().get("state") == "done" and (run.final_dir / "config.json").is_file():
-            out.append((f"{run.id} (base: {run.config().model.ref})", run.id))
+            out.append((tr("finished_run", lang, run=run.id, model=run.config().model.ref), run.id))
     return out
 
 
@@ -29,62 +27,63 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
     with gr.Tab(t("tab_compare"), id="compare") as tab:
         with gr.Row():
             run = gr.Dropdown(finished_runs(settings), label=t("compare_run"), elem_id="compare-run")
-            left = gr.Dropdown([], label="Left model", elem_id="compare-left")
-            right = gr.Dropdown([], label="Right model", elem_id="compare-right")
+            left = gr.Dropdown([], label=t("left_model"), elem_id="compare-left")
+            right = gr.Dropdown([], label=t("right_model"), elem_id="compare-right")
         with gr.Row():
-            blind = gr.Checkbox(False, label="Blind A/B (hide which model is which; vote)", elem_id="compare-blind")
+            blind = gr.Checkbox(False, label=t("blind"), elem_id="compare-blind")
             max_new = gr.Slider(16, 512, value=128, step=16, label=t("max_new_tokens"))
-        prompt = gr.Textbox(label=t("prompt"), placeholder="", lines=2, elem_id="compare-prompt")
+        prompt = gr.Textbox(label=t("prompt"), placeholder=t("prompt_placeholder"), lines=2, elem_id="compare-prompt")
         with gr.Row():
             ask = gr.Button(t("generate"), variant="primary", elem_id="compare-ask")
-            clear = gr.Button("New conversation", size="sm")
+            clear = gr.Button(t("new_conversation"), size="sm")
         with gr.Row():
             base = gr.Chatbot(label=t("base_answer"), height=360, elem_id="base-answer")
             tuned = gr.Chatbot(label=t("tuned_answer"), height=360, elem_id="tuned-answer")
         with gr.Row(visible=False) as vote_row:
-            vote_a = gr.Button("A is better", elem_id="vote-a")
-            vote_tie = gr.Button("Tie", elem_id="vote-tie")
-            vote_b = gr.Button("B is better", elem_id="vote-b")
+            vote_a = gr.Button(t("vote_a"), elem_id="vote-a")
+            vote_tie = gr.Button(t("vote_tie"), elem_id="vote-tie")
+            vote_b = gr.Button(t("vote_b"), elem_id="vote-b")
         voted = gr.Markdown("", elem_id="vote-result")
-        gr.Markdown("### Forgetting report")
+        gr.Markdown(t("forgetting_report"))
         verdict = gr.Markdown("", elem_id="report-summary")
         with gr.Row():
-            table = gr.Dataframe(probe_table(None), label="Probes: base vs fine-tuned", interactive=False,
+            table = gr.Dataframe(probe_table(None), label=t("probe_table"), interactive=False,
                                  elem_id="probe-table")
-            bars = gr.BarPlot(probe_bars(None), x="suite", y="score", color="model", label="Probe scores (%)",
+            bars = gr.BarPlot(probe_bars(None), x="suite", y="score", color="model", label=t("probe_scores"),
                               height=280, y_lim=[0, 100])
         with gr.Row():
-            domain = gr.Dataframe(domain_table(None), label="Domain metrics", interactive=False,
+            domain = gr.Dataframe(domain_table(None), label=t("domain_metrics"), interactive=False,
                                   elem_id="domain-table")
             scatter = gr.ScatterPlot(tradeoff(None), x="forgetting", y="domain", color="candidate",
-                                     label="Gain vs forgetting (each candidate)", height=280)
+                                     label=t("tradeoff"), height=280)
         swapped = gr.State(False)  # blind mode: whether A is the right-hand model
         histories = gr.State(([], []))  # each side's own conversation
 
-    def on_select_tab():
-        return gr.update(choices=finished_runs(settings))
+    def on_select_tab(request: gr.Request):
+        return gr.update(choices=finished_runs(settings, lang_of(request)))
 
-    def on_run(run_id):
+    def on_run(run_id, request: gr.Request):
+        lang = lang_of(request)
         r = get_run(settings, run_id)
-        choices = model_choices(r)
+        choices = model_choices(r, lang)
         report = load(r)
         refs = [ref for _, ref in choices]
         left_ref = refs[0] if refs else None
         right_ref = r.id if r and r.id in refs else (refs[-1] if refs else None)
         return (gr.update(choices=choices, value=left_ref), gr.update(choices=choices, value=right_ref),
-                summary(report, r), probe_table(report), probe_bars(report), domain_table(report), tradeoff(report),
+                summary(report, r, lang), probe_table(report), probe_bars(report), domain_table(report), tradeoff(report),
                 [], [], ([], []), "")
 
     def on_blind(on):
-        labels = ("Model A", "Model B") if on else (t("base_answer"), t("tuned_answer"))
+        labels = (t("model_a"), t("model_b")) if on else (t("base_answer"), t("tuned_answer"))
         return (gr.update(label=labels[0], value=[]), gr.update(label=labels[1], value=[]), gr.update(visible=on),
                 random.random() < 0.5, ([], []), "")
 
-    def on_ask(left_ref, right_ref, text, tokens, is_blind, swap, state):
+    def on_ask(left_ref, right_ref, text, tokens, is_blind, swap, state, request: gr.Request):
         if not left_ref or not right_ref:
-            raise gr.Error("Pick a finished run first (train one in the Train tab).")
+            raise gr.Error(both("pick_run_compare"))
         if not (text or "").strip():
-            raise gr.Error("Type a prompt first.")
+            raise gr.Error(both("type_prompt"))
         refs = (right_ref, left_ref) if is_blind and swap else (left_ref, right_ref)
         past = state if not (is_blind and swap) else (state[1], state[0])
         turns = [list(past[0]) + [{"role": "user", "content": text}],
@@ -96,7 +95,8 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
                 yield _show(turns[0], a), _show(turns[1], b), state
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
-        done = (_show(turns[0], a.strip() or EMPTY), _show(turns[1], b.strip() or EMPTY))
+        empty = tr("empty_answer", lang_of(request))
+        done = (_show(turns[0], a.strip() or empty), _show(turns[1], b.strip() or empty))
         kept = (done[0], done[1]) if not (is_blind and swap) else (done[1], done[0])
         yield done[0], done[1], kept
 
@@ -104,17 +104,18 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         return [], [], ([], []), ""
 
     def vote(winner):
-        def handler(run_id, left_ref, right_ref, swap, left_chat):
+        def handler(run_id, left_ref, right_ref, swap, left_chat, request: gr.Request):
             r = get_run(settings, run_id)
             if r is None or not left_chat:
-                raise gr.Error("Ask both models something first.")
+                raise gr.Error(both("ask_first"))
             a, b = (right_ref, left_ref) if swap else (left_ref, right_ref)
             prompt_text = next((message_text(m["content"]) for m in reversed(left_chat) if m["role"] == "user"), "")
             r.add_vote(prompt_text, a, b, winner)
-            names = {ref: label for label, ref in model_choices(r)}
+            lang = lang_of(request)
+            names = {ref: label for label, ref in model_choices(r, lang)}
             tally = {w: sum(v["winner"] == w for v in r.votes()) for w in ("a", "b", "tie")}
-            return (f"Saved. A was **{names.get(a, a)}**, B was **{names.get(b, b)}**. "
-                    f"Votes so far for this run: A {tally['a']}, B {tally['b']}, tie {tally['tie']}.")
+            return tr("vote_saved", lang, a=names.get(a, a), b=names.get(b, b), votes_a=tally["a"],
+                      votes_b=tally["b"], ties=tally["tie"])
         return handler
 
     tab.select(on_select_tab, None, run)

@@ -9,17 +9,19 @@ import pandas as pd
 
 import ftcore
 
+from .i18n import tr
+
 BADGES = {"kept": "✔ kept", "gained": "▲ gained", "forgot": "✖ forgot", "info": "· info"}
 UNITS = {"qa": "% correct", "checks": "% meeting constraints", "ppl": "perplexity", "kl": "nats"}
 
 
-def model_choices(run: ftcore.Run | None) -> list[tuple[str, str]]:
+def model_choices(run: ftcore.Run | None, lang: str = "en") -> list[tuple[str, str]]:
     """base, final and each kept checkpoint of a run, as (label, model reference)."""
     if run is None:
         return []
-    choices = [(f"base ({run.config().model.ref})", run.config().model.ref)]
+    choices = [(tr("choice_base", lang, model=run.config().model.ref), run.config().model.ref)]
     if (run.final_dir / "config.json").is_file():
-        choices.append(("final", run.id))
+        choices.append((tr("choice_final", lang), run.id))
     for path in sorted(run.checkpoints_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])):
         if (path / "config.json").is_file():
             choices.append((path.name, str(path)))
@@ -88,12 +90,11 @@ def tradeoff(report: dict | None) -> pd.DataFrame:
                                                                                       "domain": float})
 
 
-def summary(report: dict | None, run: ftcore.Run | None) -> str:
+def summary(report: dict | None, run: ftcore.Run | None, lang: str = "en") -> str:
     if run is None:
-        return "Pick a finished run."
+        return tr("pick_finished_run", lang)
     if report is None:
-        return (f"**{run.id}** has no evaluation report yet: it is written when training ends "
-                f"(or run `ftcore compare {run.id} --rerun`).")
-    domain = f" Domain data: {report['domain_split']}." if report.get("domain_split") else ""
-    return (f"**Recommended:** {report['recommendation']} Forgetting budget: {report['budget']:g} points "
-            f"(percent for perplexity).{domain}")
+        return tr("no_report", lang, run=run.id)
+    domain = tr("domain_split", lang, split=report["domain_split"]) if report.get("domain_split") else ""
+    return tr("recommended", lang, recommendation=report["recommendation"], budget=f"{report['budget']:g}",
+              domain=domain)

@@ -10,7 +10,7 @@ import pandas as pd
 
 import ftcore
 
-from .i18n import t
+from .i18n import both, lang_of, t, tr
 
 AUGMENT_OPS = ["synonym", "reorder", "swap", "delete", "paraphrase"]
 
@@ -23,7 +23,7 @@ class DataTab:
 
 def load_files(files: list[str] | None, fmt: str, template: str, columns: str) -> list[ftcore.Example]:
     if not files:
-        raise ftcore.UserError("Upload at least one data file (.jsonl, .json, .csv, .tsv, .parquet or .txt).")
+        raise ftcore.UserError(both("no_data_files"))
     mapping = ftcore.parse_columns(columns)
     examples = []
     for path in files:
@@ -92,7 +92,8 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
                 use = gr.Button(t("use_for_training"), variant="primary", elem_id="use-for-training")
                 prepared = gr.State(None)
 
-    def on_check(paths, f, tmpl, cols, ref, length):
+    def on_check(paths, f, tmpl, cols, ref, length, request: gr.Request):
+        lang = lang_of(request)
         try:
             examples = load_files(paths, f, tmpl, cols)
             tokenizer = ftcore.load_tokenizer(ref, settings)
@@ -100,9 +101,9 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
             fmt_found = examples[0].meta.get("format", f)
             report = ftcore.quality_report(examples, fmt=fmt_found, tokenizer=tokenizer, max_length=int(length))
         except ftcore.UserError as exc:
-            gr.Warning("The data has problems; see the list.")
-            return (f"**Problems**\n\n```\n{exc}\n```", [], None, "", *report_frames({}))
-        head = f"**{len(examples)} examples** · format `{fmt_found}` · {len(paths)} file(s)"
+            gr.Warning(both("data_has_problems"))
+            return (f"{tr('data_problems', lang)}\n\n```\n{exc}\n```", [], None, "", *report_frames({}))
+        head = tr("data_head", lang, n=len(examples), format=fmt_found, files=len(paths))
         return (head, spans, preview_rows(examples), f"```\n{ftcore.format_report(report)}\n```",
                 *report_frames(report))
 
@@ -125,7 +126,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
                                                  paraphrase=paraphraser(cache, ref, list(chosen or [])))
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
-        gr.Info(f"Dataset '{prepared_id}' is ready: it is selected in the Train tab.")
+        gr.Info(both("dataset_ready", name=prepared_id))
         return prepared_id
 
     inputs = [files, fmt, template, columns]

@@ -16,7 +16,7 @@ import gradio as gr
 import ftcore
 from ftcore import hub
 
-from .i18n import t
+from .i18n import both, lang_of, t, tr
 
 ON_SPACE = bool(os.environ.get("SPACE_ID"))
 
@@ -40,7 +40,7 @@ def repo_hint(repo: str) -> str:
 def card_for(settings: ftcore.Settings, run_id: str, license: str | None, repo: str | None) -> str:
     """The run's card: the saved one (perhaps edited), else a new one written now."""
     if not run_id:
-        raise ftcore.UserError("Pick a finished run first.")
+        raise ftcore.UserError(both("pick_run"))
     run = ftcore.RunStore(settings).get(run_id)
     path = run.final_dir / "README.md"
     if not path.is_file():
@@ -49,22 +49,22 @@ def card_for(settings: ftcore.Settings, run_id: str, license: str | None, repo: 
 
 
 def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, private: bool, endpoint: str,
-             license: str | None, progress=lambda line: None) -> str:
+             license: str | None, progress=lambda line: None, lang: str = "en") -> str:
     """Push and return Markdown with the link; errors are UserError/RemoteError with one-line messages."""
     if not run_id:
-        raise ftcore.UserError("Pick a finished run first.")
+        raise ftcore.UserError(both("pick_run"))
     run = ftcore.RunStore(settings).get(run_id)
     result = hub.push(run, repo, (token or "").strip(), settings=settings, private=private,
                       endpoint=(endpoint or "").strip() or None, license=license or None, progress=progress)
     link = result.pr_url or result.url
-    return (f"✅ Pushed {len(result.files)} files to **{result.repo}** "
-            f"({'private' if result.private else 'public'}): [{link}]({link})\n\n"
+    visibility = tr("private" if result.private else "public", lang)
+    return (tr("pushed", lang, n=len(result.files), repo=result.repo, visibility=visibility, link=link) + "\n\n"
             + ", ".join(f"`{name}`" for name in result.files))
 
 
 def export_zip(settings: ftcore.Settings, run_id: str) -> str:
     if not run_id:
-        raise ftcore.UserError("Pick a finished run first.")
+        raise ftcore.UserError(both("pick_run"))
     run = ftcore.RunStore(settings).get(run_id)
     folder = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "exports"
     out = folder / f"{run.id}-{time.strftime('%H%M%S')}.zip"
@@ -77,7 +77,7 @@ def build(settings: ftcore.Settings):
             with gr.Column(scale=1):
                 run = gr.Dropdown(finished_runs(settings), label=t("publish_run"), elem_id="publish-run")
                 if ON_SPACE:
-                    gr.LoginButton()
+                    gr.LoginButton(t("hub_login"))
                     token = gr.State("")  # the OAuth token arrives as a handler argument instead
                 else:
                     token = gr.Textbox(label=t("hub_token"), type="password", max_lines=1, elem_id="publish-token")
@@ -86,7 +86,7 @@ def build(settings: ftcore.Settings):
                 hint = gr.Markdown(elem_id="publish-hint")
                 private = gr.Checkbox(True, label=t("hub_private"), elem_id="publish-private")
                 license = gr.Dropdown(["", *hub.LICENSES], value="", allow_custom_value=True, label=t("hub_license"),
-                                      info="Empty: the base model's license.")
+                                      info=t("hub_license_info"))
                 with gr.Accordion(t("hub_endpoint"), open=False):
                     endpoint = gr.Textbox("", placeholder="https://huggingface.co", max_lines=1, show_label=False,
                                           elem_id="publish-endpoint")
@@ -119,7 +119,7 @@ def build(settings: ftcore.Settings):
     def on_make(run_id, lic, name):
         try:
             if not run_id:
-                raise ftcore.UserError("Pick a finished run first.")
+                raise ftcore.UserError(both("pick_run"))
             r = ftcore.RunStore(settings).get(run_id)
             hub.write_card(r, settings, license=lic or None, repo=(name or "").strip() or None)
             card = card_for(settings, run_id, lic, name)
@@ -130,32 +130,32 @@ def build(settings: ftcore.Settings):
     def on_save(run_id, card):
         try:
             if not run_id:
-                raise ftcore.UserError("Pick a finished run first.")
+                raise ftcore.UserError(both("pick_run"))
             hub.save_card_text(ftcore.RunStore(settings).get(run_id), card or "")
         except ftcore.UserError as exc:
             raise gr.Error(str(exc)) from None
-        gr.Info("Card saved.")
+        gr.Info(both("card_saved"))
         return card.split("---", 2)[-1]
 
-    def do_push(run_id, name, secret, is_private, address, lic, progress) -> str:
+    def do_push(run_id, name, secret, is_private, address, lic, progress, lang) -> str:
         def step(line: str) -> None:
             progress(None, desc=hub.redact(line))
 
         try:
-            return push_run(settings, run_id, name, secret, is_private, address, lic, progress=step)
+            return push_run(settings, run_id, name, secret, is_private, address, lic, progress=step, lang=lang)
         except ftcore.UserError as exc:
             raise gr.Error(hub.redact(str(exc))) from None
 
     if ON_SPACE:  # gradio fills oauth_token from the session of the signed-in user
         def on_push(run_id, name, _unused, is_private, address, lic, oauth_token: gr.OAuthToken | None,
-                    progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects the tracker)
+                    request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
             if oauth_token is None:
-                raise gr.Error("Sign in with Hugging Face first (the button above).")
-            return do_push(run_id, name, oauth_token.token, is_private, address, lic, progress)
+                raise gr.Error(both("sign_in_first"))
+            return do_push(run_id, name, oauth_token.token, is_private, address, lic, progress, lang_of(request))
     else:
-        def on_push(run_id, name, secret, is_private, address, lic,
+        def on_push(run_id, name, secret, is_private, address, lic, request: gr.Request,
                     progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects the tracker)
-            return do_push(run_id, name, secret, is_private, address, lic, progress)
+            return do_push(run_id, name, secret, is_private, address, lic, progress, lang_of(request))
 
     def on_export(run_id):
         try:

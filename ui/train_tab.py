@@ -13,7 +13,8 @@ import gradio as gr
 
 import ftcore
 
-from .i18n import t
+from .i18n import both, lang_of, t, tr
+from .i18n_help import SECTIONS
 from .train_view import curves, get_run, log_tail, runs_table, status_markdown
 
 UPLOAD = "upload"
@@ -26,26 +27,26 @@ DEVICES = [("dist", "nproc"), ("dist", "strategy"), ("dist", "offload")]
 CHOICES = {"method": ftcore.METHODS, "scheduler": ("cosine", "linear", "constant"), "precision": ftcore.PRECISIONS,
            "optimizer": tuple(ftcore.OPTIMIZERS), "save_precision": ("fp32", "bf16"),
            "strategy": ftcore.STRATEGIES, "offload": ftcore.OFFLOADS}
-LABELS = {"epochs": "epochs", "max_steps": "max_steps", "learning_rate": "learning_rate", "batch_size": "batch_size"}
-SECTIONS = {"train": ftcore.TrainConfig, "data": ftcore.DataConfig, "dist": ftcore.DistConfig}
 
 
 @dataclass
 class TrainTab:
     source: gr.Dropdown
     runs: gr.Dropdown
+    devices: gr.Markdown
     show_plan: typing.Callable  # (plan inputs) -> (plan, command); run at page load
     plan_inputs: list
     plan_outputs: list
 
 
-def data_choices(settings: ftcore.Settings) -> list[tuple[str, str]]:
-    choices = [(f"Demo: {demo.description}", f"demo:{name}") for name, demo in ftcore.DEMOS.items()]
+def data_choices(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str, str]]:
+    choices = [(tr("source_demo", lang, description=demo.description), f"demo:{name}")
+               for name, demo in ftcore.DEMOS.items()]
     for info in ftcore.prepared_datasets(settings):
-        split = f", {info['validation']} validation" if info["validation"] else ""
-        choices.append((f"Prepared: {info['id']} ({info['train'] + info['augmented']} train{split})",
-                        f"prepared:{info['id']}"))
-    return [*choices, ("Uploaded file", UPLOAD)]
+        split = tr("source_prepared_val", lang, n=info["validation"]) if info["validation"] else ""
+        label = tr("source_prepared", lang, name=info["id"], train=info["train"] + info["augmented"], split=split)
+        choices.append((label, f"prepared:{info['id']}"))
+    return [*choices, (tr("source_upload", lang), UPLOAD)]
 
 
 def model_choices(settings: ftcore.Settings) -> list[str]:
@@ -67,10 +68,8 @@ def latest_run(settings: ftcore.Settings) -> str | None:
 
 def knob(section: str, key: str, value):
     """One input for a config field, typed from the dataclass, with its help text as the tooltip."""
-    cls = SECTIONS[section]
-    hint = typing.get_type_hints(cls)[key]
-    label = t(LABELS[key]) if key in LABELS else key.replace("_", " ").capitalize()
-    info = ftcore.field_help(cls)[key]
+    hint = typing.get_type_hints(SECTIONS[section])[key]
+    label, info = t(f"knob.{section}.{key}"), t(f"help.{section}.{key}")
     if hint is bool:
         return gr.Checkbox(value, label=label, info=info)
     if key in CHOICES:
@@ -86,12 +85,12 @@ def knob_values(config: ftcore.RunConfig) -> list:
 def data_config(settings: ftcore.Settings, source: str, upload: str | None) -> ftcore.DataConfig:
     if source == UPLOAD:
         if not upload:
-            raise ftcore.UserError("Upload a data file first, or pick a demo or prepared dataset.")
+            raise ftcore.UserError(both("upload_first"))
         return ftcore.DataConfig(train=upload)
     if source.startswith("prepared:"):
         found = [d for d in ftcore.prepared_datasets(settings) if d["id"] == source.removeprefix("prepared:")]
         if not found:
-            raise ftcore.UserError(f"Prepared dataset '{source}' is gone; prepare it again in the Data tab.")
+            raise ftcore.UserError(both("prepared_gone", source=source))
         return ftcore.DataConfig(train=found[0]["train_file"], val=found[0]["val_file"], format="messages")
     demo = ftcore.DEMOS[source.removeprefix("demo:")]
     return ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
@@ -115,7 +114,7 @@ def mixture_tasks(settings: ftcore.Settings, rows, upload: str | None) -> list[f
         try:
             weight = float(weight)
         except (TypeError, ValueError):
-            raise ftcore.UserError(f"The weight of {source} is '{weight}': give a number > 0.") from None
+            raise ftcore.UserError(both("mix_bad_weight", source=source, weight=weight)) from None
         tasks.append(ftcore.TaskConfig(train=data.train, name=source_name(settings, source, upload), val=data.val,
                                        format=data.format, template=data.template, columns=dict(data.columns),
                                        weight=weight))
@@ -138,17 +137,18 @@ def build_config(settings: ftcore.Settings, source: str, upload: str | None, mod
     typed = {}
     for (section, key), value in zip(BASIC + ADVANCED + DEVICES, values, strict=True):
         if value is None or value == "":
-            raise ftcore.UserError(f"{key.replace('_', ' ')} is empty; give it a value.")
+            raise ftcore.UserError(both("knob_empty", name=f"{section}.{key}"))
         typed[f"{section}.{key}"] = value
     keep = {f"data.{k}": getattr(data, k) for k in ("train", "val", "format", "template", "columns")}
     keep["data.tasks"] = [dataclasses.asdict(task) for task in data.tasks]
     return ftcore.apply_overrides(base, [], {**typed, **keep}).validate()
 
 
-def devices_markdown() -> str:
+def devices_markdown(lang: str = "en") -> str:
     found = ftcore.detect_devices()
-    kind = "GPUs" if found[0].id.startswith("cuda") else "no GPU: training runs on the CPU"
-    return f"**Devices** ({len(found) if kind == 'GPUs' else 0} {kind}): {ftcore.describe_devices(found)}"
+    if found[0].id.startswith("cuda"):
+        return tr("devices_gpus", lang, n=len(found), devices=ftcore.describe_devices(found))
+    return tr("devices_cpu", lang, devices=ftcore.describe_devices(found))
 
 
 def build(settings: ftcore.Settings):
@@ -166,13 +166,12 @@ def build(settings: ftcore.Settings):
                                      elem_id="train-source")
                 upload = gr.File(label=t("data_upload"), type="filepath", elem_id="train-upload",
                                  file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt"])
-                with gr.Accordion("Multi-task mixture", open=False):
-                    gr.Markdown("Train on several datasets at once: pick one above, give it a weight (its "
-                                "sampling share), add it; repeat. An empty table trains on the one dataset above.")
+                with gr.Accordion(t("mixture"), open=False):
+                    gr.Markdown(t("mixture_help"))
                     with gr.Row():
-                        weight = gr.Number(1.0, label="Weight", minimum=0.01, elem_id="mix-weight")
-                        add = gr.Button("Add to mixture", size="sm", elem_id="mix-add")
-                        clear = gr.Button("Clear", size="sm")
+                        weight = gr.Number(1.0, label=t("mix_weight"), minimum=0.01, elem_id="mix-weight")
+                        add = gr.Button(t("mix_add"), size="sm", elem_id="mix-add")
+                        clear = gr.Button(t("clear"), size="sm")
                     mixture = gr.Dataframe(headers=["dataset", "weight"], datatype=["str", "number"],
                                            value=[], interactive=True, elem_id="mix-table")
                     share = gr.Markdown("", elem_id="mix-share")
@@ -180,36 +179,37 @@ def build(settings: ftcore.Settings):
                                     allow_custom_value=True, label=t("model"), info=t("model_info"),
                                     elem_id="model-dropdown")
                 preset = gr.Dropdown([(f"{k} — {v}", k) for k, v in ftcore.presets().items()], value="quick-cpu",
-                                     label="Preset", elem_id="train-preset")
+                                     label=t("preset"), elem_id="train-preset")
                 values = dict(zip(BASIC + ADVANCED + DEVICES, knob_values(defaults), strict=True))
                 with gr.Row():
                     basic = [knob(s, k, values[(s, k)]) for s, k in BASIC]
-                use_lr = gr.Button("Use the suggested learning rate", size="sm")
-                with gr.Accordion("Advanced", open=False):
+                use_lr = gr.Button(t("use_lr"), size="sm")
+                with gr.Accordion(t("advanced"), open=False):
                     advanced = [knob(s, k, values[(s, k)]) for s, k in ADVANCED]
-                with gr.Accordion("Devices and strategy", open=False):
-                    gr.Markdown(devices_markdown(), elem_id="train-devices")
+                with gr.Accordion(t("devices_strategy"), open=False):
+                    devices = gr.Markdown(devices_markdown(), elem_id="train-devices")
                     dist = [knob(s, k, values[(s, k)]) for s, k in DEVICES]
                 name = gr.Textbox("", label=t("run_name"), max_lines=1)
                 start = gr.Button(t("start"), variant="primary", elem_id="start-training")
                 plan = gr.Markdown("", elem_id="train-plan")
-                command = gr.Code("", language="shell", label="Command line", elem_id="train-command")
+                command = gr.Code("", language="shell", label=t("command_line"), elem_id="train-command")
             with gr.Column(scale=2):
                 with gr.Row():
                     runs = gr.Dropdown(run_choices(settings), label=t("runs"), elem_id="runs-dropdown")
                     refresh = gr.Button(t("refresh"), size="sm")
                     stop = gr.Button(t("stop"), variant="stop", size="sm")
-                    resume = gr.Button("Resume", size="sm", elem_id="resume-run")
-                status = gr.Markdown("No run yet.", elem_id="run-status")
+                    resume = gr.Button(t("resume"), size="sm", elem_id="resume-run")
+                status = gr.Markdown(t("no_run"), elem_id="run-status")
                 with gr.Row():
                     loss_plot = gr.LinePlot(x="step", y="value", color="series", label=t("loss_curve"), height=240)
-                    speed_plot = gr.LinePlot(x="step", y="value", color="series", label="Tokens/s", height=240)
+                    speed_plot = gr.LinePlot(x="step", y="value", color="series", label=t("tokens_per_second"),
+                                             height=240)
                 with gr.Row():
-                    lr_plot = gr.LinePlot(x="step", y="value", color="series", label="Learning rate", height=200)
-                    grad_plot = gr.LinePlot(x="step", y="value", color="series", label="Gradient norm", height=200)
+                    lr_plot = gr.LinePlot(x="step", y="value", color="series", label=t("lr_curve"), height=200)
+                    grad_plot = gr.LinePlot(x="step", y="value", color="series", label=t("grad_norm"), height=200)
                 table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, elem_id="runs-table")
-                with gr.Accordion("Log", open=False):
-                    log = gr.Code("", language=None, label="worker.log (last lines)", elem_id="run-log")
+                with gr.Accordion(t("log"), open=False):
+                    log = gr.Code("", language=None, label=t("log_tail"), elem_id="run-log")
         timer = gr.Timer(1.0)
 
     knobs = basic + advanced + dist
@@ -225,8 +225,9 @@ def build(settings: ftcore.Settings):
     def on_add(rows, src, w):
         return [*[list(r) for r in mixture_rows(rows)], [src, float(w or 1.0)]]
 
-    def on_share(rows, up, mdl, *vals):
+    def on_share(request: gr.Request, rows, up, mdl, *vals):
         """Each task's examples and token share, with the tokenizer and max length the run would use."""
+        lang = lang_of(request)
         try:
             tasks = mixture_tasks(settings, rows, up)
             if not tasks:
@@ -235,27 +236,28 @@ def build(settings: ftcore.Settings):
             table = ftcore.mixture_share(ftcore.DataConfig(tasks=tasks).task_list(),
                                          ftcore.load_tokenizer(mdl, settings), length)
         except ftcore.UserError as exc:
-            return f"**Check the mixture:** {exc}"
+            return tr("mix_check", lang, error=exc)
         except Exception as exc:  # a model whose tokenizer cannot load here: no share, say why
-            return f"Token share unavailable: {exc}"
-        lines = ["| task | weight | rows | examples | mean tokens | token share |", "|---|---|---|---|---|---|"]
+            return tr("mix_share_unavailable", lang, error=exc)
+        lines = [tr("mix_table_head", lang), "|---|---|---|---|---|---|"]
         lines += [f"| {r['task']} | {r['weight']:g} | {r['rows']} | {r['examples']} | {r['mean_tokens']} | "
                   f"{r['token_share']}% |" for r in table]
         return "\n".join(lines)
 
-    def on_knobs(src, up, mdl, nm, mix, *vals):
+    def on_knobs(request: gr.Request, src, up, mdl, nm, mix, *vals):
         """The plan panel and the command: recomputed from the same config the Start button would use."""
+        lang = lang_of(request)
         try:
             config = build_config(settings, src, up, mdl, nm, list(vals), mix)
         except ftcore.UserError as exc:
-            return f"**Check the settings:** {exc}", ""
+            return tr("check_settings", lang, error=exc), ""
         cmd = ftcore.command_line(config)
         if src == UPLOAD:  # a temporary upload path means nothing outside this server
             cmd = cmd.replace(str(config.data.train), "YOUR_DATA_FILE")
         try:
             advice = ftcore.advise(config, model_config(mdl), ftcore.detect_devices())
         except Exception as exc:  # an unknown model family or an unreachable model: say so, keep the UI
-            return f"Plan unavailable for {mdl}: {exc}", cmd
+            return tr("plan_unavailable", lang, model=mdl, error=exc), cmd
         return advice.markdown(), cmd
 
     def on_use_lr(mdl):
@@ -263,40 +265,40 @@ def build(settings: ftcore.Settings):
             params = ftcore.advise(ftcore.RunConfig(model=ftcore.ModelConfig(ref=mdl)), model_config(mdl),
                                    ftcore.detect_devices()).parameters
         except Exception as exc:
-            raise gr.Error(f"No suggestion for {mdl}: {exc}") from None
+            raise gr.Error(both("no_lr_suggestion", model=mdl, error=exc)) from None
         return ftcore.suggest_learning_rate(mdl, params).learning_rate
 
-    def on_start(src, up, mdl, nm, mix, *vals):
+    def on_start(request: gr.Request, src, up, mdl, nm, mix, *vals):
         try:
             run = ftcore.start(build_config(settings, src, up, mdl, nm, list(vals), mix), settings)
         except ftcore.UserError as exc:
             raise gr.Error(str(exc), duration=None) from None
-        return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run)
+        return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run, lang_of(request))
 
-    def view(run_id):
+    def view(run_id, request: gr.Request):
         run = get_run(settings, run_id)
         frames = curves(run)
-        return (status_markdown(run), frames["loss"], frames["speed"], frames["lr"], frames["grad"],
+        return (status_markdown(run, lang_of(request)), frames["loss"], frames["speed"], frames["lr"], frames["grad"],
                 runs_table(settings), log_tail(run))
 
-    def on_refresh(run_id):
-        return gr.update(choices=run_choices(settings)), *view(run_id)
+    def on_refresh(run_id, request: gr.Request):
+        return gr.update(choices=run_choices(settings)), *view(run_id, request)
 
-    def on_stop(run_id):
+    def on_stop(run_id, request: gr.Request):
         run = get_run(settings, run_id)
         if run is not None and run.status().get("state") in ftcore.ACTIVE:
             run.request_stop()  # the worker checkpoints and ends; the timer shows it
-        return status_markdown(run)
+        return status_markdown(run, lang_of(request))
 
-    def on_resume(run_id):
+    def on_resume(run_id, request: gr.Request):
         run = get_run(settings, run_id)
         if run is None:
-            raise gr.Error("Pick a run to resume.")
+            raise gr.Error(both("pick_run_resume"))
         try:
             ftcore.resume(run, settings)
         except ftcore.UserError as exc:
             raise gr.Error(str(exc), duration=None) from None
-        return status_markdown(run)
+        return status_markdown(run, lang_of(request))
 
     view_outputs = [status, *plots, table, log]
     inputs = [source, upload, model, name, mixture, *knobs]
@@ -315,4 +317,5 @@ def build(settings: ftcore.Settings):
     timer.tick(view, runs, view_outputs, show_progress="hidden")
     stop.click(on_stop, runs, status)
     resume.click(on_resume, runs, status)
-    return TrainTab(source=source, runs=runs, show_plan=on_knobs, plan_inputs=inputs, plan_outputs=[plan, command])
+    return TrainTab(source=source, runs=runs, devices=devices, show_plan=on_knobs, plan_inputs=inputs,
+                    plan_outputs=[plan, command])

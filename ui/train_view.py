@@ -10,6 +10,8 @@ import pandas as pd
 
 import ftcore
 
+from .i18n import tr
+
 
 def get_run(settings: ftcore.Settings, run_id: str | None) -> ftcore.Run | None:
     if not run_id:
@@ -55,27 +57,27 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
 
 
-def status_markdown(run: ftcore.Run | None) -> str:
+def status_markdown(run: ftcore.Run | None, lang: str = "en") -> str:
     if run is None:
-        return "No run yet."
+        return tr("no_run", lang)
     status = run.status()
     parts = [f"**{run.id}** — `{status.get('state')}`"]
     if status.get("total_steps"):
-        parts.append(f"step {status.get('step', 0)} / {status['total_steps']}")
+        parts.append(tr("status_step", lang, step=status.get("step", 0), total=status["total_steps"]))
     if status.get("loss") is not None:
-        parts.append(f"loss {status['loss']:.4f}")
+        parts.append(tr("status_loss", lang, loss=f"{status['loss']:.4f}"))
     eta = eta_seconds(run, status)
     if eta is not None:
-        parts.append(f"ETA {duration(eta)}")
+        parts.append(tr("status_eta", lang, eta=duration(eta)))
     text = " · ".join(parts)
     if status.get("state") == "queued":
-        text += "\n\nWaiting for the device: another run is using it. It starts by itself when that one ends."
+        text += "\n\n" + tr("status_queued", lang)
     if status.get("error"):
         text += f"\n\n{status['error']}"
     if status.get("state") in ("failed", "cancelled") and ftcore.last_checkpoint(run):
-        text += "\n\nA checkpoint exists: **Resume** continues from it."
+        text += "\n\n" + tr("status_resumable", lang)
     if status.get("state") == "done":
-        text += "\n\nFinished: open the Compare tab to talk to both models."
+        text += "\n\n" + tr("status_done", lang)
     return text
 
 
