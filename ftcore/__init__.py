@@ -39,7 +39,15 @@ from .hparams import suggest_learning_rate
 from .jobs import check, last_checkpoint, resume, start
 from .launcher import launch, stop, wait
 from .mixture import mixture_share
-from .models import EMBEDDED, ensure_embedded, list_models, load_config, load_tokenizer, resolve
+from .models import (
+    EMBEDDED,
+    ensure_embedded,
+    list_models,
+    load_config,
+    load_tokenizer,
+    preload_libraries,
+    resolve,
+)
 from .redact import redact
 from .runs import ACTIVE, FINISHED, Run, RunStore
 from .settings import Settings
@@ -53,7 +61,7 @@ __all__ = [
     "ACTIVE", "DEFAULT_MODEL", "DEMOS", "EMBEDDED", "FINISHED", "FORMATS", "DataConfig", "DataError", "Decoding",
     "Example", "ModelCache", "ModelConfig", "Run", "RunConfig", "RunStore", "Settings", "TrainConfig", "UserError",
     "apply_overrides", "augment_examples", "chat", "check", "check_file", "complete", "ensure_embedded", "format_report",
-    "launch", "list_models", "load_tokenizer", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
+    "launch", "list_models", "load_tokenizer", "preload_libraries", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
     "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
     "stream_chat", "wait", "write_jsonl", "redact", "hub", "guided", "TaskConfig", "mixture_share",
 ]

@@ -195,6 +195,13 @@ def list_models(settings: Settings) -> list[dict]:
     return rows
 
 
+def preload_libraries() -> None:
+    """Import transformers' auto classes now, in the calling thread. Its lazy top-level module is not safe to
+    import for the first time from several threads at once (a server's handlers run in a thread pool: two of them
+    can see a half-initialised module and fail with "cannot import name AutoModelForCausalLM")."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer  # noqa: F401
+
+
 def load_tokenizer(ref: str, settings: Settings, trust_remote_code: bool = False):
     """Only the tokenizer of a reference (for previews and reports)."""
     return load(ref, settings, trust_remote_code=trust_remote_code, tokenizer_only=True)[1]

@@ -83,6 +83,15 @@ def shot(page, tmp_path, name: str) -> None:
         shutil.copyfile(tmp_path / f"{name}.png", Path(folder) / f"{name}.png")
 
 
+def upload(page, elem_id: str, path) -> None:
+    """Attach a file and wait until the server holds it (the file's name is listed), not a fixed time."""
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+    page.locator(f"#{elem_id}").get_by_text(Path(path).name).first.wait_for(timeout=60_000)
+    if elem_id == "train-upload":  # its change handler switches the data source to the upload
+        page.wait_for_function("document.querySelector('#train-source input').value === 'Uploaded file'",
+                               timeout=60_000)
+
+
 def goto_tab(page, name: str):
     page.get_by_role("tab", name=name).click()
 
@@ -95,8 +104,7 @@ def pick(page, elem_id: str, text: str):
 def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_file, home, tmp_path):
     page = open_page(browser, app_url)
     goto_tab(page, "Train")
-    page.locator("#train-upload input[type=file]").set_input_files(str(chat_file))
-    page.wait_for_timeout(1000)
+    upload(page, "train-upload", chat_file)
     model = page.locator("#model-dropdown input")
     model.fill(str(tiny_model))
     model.press("Enter")
@@ -170,8 +178,7 @@ def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, hom
     bad.write_text('{"messages": [{"role": "user", "content": "only a question"}]}\n', encoding="utf-8")
     page = open_page(browser, app_url)
     goto_tab(page, "Train")
-    page.locator("#train-upload input[type=file]").set_input_files(str(bad))
-    page.wait_for_timeout(1000)
+    upload(page, "train-upload", bad)
     page.locator("#start-training").click()
     page.get_by_text("messages: no assistant turn with content").wait_for(timeout=30_000)
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
@@ -181,8 +188,7 @@ def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browse
     from ftcore import DEMOS
 
     page = open_page(browser, app_url)
-    page.locator("#data-files input[type=file]").set_input_files(str(DEMOS["contracts-risk"].path))
-    page.wait_for_timeout(1000)
+    upload(page, "data-files", DEMOS["contracts-risk"].path)
     page.get_by_label("Prompt template (classification)").fill(DEMOS["contracts-risk"].template)
     model = page.locator("#data-model input")
     model.fill(str(tiny_model))
@@ -207,8 +213,7 @@ def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browse
 def test_stop_and_resume_buttons(app_url, browser, tiny_model, chat_file, home):
     page = open_page(browser, app_url)
     goto_tab(page, "Train")
-    page.locator("#train-upload input[type=file]").set_input_files(str(chat_file))
-    page.wait_for_timeout(1000)
+    upload(page, "train-upload", chat_file)
     model = page.locator("#model-dropdown input")
     model.fill(str(tiny_model))
     model.press("Enter")
