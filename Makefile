@@ -34,8 +34,9 @@ browser:
 run: install
 	$(PY) app.py
 
+# Two pytest workers: most tests wait on a subprocess, a browser or a server, so two keep both cores busy.
 test: install-test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 test-fast: install-test
 	$(PY) -m pytest -q -m "not slow and not browser"

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one compute thread each (subprocesses too)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tiny import build_model  # noqa: E402
@@ -52,15 +55,24 @@ def chat_file(tmp_path) -> Path:
     return path
 
 
-def wait_for(predicate, timeout: float = 300.0, every: float = 0.2):
-    """Poll until predicate() returns something truthy; return it, or fail after timeout seconds."""
+def wait_for(predicate, timeout: float = 300.0, every: float = 0.2, run=None):
+    """Poll until predicate() returns something truthy; return it, or fail after timeout seconds. With `run`, stop
+    early when the run has ended (failed or cancelled) and say why, with the end of its worker log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
+        if run is not None and run.status().get("state") in ("failed", "cancelled"):
+            break
         time.sleep(every)
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out after {timeout:.0f} s" + (f"; {describe(run)}" if run is not None else ""))
+
+
+def describe(run) -> str:
+    """A run's status and the end of its worker logs, for a failing test's message."""
+    logs = "".join(f"\n--- {p.name}\n" + p.read_text(errors="replace")[-3000:] for p in sorted(run.dir.glob("*.log")))
+    return f"status {run.status()}{logs}"
 
 
 # The end-of-run evaluation (probes, domain metric) is tested in tests/integration/test_run_report.py; the other

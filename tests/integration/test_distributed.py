@@ -73,7 +73,7 @@ def test_zero3_stop_checkpoints_and_resume_continues(cli, home, tiny_model, chat
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "50", "--batch-size",
               "2", "--save-steps", "100", "dist.nproc=2", "dist.strategy=zero3", "--detach", "--name", "z3")
     run = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: run.status().get("step", 0) >= 3, timeout=400)
+    wait_for(lambda: run.status().get("step", 0) >= 3, timeout=400, run=run)
     stopped = cli("stop", run.id, "--grace", "120")
     assert "cancelled" in stopped.stdout, (stopped.stdout, stopped.stderr, run.status())
     checkpoint = ftcore.jobs.last_checkpoint(run)  # the stop wrote one, from both ranks' shards

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("embedded")]  # one conversion
 
 
 def test_conversion_is_a_safetensors_checkpoint_that_answers(embedded_home):

@@ -21,7 +21,7 @@ def test_kill_9_then_resume_finishes_and_continues_the_curve(cli, home, tiny_mod
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "60",
               "--batch-size", "2", "--save-steps", "5", "--detach", "--name", "crash")
     run = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: list(run.checkpoints_dir.glob("checkpoint-10")))
+    wait_for(lambda: list(run.checkpoints_dir.glob("checkpoint-10")), run=run)
     os.killpg(run.status()["pid"], signal.SIGKILL)
     status = wait_for(lambda: run.status()["state"] == "failed" and run.status())
     assert "ended without a final status" in status["error"]
@@ -43,7 +43,7 @@ def test_resume_refuses_changed_config_or_missing_checkpoint(cli, home, tiny_mod
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "100000",
               "--batch-size", "2", "--save-steps", "3", "--detach")
     run = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: list(run.checkpoints_dir.glob("checkpoint-3")))
+    wait_for(lambda: list(run.checkpoints_dir.glob("checkpoint-3")), run=run)
     assert cli("resume", run.id).returncode == 2  # still running
     stopped = cli("stop", run.id)
     assert stopped.returncode == 0 and "cancelled" in stopped.stdout, (stopped.stdout, stopped.stderr)
@@ -54,7 +54,7 @@ def test_resume_refuses_changed_config_or_missing_checkpoint(cli, home, tiny_mod
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "100000",
               "--batch-size", "2", "--detach")
     second = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: second.status().get("step", 0) >= 1)
+    wait_for(lambda: second.status().get("step", 0) >= 1, run=second)
     os.killpg(second.status()["pid"], signal.SIGKILL)
     wait_for(lambda: second.status()["state"] == "failed")
     for checkpoint in second.checkpoints_dir.glob("*"):  # the stop may have written one; remove it

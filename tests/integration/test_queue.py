@@ -16,7 +16,7 @@ def start(cli, home, tiny_model, chat_file, name, steps):
 
 def test_runs_wait_for_the_device_in_order_and_can_be_cancelled(cli, home, tiny_model, chat_file):
     first = start(cli, home, tiny_model, chat_file, "first", 100000)
-    wait_for(lambda: first.status().get("step", 0) >= 1)
+    wait_for(lambda: first.status().get("step", 0) >= 1, run=first)
     second = start(cli, home, tiny_model, chat_file, "second", 3)
     third = start(cli, home, tiny_model, chat_file, "third", 3)
     dropped = start(cli, home, tiny_model, chat_file, "dropped", 3)

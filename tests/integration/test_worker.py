@@ -33,7 +33,7 @@ def test_stop_checkpoints_and_ends_cancelled(cli, home, tiny_model, chat_file):
     result = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "100000",
                  "--batch-size", "2", "--detach", "--name", "long")
     run = RunStore(home).get(result.stdout.split()[-1])
-    wait_for(lambda: run.status().get("step", 0) >= 3)
+    wait_for(lambda: run.status().get("step", 0) >= 3, run=run)
     stopped = cli("stop", run.id, "--grace", "60")
     assert stopped.returncode == 0 and "cancelled" in stopped.stdout
     status = run.status()
@@ -52,7 +52,7 @@ def test_sigterm_also_checkpoints(home, tiny_model, chat_file):
         "data.train": str(chat_file), "model.ref": str(tiny_model), "train.max_steps": 100000,
         "train.batch_size": 2})
     run = ftcore.start(config, home)
-    wait_for(lambda: run.status().get("step", 0) >= 2)
+    wait_for(lambda: run.status().get("step", 0) >= 2, run=run)
     os.kill(run.status()["pid"], signal.SIGTERM)
     status = ftcore.wait(run, timeout=60)
     assert status["state"] == "cancelled" and "SIGTERM" in status["error"]

@@ -47,6 +47,7 @@ def test_truncation_counts_and_drops_examples_without_answer_tokens(tokenizer):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("embedded")
 def test_mask_on_the_embedded_model_tokenizer(embedded_home):
     from transformers import AutoTokenizer
 
