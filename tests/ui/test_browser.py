@@ -97,8 +97,11 @@ def goto_tab(page, name: str):
 
 
 def pick(page, elem_id: str, text: str):
+    """Choose an option of a dropdown and wait until the dropdown shows it."""
     page.locator(f"#{elem_id} input").click()
     page.locator("ul[role=listbox] li", has_text=text).first.click()
+    page.wait_for_function("([id, text]) => { const el = document.querySelector('#' + id + ' input');"
+                           " return el && el.value.includes(text); }", arg=[elem_id, text], timeout=30_000)
 
 
 def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_file, home, tmp_path):
@@ -134,6 +137,7 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
 
     page.get_by_role("tab", name="Compare").click()
     pick(page, "compare-run", run_dir.name)
+    page.locator("#report-summary").get_by_text("Recommended").wait_for(timeout=60_000)  # the run is loaded
     page.locator("#compare-prompt textarea").fill("How hot should the milk be?")
     page.locator("#compare-ask").click()
     for side in ("base-answer", "tuned-answer"):
