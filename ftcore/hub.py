@@ -149,17 +149,22 @@ def loss_curve(run: Run, path: Path) -> bool:
 
 
 def _eval_results(report: dict[str, Any], model_name: str, dataset: str) -> list:
+    """Model-index results: the domain metrics (per task for a mixture, each under its task's name) and every
+    probe suite, for the final model."""
     from huggingface_hub import EvalResult
 
     final = next((c for c in report.get("candidates", []) if c["name"] == "final"), None)
     if not final:
         return []
+    split = report.get("domain_split") or "validation"
+    domains = {name: metrics for name, metrics in (final.get("tasks") or {}).items()} or {dataset: final.get("domain")}
     results = []
-    for key, value in (final.get("domain") or {}).items():
-        if isinstance(value, int | float) and key not in NOT_METRICS:
-            results.append(EvalResult(task_type="text-generation", dataset_type=dataset, dataset_name=dataset,
-                                      dataset_split=report.get("domain_split") or "validation",
-                                      metric_type=key, metric_name=f"domain {key}", metric_value=round(value, 4)))
+    for name, metrics in domains.items():
+        for key, value in (metrics or {}).items():
+            if isinstance(value, int | float) and key not in NOT_METRICS:
+                results.append(EvalResult(task_type="text-generation", dataset_type=name, dataset_name=name,
+                                          dataset_split=split, metric_type=key, metric_name=f"domain {key}",
+                                          metric_value=round(value, 4)))
     for row in final.get("rows", []):
         results.append(EvalResult(task_type="text-generation", dataset_type=f"fulltune/{row['suite']}",
                                   dataset_name=f"FullTune probe {row['suite']}", metric_type=row["kind"],
@@ -185,17 +190,31 @@ def _forgetting_table(report: dict[str, Any]) -> str:
 
 
 def _domain_table(report: dict[str, Any]) -> str:
-    final = next((c for c in report.get("candidates", []) if c["name"] == "final"), None)
-    base = report.get("base", {}).get("domain") or {}
-    tuned = (final or {}).get("domain") or {}
-    keys = [k for k, v in tuned.items() if isinstance(v, int | float) and k not in NOT_METRICS]
-    if not keys:
+    """Base, base + k-shot prompt (when the run scored it) and fine-tuned on the domain data: all tasks together,
+    then each task of a mixture."""
+    final = next((c for c in report.get("candidates", []) if c["name"] == "final"), None) or {}
+    base, fewshot = report.get("base", {}), report.get("base", {}).get("fewshot") or {}
+    tuned = final.get("domain") or {}
+    if not [k for k, v in tuned.items() if isinstance(v, int | float) and k not in NOT_METRICS]:
         return "No domain evaluation (the run had no validation data)."
-    lines = [f"On {tuned.get('examples', '?')} examples ({report.get('domain_split') or 'validation'}):", "",
-             "| metric | base | fine-tuned |", "|---|---|---|"]
-    for k in keys:
-        b = base.get(k)
-        lines.append(f"| {k} | {'-' if b is None else f'{b:.4g}'} | {tuned[k]:.4g} |")
+    shots = f"base + {fewshot['k']}-shot prompt" if fewshot else None
+    sections = [("all", base.get("domain") or {}, fewshot.get("domain") or {}, tuned)]
+    for task, metrics in (final.get("tasks") or {}).items():
+        sections.append((task, (base.get("tasks") or {}).get(task) or {}, (fewshot.get("tasks") or {}).get(task) or {},
+                         metrics))
+    lines = [f"On {tuned.get('examples', '?')} examples ({report.get('domain_split') or 'validation'})"
+             + (f"; the prompting baseline is the base model with a system prompt and {fewshot['k']} examples from "
+                "the training split" if fewshot else "") + ":", ""]
+    header = ["task", "metric", "base", *([shots] if shots else []), "fine-tuned"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+    def cell(value) -> str:
+        return "-" if value is None else f"{value:.4g}"
+
+    for task, b, f, t in sections:
+        for key in [k for k, v in t.items() if isinstance(v, int | float) and k not in NOT_METRICS]:
+            row = [task, key, cell(b.get(key)), *([cell(f.get(key))] if shots else []), cell(t[key])]
+            lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 

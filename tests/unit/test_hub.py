@@ -64,3 +64,25 @@ def test_embedded_base_maps_to_its_hub_copy_and_license():
     assert hub.base_model_id(meta, None) == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert hub.base_license(meta, None) == "apache-2.0"
     assert hub.base_model_id({"base_model": "/data/my-model", "base_kind": "folder"}, None) is None
+
+
+def test_card_shows_each_task_and_the_prompting_baseline():
+    report = {"domain_split": "validation", "budget": 5,
+              "base": {"domain": {"loss": 8.0, "examples": 4},
+                       "tasks": {"chat": {"loss": 4.0}, "risk": {"loss": 12.0, "accuracy": 0.0}},
+                       "fewshot": {"k": 3, "domain": {"loss": 3.5},
+                                   "tasks": {"chat": {"loss": 3.4}, "risk": {"loss": 3.6, "accuracy": 10.0}}}},
+              "candidates": [{"name": "final", "rows": [], "domain": {"loss": 1.5, "examples": 4},
+                              "tasks": {"chat": {"loss": 2.9, "examples": 2},
+                                        "risk": {"loss": 0.4, "accuracy": 40.0, "examples": 2}}}]}
+    table = hub._domain_table(report)
+    assert "| task | metric | base | base + 3-shot prompt | fine-tuned |" in table
+    assert "| all | loss | 8 | 3.5 | 1.5 |" in table and "| risk | accuracy | 0 | 10 | 40 |" in table
+    assert "examples |" not in table  # counts are not metrics
+    results = {(r.dataset_name, r.metric_name): r.metric_value for r in hub._eval_results(report, "m", "data")}
+    assert results == {("chat", "domain loss"): 2.9, ("risk", "domain loss"): 0.4, ("risk", "domain accuracy"): 40.0}
+
+    single = {**report, "base": {"domain": {"loss": 8.0}}, "candidates": [{"name": "final", "rows": [],
+                                                                           "domain": {"loss": 1.5, "examples": 4}}]}
+    assert "| all | loss | 8 | 1.5 |" in hub._domain_table(single)
+    assert [r.dataset_name for r in hub._eval_results(single, "m", "data")] == ["data"]
