@@ -22,8 +22,11 @@ def machine() -> str:
     return f"{platform.node() or 'cpu'} ({os.cpu_count()} cores, CPU)"
 
 
-def record(command: str, numbers: str, ratio: str = "") -> None:
+def record(command: str, numbers: str, ratio: str = "", first: bool = False) -> None:
+    """Append a row; with `first`, put it at the top of the table (the side-by-side with a peer tool leads)."""
     if not RESULTS.exists():
         RESULTS.write_text(HEADER, encoding="utf-8")
-    with open(RESULTS, "a", encoding="utf-8") as handle:
-        handle.write(f"| {date.today()} | {machine()} | {command} | {numbers} | {ratio} |\n")
+    row = f"| {date.today()} | {machine()} | {command} | {numbers} | {ratio} |"
+    lines = RESULTS.read_text(encoding="utf-8").splitlines()
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("|---")), len(lines)) if first else len(lines)
+    RESULTS.write_text("\n".join([*lines[:at], row, *lines[at:]]) + "\n", encoding="utf-8")
