@@ -157,7 +157,7 @@ def _eval_results(report: dict[str, Any], model_name: str, dataset: str) -> list
     if not final:
         return []
     split = report.get("domain_split") or "validation"
-    domains = {name: metrics for name, metrics in (final.get("tasks") or {}).items()} or {dataset: final.get("domain")}
+    domains = final.get("tasks") or {dataset: final.get("domain")}
     results = []
     for name, metrics in domains.items():
         for key, value in (metrics or {}).items():
