@@ -13,6 +13,11 @@ import ftcore
 from ftcore import RunStore, UserError
 
 
+def checkpoints_from(run, step: int) -> list:
+    """Checkpoints of `step` or later (a fast run has already rotated the earlier ones away)."""
+    return [p for p in run.checkpoints_dir.glob("checkpoint-*") if int(p.name.split("-")[1]) >= step]
+
+
 def train_steps(run):
     return [e["step"] for e in run.events("train")]
 
@@ -21,7 +26,7 @@ def test_kill_9_then_resume_finishes_and_continues_the_curve(cli, home, tiny_mod
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "60",
               "--batch-size", "2", "--save-steps", "5", "--detach", "--name", "crash")
     run = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: list(run.checkpoints_dir.glob("checkpoint-10")), run=run)
+    wait_for(lambda: checkpoints_from(run, 10), run=run)  # older ones rotate away (keep 2): any from step 10
     os.killpg(run.status()["pid"], signal.SIGKILL)
     status = wait_for(lambda: run.status()["state"] == "failed" and run.status())
     assert "ended without a final status" in status["error"]
@@ -43,7 +48,7 @@ def test_resume_refuses_changed_config_or_missing_checkpoint(cli, home, tiny_mod
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "100000",
               "--batch-size", "2", "--save-steps", "3", "--detach")
     run = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: list(run.checkpoints_dir.glob("checkpoint-3")), run=run)
+    wait_for(lambda: checkpoints_from(run, 3), run=run)
     assert cli("resume", run.id).returncode == 2  # still running
     stopped = cli("stop", run.id)
     assert stopped.returncode == 0 and "cancelled" in stopped.stdout, (stopped.stdout, stopped.stderr)
