@@ -37,10 +37,30 @@ def embedded_home(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Settings:
+def home(tmp_path, monkeypatch):
     monkeypatch.setenv("FTCORE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    return Settings.from_env()
+    settings = Settings.from_env()
+    yield settings
+    kill_workers(settings)
+
+
+def kill_workers(settings: Settings) -> None:
+    """End the workers a test left running (a failed test's long run must not take a core from the next tests)."""
+    import signal
+
+    from ftcore import ACTIVE, RunStore
+    from ftcore.runs import pid_alive
+
+    if not settings.runs_dir.is_dir():
+        return
+    for run in RunStore(settings).list():
+        pid = run.status().get("pid")
+        if run.status().get("state") in ACTIVE and pid and pid_alive(pid):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 @pytest.fixture

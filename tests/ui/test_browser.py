@@ -224,12 +224,18 @@ def test_stop_and_resume_buttons(app_url, browser, tiny_model, chat_file, home):
     page.get_by_label("Max steps").fill("100000")
     page.get_by_text("Advanced").click()
     page.get_by_label("Save steps").fill("5")
+    page.get_by_label("Save steps").press("Tab")
+    # the command line is rebuilt from the same settings the Start button sends: wait until it has both
+    page.locator("#train-command").get_by_text("train.save_steps=5").wait_for(timeout=60_000)
+    assert "train.max_steps=100000" in page.locator("#train-command").inner_text()
     page.locator("#start-training").click()
     status = page.locator("#run-status")
     status.get_by_text("running").wait_for(timeout=60_000)
     status.get_by_text("ETA").wait_for(timeout=60_000)
     (run_dir,) = home.runs_dir.iterdir()
+    deadline = time.monotonic() + 120
     while not list((run_dir / "checkpoints").glob("checkpoint-*")):
+        assert time.monotonic() < deadline, "no checkpoint within 120 s (is train.save_steps 5?)"
         time.sleep(0.2)
     page.get_by_role("button", name="Stop run").click()
     status.get_by_text("cancelled").wait_for(timeout=120_000)
