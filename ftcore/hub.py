@@ -30,6 +30,11 @@ NEVER = ("fulltune.json", "training_args.bin", "optimizer.pt", "scheduler.pt", "
          "*.pth", "*.bin", "*.pkl", "checkpoint-*/**")
 CARD_IMAGE = "loss_curve.png"
 NOT_METRICS = ("examples", "seconds")
+
+
+def _metrics(values: dict[str, Any] | None) -> dict[str, float]:
+    """The numeric metrics of a domain result (counts and timings left out)."""
+    return {k: v for k, v in (values or {}).items() if isinstance(v, int | float) and k not in NOT_METRICS}
 LICENSES = ("apache-2.0", "mit", "llama3.1", "llama3.2", "gemma", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0",
             "openrail", "other")
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
@@ -160,11 +165,10 @@ def _eval_results(report: dict[str, Any], model_name: str, dataset: str) -> list
     domains = final.get("tasks") or {dataset: final.get("domain")}
     results = []
     for name, metrics in domains.items():
-        for key, value in (metrics or {}).items():
-            if isinstance(value, int | float) and key not in NOT_METRICS:
-                results.append(EvalResult(task_type="text-generation", dataset_type=name, dataset_name=name,
-                                          dataset_split=split, metric_type=key, metric_name=f"domain {key}",
-                                          metric_value=round(value, 4)))
+        for key, value in _metrics(metrics).items():
+            results.append(EvalResult(task_type="text-generation", dataset_type=name, dataset_name=name,
+                                      dataset_split=split, metric_type=key, metric_name=f"domain {key}",
+                                      metric_value=round(value, 4)))
     for row in final.get("rows", []):
         results.append(EvalResult(task_type="text-generation", dataset_type=f"fulltune/{row['suite']}",
                                   dataset_name=f"FullTune probe {row['suite']}", metric_type=row["kind"],
@@ -195,7 +199,7 @@ def _domain_table(report: dict[str, Any]) -> str:
     final = next((c for c in report.get("candidates", []) if c["name"] == "final"), None) or {}
     base, fewshot = report.get("base", {}), report.get("base", {}).get("fewshot") or {}
     tuned = final.get("domain") or {}
-    if not [k for k, v in tuned.items() if isinstance(v, int | float) and k not in NOT_METRICS]:
+    if not _metrics(tuned):
         return "No domain evaluation (the run had no validation data)."
     shots = f"base + {fewshot['k']}-shot prompt" if fewshot else None
     sections = [("all", base.get("domain") or {}, fewshot.get("domain") or {}, tuned)]
@@ -212,8 +216,8 @@ def _domain_table(report: dict[str, Any]) -> str:
         return "-" if value is None else f"{value:.4g}"
 
     for task, b, f, t in sections:
-        for key in [k for k, v in t.items() if isinstance(v, int | float) and k not in NOT_METRICS]:
-            row = [task, key, cell(b.get(key)), *([cell(f.get(key))] if shots else []), cell(t[key])]
+        for key, value in _metrics(t).items():
+            row = [task, key, cell(b.get(key)), *([cell(f.get(key))] if shots else []), cell(value)]
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 

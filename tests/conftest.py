@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from tiny import build_model  # noqa: E402
 
-from ftcore import Settings  # noqa: E402
+from ftcore import ACTIVE, RunStore, Settings  # noqa: E402
+from ftcore.runs import pid_alive  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -47,18 +49,13 @@ def home(tmp_path, monkeypatch):
 
 def kill_workers(settings: Settings) -> None:
     """End the workers a test left running (a failed test's long run must not take a core from the next tests)."""
-    import signal
-
-    from ftcore import ACTIVE, RunStore
-    from ftcore.runs import pid_alive
-
     if not settings.runs_dir.is_dir():
         return
     for run in RunStore(settings).list():
-        pid = run.status().get("pid")
-        if run.status().get("state") in ACTIVE and pid and pid_alive(pid):
+        status = run.status()
+        if status.get("state") in ACTIVE and pid_alive(status.get("pid")):
             try:
-                os.killpg(pid, signal.SIGKILL)
+                os.killpg(status["pid"], signal.SIGKILL)
             except OSError:
                 pass
 
