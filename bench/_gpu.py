@@ -211,7 +211,7 @@ def low_memory_preset() -> dict:
     raw = dict(re.findall(r"^\s+(\w+):\s*(\S+)", text, flags=re.M))
     return {"batch_size": int(raw["batch_size"]), "grad_accum": int(raw["grad_accum"]),
             "gradient_checkpointing": raw["gradient_checkpointing"] == "true", "optimizer": raw["optimizer"],
-            "max_length": int(raw["max_length"])}
+            "optimizer_in_backward": raw.get("optimizer_in_backward") == "true", "max_length": int(raw["max_length"])}
 
 
 def cap_memory(fit_gib: float) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import statistics
 import sys
@@ -163,14 +164,17 @@ class Check:
         a, device, plan = self.args, self.device, load_planner()
         preset = low_memory_preset()
         config = llama_config(a.big_shape, a.big_length)
-        try:
-            import bitsandbytes as bnb
-            optim = "adamw_8bit"
-        except ImportError:
-            optim = "adafactor"  # no bitsandbytes on the GPU image: the engine's other low-state optimizer
+        optim, in_backward = preset["optimizer"], preset["optimizer_in_backward"]
+        if optim == "adamw_8bit":
+            try:
+                import bitsandbytes as bnb
+            except ImportError:
+                optim = "adafactor"  # no bitsandbytes on the GPU image: the engine's other low-state optimizer
+        micro = 1 if in_backward else a.big_micro  # a step in backward accumulates nothing
         fp32 = mode == "engine"
         cap = cap_memory(a.fit_gib) if device.type == "cuda" else "no cap (CPU)"
-        knobs = dict(batch_size=preset["batch_size"], grad_accum=preset["grad_accum"], max_length=a.big_length,
+        knobs = dict(batch_size=preset["batch_size"], grad_accum=micro, max_length=a.big_length,
+                     optimizer_in_backward=in_backward,
                      precision="bf16", gradient_checkpointing=preset["gradient_checkpointing"],
                      device_memory_gb=a.fit_gib, nproc=1, strategy="ddp", offload="none")
         planned = {name: plan.estimate(plan.plan_from_config(config, optimizer=name, **knobs))
@@ -178,8 +182,9 @@ class Check:
         out = {"mode": mode, "optimizer": optim, "cap": cap, "fits": None, "peak_bytes": None,
                "planned_gib": {k: round(v.total / GiB, 2) for k, v in planned.items()} if fp32 else None}
         weights = "fp32 weights + bf16 autocast (the engine on one GPU)" if fp32 else "bf16 weights, no autocast"
-        print(f"{mode}: {weights}, {optim}, checkpointing {preset['gradient_checkpointing']}, "
-              f"{preset['batch_size']} x {a.big_length} tokens, {a.big_micro} micro-batches accumulated; {cap}")
+        stepping = "stepped in backward" if in_backward else f"{micro} micro-batches accumulated"
+        print(f"{mode}: {weights}, {optim} {stepping}, checkpointing {preset['gradient_checkpointing']}, "
+              f"{preset['batch_size']} x {a.big_length} tokens; {cap}")
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats()
         try:
@@ -187,14 +192,17 @@ class Check:
             if preset["gradient_checkpointing"]:
                 enable = getattr(model, "activation_checkpointing_enable", None) or model.gradient_checkpointing_enable
                 enable()
-            if optim == "adamw_8bit":
-                optimizer = bnb.optim.AdamW8bit(model.parameters(), lr=1e-5)
-            else:
-                from transformers.optimization import Adafactor
+            from transformers.optimization import Adafactor
 
-                optimizer = Adafactor(model.parameters(), lr=1e-5, scale_parameter=False, relative_step=False)
+            cls, kwargs = ((bnb.optim.AdamW8bit, {"lr": 1e-5}) if optim == "adamw_8bit" else
+                           (Adafactor, {"lr": 1e-5, "scale_parameter": False, "relative_step": False}))
+            if in_backward:  # the engine's wrapper (ftcore/optim_backward.py needs only torch)
+                wrapper = importlib.import_module("ftcore.optim_backward").OptimizerInBackward
+                optimizer = wrapper(list(model.named_parameters()), cls, kwargs, 0.0, set())
+            else:
+                optimizer = cls(model.parameters(), **kwargs)
             batch = packed_batch(random_docs(preset["batch_size"], a.big_length, config.vocab_size), device)
-            times, losses = train_steps(model, optimizer, batch, a.big_steps, device, mixed=fp32, micro=a.big_micro)
+            times, losses = train_steps(model, optimizer, batch, a.big_steps, device, mixed=fp32, micro=micro)
             out.update(fits=True, step_s=[round(t, 2) for t in times], loss=round(losses[-1], 3))
         except torch.cuda.OutOfMemoryError as exc:
             out.update(fits=False, error=str(exc).splitlines()[0][:200])

@@ -38,6 +38,7 @@ from .generate import Decoding, ModelCache, chat, complete, side_by_side, stream
 from .hparams import suggest_learning_rate
 from .jobs import check, last_checkpoint, resume, start
 from .launcher import launch, stop, wait
+from .messages import MESSAGES, Join, Text, localize, message
 from .mixture import mixture_share
 from .models import (
     EMBEDDED,
@@ -49,7 +50,8 @@ from .models import (
     resolve,
 )
 from .redact import redact
-from .runs import ACTIVE, FINISHED, Run, RunStore
+from .report import recommendation
+from .runs import ACTIVE, FINISHED, Run, RunStore, status_error
 from .settings import Settings
 
 __version__ = "0.1.0"
@@ -64,4 +66,5 @@ __all__ = [
     "launch", "list_models", "load_tokenizer", "preload_libraries", "paraphrase_with_model", "parse_columns", "prepare_dataset", "prepared_datasets",
     "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
     "stream_chat", "wait", "write_jsonl", "redact", "hub", "guided", "TaskConfig", "mixture_share",
+    "MESSAGES", "Join", "Text", "localize", "message", "recommendation", "status_error",
 ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .config import RunConfig
 from .devices import Device
 from .hparams import LRSuggestion, suggest_learning_rate
+from .messages import Join, Text, message
 from .plan import GiB, Plan, PlanInput, estimate, plan_from_config, suggest
 
 CPU_RUNTIME_GB = 0.4  # the Python process with torch and transformers loaded, before any model
@@ -18,6 +19,7 @@ def plan_input(config: RunConfig, model_config, precision: str, device_memory_gb
     return plan_from_config(model_config, batch_size=t.batch_size, grad_accum=t.grad_accum,
                             max_length=config.data.max_length, precision=precision, optimizer=t.optimizer,
                             gradient_checkpointing=t.gradient_checkpointing, device_memory_gb=device_memory_gb,
+                            optimizer_in_backward=t.optimizer_in_backward,
                             nproc=config.dist.world_size, strategy=config.dist.strategy, offload=config.dist.offload)
 
 
@@ -29,26 +31,24 @@ class Advice:
     fixes: list[str] = field(default_factory=list)
     ram_gb: float | None = None  # a CPU run: the machine's memory, which the plan is compared with
 
-    def markdown(self) -> str:
+    def markdown(self, lang: str = "en") -> str:
+        """The plan panel in English ("en") or Chinese ("zh")."""
         p = self.plan
-        where = "per GPU" if p.capacity is not None and p.host == 0 else "per device"
-        parts = [f"weights {p.weights / GiB:.2f}", f"gradients {p.gradients / GiB:.2f}",
-                 f"optimizer {p.optimizer / GiB:.2f}", f"activations {p.activations / GiB:.2f}",
-                 f"buffers {p.buffers / GiB:.2f}"]
-        lines = [f"**{p.total / GiB:.2f} GiB {where}** ({', '.join(parts)} GiB) for "
-                 f"{self.parameters / 1e6:,.1f}M parameters."]
+        where = Text("advice.per_gpu" if p.capacity is not None and p.host == 0 else "advice.per_device")
+        lines = [message("advice.total", lang, total=p.total / GiB, where=where, weights=p.weights / GiB,
+                         gradients=p.gradients / GiB, optimizer=p.optimizer / GiB, activations=p.activations / GiB,
+                         buffers=p.buffers / GiB, millions=self.parameters / 1e6)]
         if p.capacity is not None:
-            verdict = "**Fits**" if p.fits else "**Does not fit**"
-            lines.append(f"{verdict} in {p.capacity / GiB:.1f} GiB.")
+            verdict = Text("advice.fits" if p.fits else "advice.does_not_fit")
+            lines.append(message("advice.in_memory", lang, verdict=verdict, capacity=p.capacity / GiB))
         elif self.ram_gb:
             need = p.total / GiB + CPU_RUNTIME_GB
-            verdict = "**Fits**" if need <= self.ram_gb else "**Does not fit**"
-            lines.append(f"{verdict} in this machine's {self.ram_gb:.1f} GiB of RAM (with about "
-                         f"{CPU_RUNTIME_GB} GiB for Python and torch).")
+            verdict = Text("advice.fits" if need <= self.ram_gb else "advice.does_not_fit")
+            lines.append(message("advice.in_ram", lang, verdict=verdict, ram=self.ram_gb, runtime=CPU_RUNTIME_GB))
         if p.fits is False:
-            lines.append("Nearest configurations that fit: " + ("; ".join(self.fixes[:3]) if self.fixes else
-                                                               "none nearby — more GPUs with zero3, or a smaller model."))
-        lines.append(f"Suggested learning rate: {self.learning_rate}.")
+            fixes = Join(self.fixes[:3]) if self.fixes else Text("advice.none_nearby")
+            lines.append(message("advice.nearest", lang, fixes=fixes))
+        lines.append(message("advice.learning_rate", lang, lr=self.learning_rate))
         return "\n\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from .distributed import barrier, sync_any
+from .messages import Text
 from .runs import CHECKPOINT_META, Run, config_digest
 
 
@@ -20,9 +21,9 @@ class StopFlag:
     """Set from a signal handler; read by the callback at the next step boundary."""
 
     def __init__(self) -> None:
-        self.reason: str | None = None
+        self.reason: Text | None = None
 
-    def set(self, reason: str) -> None:
+    def set(self, reason: Text) -> None:
         self.reason = self.reason or reason
 
 
@@ -49,11 +50,11 @@ class RunCallback(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kwargs):
         if self.run.stop_requested:
-            self.flag.set("Stopped by the user.")
+            self.flag.set(Text("worker.stopped_by_user"))
         # every rank must take the same decision at the same step, or the collective save would hang
         stop, no_disk = sync_any(bool(self.flag.reason), bool(control.should_save) and not self._disk_ok())
         if stop:
-            self.flag.set("Stopped by the user.")
+            self.flag.set(Text("worker.stopped_by_user"))
             control.should_save = True
             control.should_training_stop = True
         if no_disk:

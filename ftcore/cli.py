@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, settings)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.text(settings.lang)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -189,8 +189,7 @@ def data_values(files: list[str] | None, vals: list[str] | None) -> dict:
     if len(parsed) == 1 and parsed[0][1] is None:
         return {"data.train": parsed[0][0], **({"data.val": vals[-1]} if vals else {})}
     if vals and len(vals) != len(parsed):
-        raise UserError(f"{len(parsed)} --data files but {len(vals)} --val files: give one --val per --data, in the "
-                        "same order, or none (for per-task validation of some tasks only, use a YAML data.tasks list).")
+        raise UserError("cli.val_count", data=len(parsed), val=len(vals))
     return {"data.tasks": [{"train": path, "weight": 1.0 if weight is None else weight,
                             "val": vals[i] if vals else None} for i, (path, weight) in enumerate(parsed)]}
 

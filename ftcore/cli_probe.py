@@ -93,7 +93,7 @@ def cmd_compare(args, settings: Settings) -> int:
     run = RunStore(settings).get(args.run)
     if args.rerun:
         if run.status().get("state") != "done":
-            raise UserError(f"Run {run.id} is not done; compare needs its final model.")
+            raise UserError("cli.not_done", run=run.id)
         report = make_report(run, settings)
     else:
         report = load_report(run)
@@ -126,7 +126,7 @@ def baseline(spec: str | None, report: dict, run, settings: Settings) -> dict | 
         return report["base"].get("fewshot")
     kind, _, k = spec.partition(":")
     if kind != "fewshot" or not k.isdigit() or not 0 < int(k) <= 16:
-        raise UserError(f"--baseline {spec}: use fewshot:K with K from 1 to 16, e.g. fewshot:3.")
+        raise UserError("cli.bad_baseline", spec=spec)
     cached = report["base"].get("fewshot")
     if cached and cached.get("k") == int(k):
         return cached
@@ -164,7 +164,7 @@ def cmd_pilot(args, settings: Settings) -> int:
     store = RunStore(settings)
     runs = [store.get(r) for r in args.runs]
     if not runs:
-        raise UserError("Start a pilot with `ftcore train ... --pilot`, then show it with `ftcore pilot RUN RUN`.")
+        raise UserError("cli.no_pilot")
     rows = pilot_rows(runs)
     print(f"{'method':<8}{'state':<10}{'gain':>10}{'worst loss':>12}{'seconds':>10}{'peak GiB':>10}  forgot")
     for r in rows:

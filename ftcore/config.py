@@ -130,6 +130,11 @@ class TrainConfig:
     gradient_checkpointing: bool = _f(False, "Recompute activations in the backward pass: less memory, ~30% slower.")
     optimizer: str = _f("adamw_torch_fused", "Optimizer: adamw_torch_fused, adamw_torch, adamw_8bit, adafactor, "
                         "adalomo, galore_adamw, sgd.")
+    optimizer_in_backward: bool = _f(False, "Step each weight as soon as its gradient is complete and free the "
+                                     "gradient: one gradient alive at a time. With adafactor, the low-memory full "
+                                     "fine-tuning mode (about 4-5 bytes of training state per parameter instead of "
+                                     "16 with AdamW). One process, grad_accum 1, bf16 or fp32; the gradient norm is "
+                                     "logged but not clipped (adafactor bounds each update itself).")
     packing: bool = _f(True, "Padding-free packing: concatenate examples without padding (attention kept apart).")
     eval_steps: int = _f(0, "Evaluate every N steps (0: every epoch). Needs a validation file.")
     early_stopping_patience: int = _f(3, "Stop after this many evaluations without a better validation loss "
@@ -178,65 +183,74 @@ class RunConfig:
     probe: ProbeConfig = field(default_factory=ProbeConfig)
 
     def validate(self) -> RunConfig:
+        """Raise the first failed check's UserError (each is built with the values it names, whether it fails or
+        not: cheap, and the table stays one line per rule)."""
         t, d = self.train, self.data
         checks = [
-            (bool(d.train) or bool(d.tasks), "data.train is empty: give a training file with --data FILE."),
-            (not (d.train and d.tasks), "Give data.train or data.tasks, not both: put every dataset of a mixture "
-             "in data.tasks (or repeat --data FILE[:WEIGHT])."),
-            (all(t.train for t in d.tasks), "Every entry of data.tasks needs a train file."),
-            (all(t.weight > 0 for t in d.tasks), "Task weights must be > 0 (a weight is the task's sampling share)."),
-            (all(t.format in ("auto", *FORMATS) for t in d.tasks), f"Unknown task format: use auto or one of "
-             f"{', '.join(FORMATS)}."),
+            (bool(d.train) or bool(d.tasks), UserError("config.no_train")),
+            (not (d.train and d.tasks), UserError("config.train_and_tasks")),
+            (all(t.train for t in d.tasks), UserError("config.task_no_train")),
+            (all(t.weight > 0 for t in d.tasks), UserError("config.task_weight")),
+            (all(t.format in ("auto", *FORMATS) for t in d.tasks),
+             UserError("config.task_format", formats=", ".join(FORMATS))),
             (len({t.name for t in d.tasks if t.name}) == len([t for t in d.tasks if t.name]),
-             "Task names in data.tasks must be different."),
-            (t.epochs > 0 or t.max_steps > 0, "Set epochs > 0 or max_steps > 0."),
-            (t.max_steps >= 0, "max_steps must be >= 0 (0 means: use epochs)."),
-            (0 < t.learning_rate < 1, f"learning_rate {t.learning_rate} is out of range; try 2e-5."),
-            (t.batch_size >= 1, "batch_size must be at least 1."),
-            (t.grad_accum >= 1, "grad_accum must be at least 1."),
-            (0 <= t.warmup_ratio < 1, "warmup_ratio must be in [0, 1)."),
-            (t.scheduler in ("cosine", "linear", "constant"), f"Unknown scheduler '{t.scheduler}': use cosine, linear or constant."),
-            (t.save_steps >= 0, "save_steps must be >= 0."),
-            (0 <= d.replay <= 5, f"data.replay {d.replay} is out of range; try 0.1 to 0.3."),
-            (16 <= d.max_length <= 131072, f"max_length {d.max_length} is out of range; try 512."),
-            (d.format in ("auto", *FORMATS), f"Unknown format '{d.format}': use auto or one of {', '.join(FORMATS)}."),
-            (d.template is None or "{text}" in d.template, "The template must contain {text}."),
-            (t.method in METHODS, f"Unknown method '{t.method}': use {', '.join(METHODS)}."),
-            (t.freeze_trainable_layers >= 1, "freeze_trainable_layers must be at least 1."),
-            (t.progressive_stages >= 1 and t.lora_rank >= 1, "progressive_stages and lora_rank must be >= 1."),
-            (t.method != "distill" or bool(t.teacher), "method=distill needs train.teacher=RUN_ID (or a model)."),
-            (0 <= t.distill_alpha <= 1 and t.distill_temperature > 0, "distill_alpha must be in [0, 1] and "
-             "distill_temperature > 0."),
-            (t.method != "progressive" or self.dist.world_size == 1, "method=progressive changes which weights "
-             "train during the run, which DDP and ZeRO cannot follow; use one process (dist.nproc=1)."),
-            (t.precision in PRECISIONS, f"Unknown precision '{t.precision}': use {', '.join(PRECISIONS)}."),
-            (t.optimizer in OPTIMIZERS, f"Unknown optimizer '{t.optimizer}': use {', '.join(OPTIMIZERS)}."),
-            (t.eval_steps >= 0 and t.early_stopping_patience >= 0, "eval_steps and patience must be >= 0."),
-            (t.nan_tolerance >= 1, "nan_tolerance must be at least 1."),
-            (t.save_precision in ("fp32", "bf16"), "save_precision must be fp32 or bf16."),
+             UserError("config.task_names")),
+            (t.epochs > 0 or t.max_steps > 0, UserError("config.no_length")),
+            (t.max_steps >= 0, UserError("config.max_steps")),
+            (0 < t.learning_rate < 1, UserError("config.learning_rate", value=t.learning_rate)),
+            (t.batch_size >= 1, UserError("config.batch_size")),
+            (t.grad_accum >= 1, UserError("config.grad_accum")),
+            (0 <= t.warmup_ratio < 1, UserError("config.warmup_ratio")),
+            (t.scheduler in ("cosine", "linear", "constant"), UserError("config.scheduler", value=t.scheduler)),
+            (t.save_steps >= 0, UserError("config.save_steps")),
+            (0 <= d.replay <= 5, UserError("config.replay", value=d.replay)),
+            (16 <= d.max_length <= 131072, UserError("config.max_length", value=d.max_length)),
+            (d.format in ("auto", *FORMATS), UserError("data.unknown_format", format=d.format, formats=", ".join(FORMATS))),
+            (d.template is None or "{text}" in d.template, UserError("config.template")),
+            (t.method in METHODS, UserError("config.method", value=t.method, choices=", ".join(METHODS))),
+            (t.freeze_trainable_layers >= 1, UserError("config.freeze_layers")),
+            (t.progressive_stages >= 1 and t.lora_rank >= 1, UserError("config.stages_rank")),
+            (t.method != "distill" or bool(t.teacher), UserError("config.distill_teacher")),
+            (0 <= t.distill_alpha <= 1 and t.distill_temperature > 0, UserError("config.distill_values")),
+            (t.method != "progressive" or self.dist.world_size == 1, UserError("config.progressive_ranks")),
+            (t.precision in PRECISIONS, UserError("config.precision", value=t.precision, choices=", ".join(PRECISIONS))),
+            (t.optimizer in OPTIMIZERS, UserError("config.optimizer", value=t.optimizer, choices=", ".join(OPTIMIZERS))),
+            (t.eval_steps >= 0 and t.early_stopping_patience >= 0, UserError("config.eval_patience")),
+            *self.in_backward_checks(),
+            (t.nan_tolerance >= 1, UserError("config.nan_tolerance")),
+            (t.save_precision in ("fp32", "bf16"), UserError("config.save_precision")),
             *self.dist_checks(),
-            (self.probe.budget >= 0 and self.probe.max_new_tokens >= 0, "probe.budget and max_new_tokens must "
-             "be >= 0."),
-            (0 <= self.probe.fewshot <= 16, "probe.fewshot must be between 0 and 16 worked examples."),
+            (self.probe.budget >= 0 and self.probe.max_new_tokens >= 0, UserError("config.probe_values")),
+            (0 <= self.probe.fewshot <= 16, UserError("config.fewshot")),
         ]
-        for ok, message in checks:
+        for ok, error in checks:
             if not ok:
-                raise UserError(message)
+                raise error
         return self
 
-    def dist_checks(self) -> list[tuple[bool, str]]:
+    def in_backward_checks(self) -> list[tuple[bool, UserError]]:
+        t = self.train
+        if not t.optimizer_in_backward:
+            return []
+        return [
+            (t.grad_accum == 1, UserError("config.in_backward_accum", grad_accum=t.grad_accum)),
+            (self.dist.world_size == 1, UserError("config.in_backward_ranks")),
+            (t.optimizer not in ("adalomo", "galore_adamw"), UserError("config.in_backward_optimizer",
+                                                                      optimizer=t.optimizer)),
+            (t.precision != "fp16", UserError("config.in_backward_fp16")),
+        ]
+
+    def dist_checks(self) -> list[tuple[bool, UserError]]:
         n = self.dist
         return [
-            (n.nproc >= 1 and n.nnodes >= 1, "dist.nproc and dist.nnodes must be at least 1."),
-            (0 <= n.node_rank < n.nnodes, f"dist.node_rank must be in [0, {n.nnodes - 1}] for {n.nnodes} node(s)."),
-            (0 < n.master_port < 65536, "dist.master_port must be a TCP port (1-65535)."),
-            (n.strategy in STRATEGIES, f"Unknown strategy '{n.strategy}': use {', '.join(STRATEGIES)}."),
-            (n.offload in OFFLOADS, f"Unknown offload '{n.offload}': use {', '.join(OFFLOADS)}."),
+            (n.nproc >= 1 and n.nnodes >= 1, UserError("config.dist_counts")),
+            (0 <= n.node_rank < n.nnodes, UserError("config.node_rank", last=n.nnodes - 1, nodes=n.nnodes)),
+            (0 < n.master_port < 65536, UserError("config.master_port")),
+            (n.strategy in STRATEGIES, UserError("config.strategy", value=n.strategy, choices=", ".join(STRATEGIES))),
+            (n.offload in OFFLOADS, UserError("config.offload", value=n.offload, choices=", ".join(OFFLOADS))),
             (n.offload == "none" or n.strategy in ("zero2", "zero3"),
-             f"dist.offload={n.offload} needs strategy zero2 or zero3 (DeepSpeed moves the states); "
-             f"strategy {n.strategy} keeps them on the device."),
-            (n.offload != "params" or n.strategy == "zero3",
-             "dist.offload=params needs strategy=zero3 (only ZeRO-3 partitions the weights)."),
+             UserError("config.offload_strategy", offload=n.offload, strategy=n.strategy)),
+            (n.offload != "params" or n.strategy == "zero3", UserError("config.offload_params")),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -274,7 +288,7 @@ def load_layers(preset: str | None = None, path: str | Path | None = None) -> Ru
     raw: dict[str, Any] = {}
     if preset:
         if preset not in presets():
-            raise UserError(f"Unknown preset '{preset}': use one of {', '.join(presets())} (ftcore presets).")
+            raise UserError("config.unknown_preset", preset=preset, presets=", ".join(presets()))
         text = (resources.files("ftcore") / "presets" / f"{preset}.yaml").read_text(encoding="utf-8")
         raw = _merge(raw, yaml.safe_load(text) or {})
     if path:
@@ -286,9 +300,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot read the config ({exc}).") from None
+        raise UserError("config.unreadable", path=path, error=exc) from None
     if not isinstance(raw, dict):
-        raise UserError(f"{path}: a config must be a mapping of sections (model, data, train, dist).")
+        raise UserError("config.not_mapping", path=path)
     return raw
 
 
@@ -304,13 +318,13 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - names)
     if unknown:
-        raise UserError(f"Unknown config key '{prefix}{unknown[0]}'. Known keys: {', '.join(sorted(names))}.")
+        raise UserError("config.unknown_key", key=f"{prefix}{unknown[0]}", known=", ".join(sorted(names)))
     kwargs = {}
     for name, value in raw.items():
         hint = hints[name]
         if dataclasses.is_dataclass(hint):
             if not isinstance(value, dict):
-                raise UserError(f"Config key '{prefix}{name}' must be a mapping.")
+                raise UserError("config.not_a_section", key=f"{prefix}{name}")
             kwargs[name] = _build(hint, value, f"{prefix}{name}.")
         else:
             kwargs[name] = _coerce(value, hint, f"{prefix}{name}")
@@ -321,11 +335,11 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
     args = typing.get_args(hint)
     if typing.get_origin(hint) is list and args and dataclasses.is_dataclass(args[0]):
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise UserError(f"Config key '{key}' must be a list of mappings, got {value!r}.")
+            raise UserError("config.not_mapping_list", key=key, value=value)
         return [_build(args[0], item, f"{key}[{i}].") for i, item in enumerate(value)]
     if typing.get_origin(hint) is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-            raise UserError(f"Config key '{key}' must be a mapping of names to names, got {value!r}.")
+            raise UserError("config.not_name_map", key=key, value=value)
         return dict(value)
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
@@ -335,13 +349,13 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         try:
             value = hint(value)
         except ValueError:
-            raise UserError(f"Config key '{key}' must be a number, got {value!r}.") from None
+            raise UserError("config.not_number", key=key, value=value) from None
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if hint is int and isinstance(value, float) and value.is_integer():
         return int(value)
     if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
-        raise UserError(f"Config key '{key}' must be {hint.__name__}, got {value!r}.")
+        raise UserError("config.wrong_type", key=key, type=hint.__name__, value=value)
     return value
 
 
@@ -352,7 +366,7 @@ def apply_overrides(config: RunConfig, overrides: list[str], values: dict[str, A
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep:
-            raise UserError(f"Override '{item}' must look like section.key=value, e.g. train.learning_rate=3e-5.")
+            raise UserError("config.bad_override", item=item)
         try:
             items.append((key.strip(), yaml.safe_load(text) if text.strip() else None))
         except yaml.YAMLError:
@@ -360,7 +374,7 @@ def apply_overrides(config: RunConfig, overrides: list[str], values: dict[str, A
     for key, value in items:
         parts = key.split(".")
         if len(parts) != 2 or not isinstance(raw.get(parts[0]), dict):
-            raise UserError(f"Override '{key}' must look like section.key=value, e.g. train.learning_rate=3e-5.")
+            raise UserError("config.bad_override", item=key)
         raw[parts[0]][parts[1]] = value
     return RunConfig.from_dict(raw)
 
@@ -399,7 +413,7 @@ def parse_columns(text: str | None) -> dict[str, str]:
             continue
         target, sep, source = item.partition("=")
         if not sep or not target.strip() or not source.strip():
-            raise UserError(f"Column mapping '{item}' must look like field=column, e.g. text=clause,label=risk.")
+            raise UserError("config.bad_column", item=item)
         mapping[target.strip()] = source.strip()
     return mapping
 

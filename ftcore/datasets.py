@@ -60,7 +60,7 @@ def prepare_dataset(settings: Settings, examples: list[Example], name: str, *, v
     from .data.split import split_examples
 
     if not examples:
-        raise UserError("No examples to prepare.")
+        raise UserError("datasets.no_examples")
     train, val, dropped = examples, [], 0
     if val_ratio > 0:
         result = split_examples(examples, val_ratio, seed=seed)

@@ -65,7 +65,7 @@ def slots_needed(run: Run, devices: list[Device]) -> int:
     if devices[0].id == "cpu":
         return 1  # the CPU is one slot: a second run would only halve the speed of both
     if nproc > len(devices):
-        raise UserError(f"dist.nproc={nproc} but this machine has {len(devices)} GPU(s); lower dist.nproc.")
+        raise UserError("devices.too_many", nproc=nproc, gpus=len(devices))
     return nproc
 
 

@@ -16,18 +16,21 @@ from .data.split import split_examples
 from .devices import Device, detect
 from .jobs import start
 from .launcher import wait
+from .messages import Join, Text
 from .models import load_config
-from .runs import FINISHED, Run
+from .runs import FINISHED, Run, status_error
 from .settings import Settings
 
 CPU_STEPS = 30  # a few minutes of the embedded model on 2 CPU cores, report included
 CPU_SUITES = "general_en,arithmetic,instruction,kl"  # the quick probes; the GPU recipe runs them all
+VERDICTS = {"kept": Text("verdict.kept"), "gained": Text("verdict.gained"), "forgot": Text("verdict.forgot"),
+            "info": Text("verdict.info")}
 
 
 @dataclass
 class Step:
-    title: str
-    text: str
+    title: Text
+    text: Text
     done: bool = True
     run: Run | None = None
 
@@ -58,72 +61,74 @@ def guided_config(settings: Settings, devices: list[Device], model: str = DEFAUL
 
 
 def guided_run(settings: Settings, model: str = DEFAULT_MODEL, poll: float = 1.0) -> Iterator[Step]:
-    """Yield each step as it starts and as it ends; the last step holds the finished run."""
+    """Yield each step as it starts and as it ends; the last step holds the finished run. Titles and texts are
+    Texts: English where a str is expected, text("zh") for Chinese."""
     began = time.perf_counter()
     devices = detect()
     config = guided_config(settings, devices, model)
-    where = devices[0].name if devices[0].id.startswith("cuda") else "the CPU"
+    where = devices[0].name if devices[0].id.startswith("cuda") else Text("guided.the_cpu")
 
-    yield Step("1. Check the data", "Reading the barista demo (150 English chat examples)...", done=False)
+    yield Step(Text("guided.check"), Text("guided.reading"), done=False)
     examples = read_examples(config.data.train, "messages") + read_examples(config.data.val, "messages")
     report = quality_report(examples, fmt="messages")
-    warnings = "".join(f"\n- {w}" for w in report["warnings"]) or "\n- none"
-    yield Step("1. Check the data", f"{report['rows']} rows: {report['exact_duplicate_rows']} exact duplicates, "
-               f"{report['empty_answer_rows']} empty answers, {report['pii_rows']} rows with personal data. Held "
-               f"out 20% for validation. Warnings:{warnings}\n\nNext: with your own data, use the Data tab the "
-               "same way.")
+    warnings = Join(report["warnings"], "\n- ") if report["warnings"] else Text("guided.none")
+    yield Step(Text("guided.check"), Text("guided.checked", rows=report["rows"],
+                                          duplicates=report["exact_duplicate_rows"],
+                                          empty=report["empty_answer_rows"], pii=report["pii_rows"],
+                                          warnings=warnings))
 
     advice = advise(config, load_config(model, settings), devices)
     plan = advice.plan
-    verdict = ("fits" if plan.fits else "does not fit") if plan.fits is not None else \
-        f"needs about {plan.total / 2**30 + 0.4:.1f} GiB of RAM"
+    verdict = Text("guided.fits" if plan.fits else "guided.does_not_fit") if plan.fits is not None else \
+        Text("guided.needs_ram", gib=plan.total / 2**30 + 0.4)
     t = config.train
-    length = f"{t.max_steps} steps" if t.max_steps else f"{t.epochs:g} epochs"
-    yield Step("2. Plan", f"Full fine-tuning of {model} ({advice.parameters / 1e6:,.0f}M parameters) on {where} "
-               f"{verdict} ({plan.total / 2**30:.2f} GiB predicted). Recipe: {length}, batch {t.batch_size}, "
-               f"learning rate {t.learning_rate:g} ({t.scheduler}), max length {config.data.max_length}, "
-               f"{t.optimizer}. Every value can be changed in the Train tab.")
+    length = Text("guided.steps", n=t.max_steps) if t.max_steps else Text("guided.epochs", n=t.epochs)
+    yield Step(Text("guided.plan"), Text("guided.planned", model=model, millions=advice.parameters / 1e6,
+                                         where=where, verdict=verdict, gib=plan.total / 2**30, length=length,
+                                         batch=t.batch_size, lr=t.learning_rate, scheduler=t.scheduler,
+                                         max_length=config.data.max_length, optimizer=t.optimizer))
 
     run = start(config, settings)
-    yield Step("3. Train", f"Run {run.id} started.", done=False, run=run)
+    yield Step(Text("guided.train"), Text("guided.started", run=run.id), done=False, run=run)
     while (status := run.status()).get("state") not in FINISHED:
-        total = status.get("total_steps") or "?"
         phase = status.get("phase") or status.get("state")
         loss = status.get("loss")
-        text = f"Run {run.id}: {phase}, step {status.get('step', 0)}/{total}" + (
-            f", loss {loss:.3f}" if isinstance(loss, int | float) else "")
+        progress = dict(run=run.id, phase=phase, step=status.get("step", 0), total=status.get("total_steps") or "?")
+        text = (Text("guided.progress_loss", loss=loss, **progress) if isinstance(loss, int | float) else
+                Text("guided.progress", **progress))
         if phase == "evaluating":
-            text += " — scoring the base and the fine-tuned model on validation data and the forgetting probes"
-        yield Step("3. Train", text, done=False, run=run)
+            text = Text("guided.evaluating", progress=text)
+        yield Step(Text("guided.train"), text, done=False, run=run)
         time.sleep(poll)
     status = wait(run)
     if status.get("state") != "done":
-        yield Step("3. Train", f"Run {run.id} {status.get('state')}: {status.get('error')}", run=run)
+        yield Step(Text("guided.train"), Text("guided.ended", run=run.id, state=status.get("state"),
+                                              error=status_error(status)), run=run)
         return
-    yield Step("3. Train", f"Run {run.id} done: final loss {status.get('loss') or 0:.3f}.", run=run)
+    yield Step(Text("guided.train"), Text("guided.done_run", run=run.id, loss=status.get("loss") or 0), run=run)
 
-    yield Step("4. Compare and probes", _summary(run), run=run)
-    yield Step("Done", f"Guided run finished in {time.perf_counter() - began:.0f} s. Next: chat with both models "
-               "in Compare, publish in Publish, or train on your own data in Data and Train.", run=run)
+    yield Step(Text("guided.compare"), _summary(run), run=run)
+    yield Step(Text("guided.done"), Text("guided.finished", seconds=time.perf_counter() - began), run=run)
 
 
-def _summary(run: Run) -> str:
+def _summary(run: Run) -> Text:
     import json
+
+    from .report import recommendation
 
     path = run.dir / "report.json"
     if not path.is_file():
-        return "No evaluation report (see the run's log)."
+        return Text("guided.no_report")
     report = json.loads(path.read_text(encoding="utf-8"))
     final = next(c for c in report["candidates"] if c["name"] == "final")
     base, tuned = report["base"].get("domain", {}), final.get("domain", {})
     shots = (report["base"].get("fewshot") or {}).get("domain") or {}
-    lines = ["| | base | base + 3-shot prompt | fine-tuned |", "|---|---|---|---|"]
+    rows = [Text("guided.table_head")]
     for key in ("loss", "rouge_l", "contains"):
         if key in tuned:
-            lines.append(f"| domain {key} | {base.get(key, 0):.3g} | {shots.get(key, float('nan')):.3g} | "
-                         f"{tuned[key]:.3g} |")
+            rows.append(Text("guided.domain_row", metric=key, base=base.get(key, 0), shots=shots.get(key, float("nan")),
+                             tuned=tuned[key]))
     for row in final["rows"]:
-        lines.append(f"| {row['suite']} ({row['kind']}) | {row['base']:.3g} | | {row['tuned']:.3g} ({row['verdict']}) |")
-    lines.append("")
-    lines.append(f"Recommendation: {report['recommendation']}")
-    return "\n".join(lines)
+        rows.append(Text("guided.probe_row", suite=row["suite"], kind=row["kind"], base=row["base"],
+                         tuned=row["tuned"], verdict=VERDICTS.get(row["verdict"], row["verdict"])))
+    return Text("guided.summary", table=Join(rows, "\n"), recommendation=recommendation(report))

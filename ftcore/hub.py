@@ -19,6 +19,7 @@ from typing import Any
 
 from ._atomic import write_text
 from .errors import UserError
+from .messages import Text
 from .redact import redact
 from .runs import Run
 
@@ -48,8 +49,7 @@ class RemoteError(UserError):
 
 def _final(run: Run) -> Path:
     if not (run.final_dir / "config.json").is_file():
-        raise UserError(f"Run '{run.id}' has no final model yet (state {run.status().get('state')}); publish a "
-                        "finished run.")
+        raise UserError("hub.no_final", run=run.id, state=run.status().get("state"))
     return run.final_dir
 
 
@@ -285,8 +285,7 @@ def make_card(run: Run, settings=None, *, license: str | None = None, language: 
     base_id = base_model_id(meta, settings)
     license = license or base_license(meta, settings) or "other"
     if license not in LICENSES and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,40}", license):
-        raise UserError(f"'{license}' is not a license id; use one of {', '.join(LICENSES)} or another Hub "
-                        "license id (lowercase, e.g. bsd-3-clause).")
+        raise UserError("hub.bad_license", license=license, licenses=", ".join(LICENSES))
     method = config.get("train", {}).get("method", "full")
     tags = ["fulltune", "full-fine-tuning" if method in ("full", "progressive", "distill") else method,
             "text-generation", "safetensors"]
@@ -344,7 +343,7 @@ def save_card_text(run: Run, text: str) -> Path:
     try:
         ModelCard(text, ignore_metadata_errors=False)
     except Exception as exc:
-        raise UserError(f"The edited card's metadata block (between the --- lines) does not parse: {exc}") from None
+        raise UserError("hub.card_metadata", error=exc) from None
     path = _final(run) / "README.md"
     write_text(path, text)
     return path
@@ -356,8 +355,7 @@ def save_card_text(run: Run, text: str) -> Path:
 def check_repo_id(repo: str) -> str:
     repo = (repo or "").strip()
     if not _REPO.match(repo) or ".." in repo or "--" in repo or repo.endswith((".git", ".")):
-        raise UserError(f"'{repo}' is not a repository name: use OWNER/NAME with letters, digits, '-', '_' or '.' "
-                        "(at most 96 characters each, no '--' or '..'), e.g. alice/barista-135m.")
+        raise UserError("hub.bad_repo", repo=repo)
     return repo
 
 
@@ -368,36 +366,31 @@ def read_token(token_file: str | None = None) -> str:
         try:
             token = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise UserError(f"Cannot read the token file {path}: {exc.strerror}.") from None
+            raise UserError("hub.token_file", path=path, reason=exc.strerror) from None
     else:
         token = (os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN") or "").strip()
     if not token:
-        raise UserError("No Hub token: set HF_TOKEN or pass --token-file FILE (a token with write access, from "
-                        "https://huggingface.co/settings/tokens).")
+        raise UserError("hub.no_token")
     if any(c.isspace() for c in token):
-        raise UserError("The Hub token holds spaces or line breaks; the file or HF_TOKEN must hold the token only.")
+        raise UserError("hub.token_spaces")
     return token
 
 
-def _remote_error(exc: Exception, action: str, endpoint: str) -> UserError:
+def _remote_error(exc: Exception, action: Text, endpoint: str) -> RemoteError:
     """A one-line message for a failed Hub call (the exception text may not hold the token: tokens go in headers)."""
     from huggingface_hub.errors import HfHubHTTPError
 
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         code = exc.response.status_code
         server = redact(str(exc.server_message or "").strip().splitlines()[0] if exc.server_message else "")
-        hint = {
-            401: "the token was rejected: it is wrong, revoked or expired; make a new one with write access",
-            403: "the token may not do this: it is read-only, or the repository belongs to someone else; use a "
-                 "write token of the owner or of a member of the organisation",
-            404: "not found: check the repository name (and that the token can see a private repository)",
-            409: "conflict: the repository or branch changed at the same time, or exists with another type; run "
-                 "again",
-            429: "the Hub is rate-limiting these requests; wait a minute and run again",
-        }.get(code, "the Hub failed; run again later" if code >= 500 else "the request was refused")
-        return RemoteError(f"{action}: HTTP {code}, {hint}." + (f" The Hub said: {server}" if server else ""))
-    return RemoteError(f"{action}: cannot reach {endpoint} ({type(exc).__name__}: {redact(str(exc))[:200]}); check "
-                       "the network or --endpoint and run again.")
+        hint = {401: Text("hub.hint_401"), 403: Text("hub.hint_403"), 404: Text("hub.hint_404"),
+                409: Text("hub.hint_409"), 429: Text("hub.hint_429")}.get(
+            code, Text("hub.hint_5xx") if code >= 500 else Text("hub.hint_refused"))
+        if server:
+            return RemoteError("hub.http_said", action=action, code=code, hint=hint, server=server)
+        return RemoteError("hub.http", action=action, code=code, hint=hint)
+    return RemoteError("hub.unreachable", action=action, endpoint=endpoint,
+                       error=f"{type(exc).__name__}: {redact(str(exc))[:200]}")
 
 
 @dataclass
@@ -428,44 +421,44 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
          pr: bool = False, endpoint: str | None = None, license: str | None = None,
          progress: Callable[[str], None] = print) -> PushResult:
     """Upload the run's final model as one commit. Safe to run again: the repository is reused, unchanged files
-    are not sent twice, and a failure before the commit leaves the repository as it was."""
+    are not sent twice, and a failure before the commit leaves the repository as it was. `progress` gets each step
+    as a Text (a str in English; text("zh") renders it in Chinese)."""
     from huggingface_hub import HfApi
 
     repo = check_repo_id(repo)
     if branch and pr:
-        raise UserError("Choose --branch or --pr, not both.")
+        raise UserError("hub.branch_and_pr")
     if branch and (not re.fullmatch(r"[A-Za-z0-9][\w./-]{0,99}", branch) or ".." in branch):
-        raise UserError(f"'{branch}' is not a branch name: letters, digits, '-', '_', '.', '/'.")
+        raise UserError("hub.bad_branch", branch=branch)
     if not token:
-        raise UserError("No Hub token: log in, or set HF_TOKEN / --token-file.")
+        raise UserError("hub.no_token_push")
     final = _final(run)
     endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
     api = HfApi(endpoint=endpoint, token=token, library_name="fulltune")
 
-    progress(f"Checking the token with {endpoint}")
+    progress(Text("hub.progress_checking", endpoint=endpoint))
     try:
         me = api.whoami()
     except Exception as exc:  # HTTP errors and network failures alike become one line
-        raise _remote_error(exc, "Checking the token", endpoint) from None
+        raise _remote_error(exc, Text("hub.checking_token"), endpoint) from None
     role = ((me.get("auth") or {}).get("accessToken") or {}).get("role")
     if role == "read":
-        raise UserError(f"The token of {me.get('name')} is read-only; pushing needs a token with write access "
-                        "(https://huggingface.co/settings/tokens).")
+        raise UserError("hub.read_only", name=me.get("name"))
     owner = repo.split("/")[0]
     mine = {me.get("name"), *(o.get("name") for o in me.get("orgs") or [])}
     if owner not in mine:
-        raise UserError(f"'{owner}' is neither you ({me.get('name')}) nor one of your organisations "
-                        f"({', '.join(sorted(n for n in mine if n and n != me.get('name'))) or 'none'}); push to "
-                        f"{me.get('name')}/{repo.split('/')[1]} or use a token of {owner}.")
+        orgs = ", ".join(sorted(n for n in mine if n and n != me.get("name"))) or Text("hub.no_orgs")
+        raise UserError("hub.not_owner", owner=owner, name=me.get("name"), orgs=orgs, repo_name=repo.split("/")[1])
 
     if not (final / "README.md").is_file():
-        progress("Writing the model card")
+        progress(Text("hub.progress_card"))
         write_card(run, settings, license=license, repo=repo)
     files = files_to_publish(run)
     size = sum(p.stat().st_size for p in files)
     created = False
     try:
-        progress(f"Creating {repo} ({'private' if private else 'public'}) if it does not exist")
+        progress(Text("hub.progress_creating", repo=repo,
+                      visibility=Text("hub.private") if private else Text("hub.public")))
         try:
             info = api.repo_info(repo)
             is_private = bool(info.private)
@@ -478,20 +471,20 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
             created, is_private = True, private
         if branch:
             api.create_branch(repo, branch=branch, exist_ok=True)
-        progress(f"Uploading {len(files)} files ({size / 2**20:.1f} MiB) to {repo}"
-                 + (f" branch {branch}" if branch else " as a pull request" if pr else ""))
+        upload = dict(n=len(files), mib=size / 2**20, repo=repo)
+        progress(Text("hub.progress_uploading_branch", branch=branch, **upload) if branch else
+                 Text("hub.progress_uploading_pr", **upload) if pr else Text("hub.progress_uploading", **upload))
         commit = api.upload_folder(
             repo_id=repo, folder_path=final, allow_patterns=[p.name for p in files], ignore_patterns=list(NEVER),
             commit_message=f"Upload {run.id} (FullTune full fine-tuning)", revision=branch, create_pr=pr or None,
             commit_description=f"Model, tokenizer and card of the FullTune run {run.id}.",
         )
     except Exception as exc:
-        error = _remote_error(exc, f"Pushing to {repo}", endpoint)
-        note = (f" The repository {repo} was created but holds no commit from this push."
-                if created else " Nothing was committed.")
-        raise RemoteError(f"{error}{note} Run the same command again to retry.") from None
+        error = _remote_error(exc, Text("hub.pushing_to", repo=repo), endpoint)
+        note = Text("hub.created_empty", repo=repo) if created else Text("hub.nothing_committed")
+        raise RemoteError("hub.push_failed", error=error, note=note) from None
     url = f"{endpoint}/{repo}" + (f"/tree/{branch}" if branch else "")
-    progress(f"Done: {commit.pr_url or url}")
+    progress(Text("hub.progress_done", url=commit.pr_url or url))
     return PushResult(repo=repo, url=url, commit=commit.oid, pr_url=commit.pr_url,
                       files=[p.name for p in files], private=is_private)
 
@@ -507,7 +500,7 @@ def export(run: Run, out: Path, settings=None) -> Path:
         write_card(run, settings)
     files = files_to_publish(run)
     if out.exists() and (out.is_file() or any(out.iterdir())):
-        raise UserError(f"{out} exists and is not empty; choose a new path for the export.")
+        raise UserError("hub.export_exists", path=out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
@@ -539,7 +532,7 @@ def source_root() -> Path:
     missing = [p for p in ("app.py", "ui", "spaces_config/README.md", "spaces_config/requirements.txt")
                if not (root / p).exists()]
     if missing:
-        raise UserError(f"Building a Space needs the FullTune source folder; {root} lacks {', '.join(missing)}.")
+        raise UserError("hub.space_source", root=root, missing=", ".join(missing))
     return root
 
 
@@ -548,7 +541,7 @@ def build_space(out: Path) -> Path:
     out = Path(out).expanduser().resolve()
     root = source_root()
     if out.exists() and any(out.iterdir()):
-        raise UserError(f"{out} exists and is not empty; choose a new folder for the Space.")
+        raise UserError("hub.space_exists", path=out)
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
@@ -573,9 +566,9 @@ def space_front_matter(readme: Path) -> dict[str, Any]:
 
     text = readme.read_text(encoding="utf-8")
     if not text.startswith("---\n"):
-        raise UserError(f"{readme} has no front matter (a '---' block at the top).")
+        raise UserError("hub.no_front_matter", path=readme)
     meta = yaml.safe_load(text.split("---\n", 2)[1]) or {}
     missing = [k for k in SPACE_KEYS if k not in meta]
     if missing:
-        raise UserError(f"{readme}: the front matter lacks {', '.join(missing)}.")
+        raise UserError("hub.front_matter_lacks", path=readme, missing=", ".join(missing))
     return meta

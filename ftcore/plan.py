@@ -14,6 +14,7 @@ from typing import Any
 
 from .config import OPTIMIZERS
 from .errors import UserError
+from .messages import Join, Text
 
 GiB = 2**30
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -23,7 +24,8 @@ GALORE_RANK = 128
 CPU_ALLOCATOR_SLACK = 0.3  # share of the activations that the CPU allocator holds on top of them at the peak
 CUDA_OVERHEAD = GiB // 2  # CUDA context + cuBLAS workspace: outside torch's allocator, inside the card's memory
 # Optimizer state bytes per trainable parameter; adafactor, adalomo and galore_adamw depend on matrix shapes.
-STATE_BYTES = {"adamw_torch": 8.0, "adamw_torch_fused": 8.0, "adamw_8bit": 2.0, "sgd": 0.0}
+STATE_BYTES = {"adamw_torch": 8.0, "adamw_torch_fused": 8.0, "sgd": 0.0}
+BNB_BLOCK = 256  # bitsandbytes' 8-bit states: one fp32 absmax per block of this many values
 _SHARDING = {"ddp": 0, "zero1": 1, "zero2": 2, "zero3": 3, "fsdp": 3}  # 1: optimizer, 2: + grads, 3: + weights
 
 
@@ -53,25 +55,30 @@ class PlanInput:
     num_kv_heads: int | None = None  # None: one per attention head (no grouped-query attention)
     tied_embeddings: bool = False
     attention: str = "sdpa"  # sdpa (flash / memory-efficient kernels) or eager
+    optimizer_in_backward: bool = False  # each weight stepped as its gradient completes: one gradient alive
 
     def __post_init__(self) -> None:
         sizes = (self.params, self.hidden_size, self.num_layers, self.num_heads, self.vocab_size,
                  self.intermediate_size, self.batch_size, self.max_length, self.nproc, self.grad_accum)
-        checks = [
-            (all(v >= 1 for v in sizes), "Sizes, batch_size, max_length, nproc and grad_accum must be >= 1."),
-            (0 <= self.trainable <= self.params, f"trainable ({self.trainable}) must be between 0 and params."),
-            (self.precision in PRECISIONS, f"Unknown precision '{self.precision}': use {', '.join(PRECISIONS)}."),
-            (self.optimizer in OPTIMIZERS, f"Unknown optimizer '{self.optimizer}': use {', '.join(OPTIMIZERS)}."),
-            (self.strategy in STRATEGIES, f"Unknown strategy '{self.strategy}': use {', '.join(STRATEGIES)}."),
-            (self.offload in OFFLOADS, f"Unknown offload '{self.offload}': use {', '.join(OFFLOADS)}."),
-            (self.offload == "none" or self.strategy != "ddp", "CPU offload needs DeepSpeed ZeRO or FSDP: "
-             "set strategy to zero2 (optimizer) or zero3 (params)."),
-            (self.offload != "params" or _SHARDING[self.strategy] == 3, "Parameter offload needs zero3 or fsdp."),
-            (self.attention in ("sdpa", "eager"), f"Unknown attention '{self.attention}': use sdpa or eager."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise UserError(message)
+        # raised one by one, not built into a table: the planner makes thousands of inputs while it searches
+        if not all(v >= 1 for v in sizes):
+            raise UserError("plan.sizes")
+        if not 0 <= self.trainable <= self.params:
+            raise UserError("plan.trainable", trainable=self.trainable)
+        if self.precision not in PRECISIONS:
+            raise UserError("config.precision", value=self.precision, choices=", ".join(PRECISIONS))
+        if self.optimizer not in OPTIMIZERS:
+            raise UserError("config.optimizer", value=self.optimizer, choices=", ".join(OPTIMIZERS))
+        if self.strategy not in STRATEGIES:
+            raise UserError("config.strategy", value=self.strategy, choices=", ".join(STRATEGIES))
+        if self.offload not in OFFLOADS:
+            raise UserError("config.offload", value=self.offload, choices=", ".join(OFFLOADS))
+        if self.offload != "none" and self.strategy == "ddp":
+            raise UserError("plan.offload_ddp")
+        if self.offload == "params" and _SHARDING[self.strategy] != 3:
+            raise UserError("plan.offload_params")
+        if self.attention not in ("sdpa", "eager"):
+            raise UserError("plan.attention", value=self.attention)
 
 
 @dataclass
@@ -102,7 +109,7 @@ def plan_from_config(config: Any, **knobs: Any) -> PlanInput:
     required = ("hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size", "intermediate_size")
     missing = [k for k in required if get(k) is None]
     if missing:
-        raise UserError(f"The model config lacks {', '.join(missing)}: the planner needs a Llama-style config.")
+        raise UserError("plan.not_llama", missing=", ".join(missing))
     h, layers, heads, vocab, inter = (int(get(k)) for k in required)
     kv = int(get("num_key_value_heads", heads))
     q_dim, kv_dim = heads * int(get("head_dim", h // heads)), kv * int(get("head_dim", h // heads))
@@ -127,10 +134,16 @@ def _state_bytes(p: PlanInput) -> float:
     if p.optimizer in STATE_BYTES:
         return STATE_BYTES[p.optimizer] * p.trainable
     share = p.trainable / p.params
+    if p.optimizer == "adamw_8bit":
+        # two 1-byte moments and their block absmax; the HF Trainer keeps the input embedding's states in 32 bits
+        # (for stability), and bitsandbytes does the same for tensors under 4096 values (the norms)
+        full = p.vocab_size * p.hidden_size + (2 * p.num_layers + 1) * p.hidden_size
+        return share * ((2 + 8 / BNB_BLOCK) * (p.params - full) + 8 * full)
     layer = _layer_matrices(p)
     if p.optimizer == "galore_adamw":
-        # rank-r Adam moments plus the projector per layer matrix; embeddings and norms keep plain AdamW
-        low = sum(4 * (min(m, n) * min(GALORE_RANK, m, n) + 2 * min(GALORE_RANK, m, n) * max(m, n)) for m, n in layer)
+        # rank-r Adam moments plus the projector per layer matrix; embeddings and norms keep plain AdamW. The
+        # projector is a view of the whole SVD factor (galore_torch slices it), which stays alive: min(m, n)^2
+        low = sum(4 * (min(m, n) ** 2 + 2 * min(GALORE_RANK, m, n) * max(m, n)) for m, n in layer)
         return share * (low + 8 * max(p.params - sum(m * n for m, n in layer), 0))
     # adafactor / adalomo: factored second moment (one fp32 row and column per matrix), no first moment;
     # vectors (norms) keep a full second moment
@@ -173,8 +186,9 @@ def estimate(p: PlanInput) -> Plan:
     notes = []
     weights = float(p.params * wbytes)
     largest = max(p.vocab_size * p.hidden_size, p.intermediate_size * p.hidden_size)
-    # AdaLomo updates each tensor inside backward (fused), so one gradient lives at a time
-    grads = float((largest if p.optimizer == "adalomo" else p.trainable) * wbytes)
+    # AdaLomo and optimizer_in_backward update each tensor inside backward, so one gradient lives at a time
+    one_at_a_time = p.optimizer == "adalomo" or p.optimizer_in_backward
+    grads = float((min(largest, p.trainable) if one_at_a_time else p.trainable) * wbytes)
     optimizer = _state_bytes(p) + (4 * p.trainable if half_weights else 0)  # + fp32 master weights
     if level >= 1:
         optimizer /= n
@@ -229,46 +243,51 @@ def estimate(p: PlanInput) -> Plan:
                 buffers=int(buffers), total=int(total), host=int(host), fits=fits, capacity=capacity, notes=notes)
 
 
-def _move(p: PlanInput, move: str) -> tuple[PlanInput, str]:
+def _move(p: PlanInput, move: str) -> tuple[PlanInput, Text]:
     if move == "checkpointing":
-        return replace(p, gradient_checkpointing=True), "gradient checkpointing on"
+        return replace(p, gradient_checkpointing=True), Text("plan.checkpointing")
     if move == "adamw_8bit":
-        return replace(p, optimizer="adamw_8bit"), "8-bit AdamW states (bitsandbytes)"
+        return replace(p, optimizer="adamw_8bit"), Text("plan.adamw_8bit")
+    if move == "in_backward":
+        return replace(p, optimizer="adafactor", optimizer_in_backward=True), Text("plan.in_backward")
     if move in ("zero2", "zero3"):
-        return replace(p, strategy=move), f"DeepSpeed ZeRO-{move[-1]} over {p.nproc} devices"
+        return replace(p, strategy=move), Text("plan.zero", stage=move[-1], n=p.nproc)
     strategy = p.strategy if p.strategy != "ddp" else "zero2"
     engine = "FSDP" if strategy == "fsdp" else f"DeepSpeed ZeRO-{strategy[-1]}"
-    return replace(p, offload="optimizer", strategy=strategy), f"optimizer states offloaded to CPU ({engine})"
+    return replace(p, offload="optimizer", strategy=strategy), Text("plan.offload", engine=engine)
 
 
-def _halve_batch(p: PlanInput) -> tuple[PlanInput, str] | None:
+def _halve_batch(p: PlanInput) -> tuple[PlanInput, Text] | None:
     """Halve the batch until it fits, raising grad_accum so that the effective batch stays the same."""
     effective, batch = p.batch_size * p.grad_accum, p.batch_size
     while batch > 1:
         batch //= 2
         q = replace(p, batch_size=batch, grad_accum=math.ceil(effective / batch))
         if estimate(q).fits:
-            return q, (f"batch {p.batch_size} -> {batch} with grad_accum {p.grad_accum} -> {q.grad_accum} "
-                       f"(effective batch {batch * q.grad_accum})")
+            return q, Text("plan.batch", old=p.batch_size, new=batch, old_accum=p.grad_accum, new_accum=q.grad_accum,
+                           effective=batch * q.grad_accum)
     return None
 
 
-def suggest(p: PlanInput, device_memory_gb: float) -> list[tuple[str, PlanInput]]:
+def suggest(p: PlanInput, device_memory_gb: float) -> list[tuple[Text, PlanInput]]:
     """The nearest configurations that fit, least change first: fewest moves, then the cheaper moves
-    (checkpointing, smaller batch, 8-bit AdamW, ZeRO-2/3, offload). Supersets of a fitting set are left out;
+    (checkpointing, smaller batch, 8-bit AdamW, adafactor in backward, ZeRO-2/3, offload). Supersets of a fitting set are left out;
     an empty list means nothing fits."""
     p = replace(p, device_memory_gb=device_memory_gb)
     if estimate(p).fits:
-        return [("no change: it fits as configured", p)]
+        return [(Text("plan.no_change"), p)]
     adamw = p.optimizer in ("adamw_torch", "adamw_torch_fused")
+    single = p.nproc == 1 and p.grad_accum == 1 and p.precision != "fp16" and not p.optimizer_in_backward
     ladder = [move for move, ok in (
         ("checkpointing", not p.gradient_checkpointing), ("batch", p.batch_size > 1), ("adamw_8bit", adamw),
+        ("in_backward", single and p.optimizer != "adalomo"),
         ("zero2", p.nproc > 1 and _SHARDING[p.strategy] < 2), ("zero3", p.nproc > 1 and _SHARDING[p.strategy] < 3),
         ("offload", p.offload == "none")) if ok]
-    found: list[tuple[set[str], str, PlanInput]] = []
+    found: list[tuple[set[str], Text, PlanInput]] = []
     for size in range(1, len(ladder) + 1):
         for combo in itertools.combinations(ladder, size):
-            if {"zero2", "zero3"} <= set(combo) or any(moves <= set(combo) for moves, _, _ in found):
+            exclusive = ({"zero2", "zero3"}, {"batch", "in_backward"}, {"adamw_8bit", "in_backward"})
+            if any(pair <= set(combo) for pair in exclusive) or any(moves <= set(combo) for moves, _, _ in found):
                 continue
             q, words = p, []
             for move in combo:
@@ -283,8 +302,8 @@ def suggest(p: PlanInput, device_memory_gb: float) -> list[tuple[str, PlanInput]
                 words.insert(combo.index("batch"), word)
             plan = estimate(q)
             if plan.fits:
-                found.append((set(combo), f"{' + '.join(words)}: {plan.total / GiB:.1f} of "
-                                          f"{device_memory_gb:g} GiB", q))
+                found.append((set(combo), Text("plan.fits_with", moves=Join(words, " + "), total=plan.total / GiB,
+                                               capacity=device_memory_gb), q))
     return [(text, q) for _, text, q in found]
 
 

@@ -15,6 +15,7 @@ from ._atomic import write_json
 from .config import RunConfig
 from .data import read_examples
 from .errors import UserError
+from .messages import Text, restore
 from .probes import BUILTIN, compare, load_suite, run_suite, within_budget
 from .probes.domain import MAX_EXAMPLES, evaluate_domain
 from .runs import Run
@@ -179,23 +180,29 @@ def make_report(run: Run, settings: Settings) -> dict[str, Any]:
 
 
 def recommend(candidates: list[dict], budget: float) -> dict[str, Any]:
+    """The recommended candidate and why: the text in English, and its catalog key and values for readers in
+    another language (recommendation() turns them back into a text)."""
     inside = [c for c in candidates if c["within_budget"]]
     if not inside:
-        return {"recommended": None, "recommendation": (
-            f"Every candidate forgot more than the budget ({budget:g}). Try a lower learning rate, fewer epochs, "
-            "a replay mix (data.replay), the progressive or freeze method, or raise probe.budget.")}
-    if "metric_value" in inside[0]:
+        best, text = None, Text("report.over_budget", budget=budget)
+    elif "metric_value" in inside[0]:
         best = max(inside, key=lambda c: c["metric_value"])
-        text = f"{best['name']}: best {best['metric']} ({abs(best['metric_value']):.2f}) within the budget."
+        text = Text("report.best", name=best["name"], metric=best["metric"], value=abs(best["metric_value"]))
     else:
         best = inside[0]
-        text = f"{best['name']}: within the forgetting budget (no domain metric was computed)."
-    return {"recommended": best["name"], "recommendation": text}
+        text = Text("report.within_budget", name=best["name"])
+    return {"recommended": None if best is None else best["name"], "recommendation": str(text),
+            "recommendation_key": text.key, "recommendation_values": text.values}
+
+
+def recommendation(report: dict[str, Any]) -> str:
+    """A report's recommendation, renderable in either language (a report written before the key was kept stays
+    in English)."""
+    return restore(report["recommendation"], report.get("recommendation_key"), report.get("recommendation_values"))
 
 
 def load_report(run: Run) -> dict[str, Any]:
     path = run.dir / "report.json"
     if not path.is_file():
-        raise UserError(f"Run {run.id} has no report yet (it is written when training ends); `ftcore compare "
-                        f"{run.id} --rerun` computes it now.")
+        raise UserError("report.missing", run=run.id)
     return json.loads(path.read_text(encoding="utf-8"))

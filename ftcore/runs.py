@@ -19,12 +19,18 @@ from typing import Any
 from ._atomic import write_json, write_text
 from .config import RunConfig
 from .errors import UserError
+from .messages import Bilingual, Localizable, Text, localize
 from .redact import redact_fields
 from .settings import Settings
 
 ACTIVE = ("queued", "running", "stopping")
 CHECKPOINT_META = "fulltune.json"  # marks a checkpoint this app wrote, with the config and data it came from
 FINISHED = ("done", "failed", "cancelled")
+
+
+def status_error(status: dict[str, Any]) -> Bilingual | None:
+    """Why a run stopped or failed, as its status keeps it, in English and (for the engine's own texts) Chinese."""
+    return Bilingual(status["error"], status.get("error_zh")) if status.get("error") else None
 
 
 def now() -> str:
@@ -76,13 +82,20 @@ class Run:
         try:
             status = json.loads(self.status_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {"state": "failed", "error": "status.json is missing or unreadable"}
+            error = Text("runs.status_unreadable")
+            return {"state": "failed", "error": str(error), "error_zh": error.text("zh")}
         if status.get("state") in ACTIVE and status.get("pid") and not pid_alive(status["pid"]):
             status = self.update_status(state="failed", ended=now(),
-                                        error="The worker process ended without a final status; see worker.log.")
+                                        error=Text("runs.worker_vanished"))
         return status
 
     def update_status(self, **changes: Any) -> dict[str, Any]:
+        """Merge `changes` into status.json. An error that is an engine text (a Text, a UserError) is kept in
+        English as `error` and in Chinese as `error_zh`; status_error() reads it back in either language."""
+        if "error" in changes:
+            error = changes["error"]
+            changes["error_zh"] = localize(error, "zh") if isinstance(error, Localizable) else None
+            changes["error"] = None if error is None else str(error)
         if not self.writes:
             return {**self._read_status(), **changes}
         status = self._read_status()
@@ -122,7 +135,7 @@ class Run:
     def add_vote(self, prompt: str, a: str, b: str, winner: str) -> dict[str, Any]:
         """A blind A/B judgement between two of this run's models (base, final, checkpoints), kept in votes.jsonl."""
         if winner not in ("a", "b", "tie"):
-            raise UserError(f"A vote is a, b or tie, not '{winner}'.")
+            raise UserError("runs.bad_vote", winner=winner)
         vote = {"time": round(time.time(), 3), "prompt": prompt, "a": a, "b": b, "winner": winner}
         with open(self.dir / "votes.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(vote, ensure_ascii=False) + "\n")
@@ -154,8 +167,7 @@ class RunStore:
         nodes of a multi-node run agree on it) and refused when taken."""
         self.root.mkdir(parents=True, exist_ok=True)
         if run_id and (self.root / run_id).exists():
-            raise UserError(f"A run named '{run_id}' exists already; pick another --name, or `ftcore resume "
-                            f"{run_id}`.")
+            raise UserError("runs.exists_resume", run=run_id)
         base = run_id or f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug(config.name or 'run')}"
         staging = self.root / f".new-{base}-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
@@ -176,7 +188,7 @@ class RunStore:
                     if not (self.root / run_id).exists():
                         raise
                     if fixed:
-                        raise UserError(f"A run named '{run_id}' exists already; pick another --name.") from None
+                        raise UserError("runs.exists", run=run_id) from None
                     suffix += 1
                     run_id = f"{base}-{suffix}"
         finally:
@@ -185,10 +197,10 @@ class RunStore:
 
     def get(self, run_id: str) -> Run:
         if not re.fullmatch(r"[\w.-]+", run_id or "") or run_id.startswith("."):
-            raise UserError(f"'{run_id}' is not a run id; `ftcore runs` lists them.")
+            raise UserError("runs.bad_id", run=run_id)
         path = self.root / run_id
         if not (path / "config.yaml").is_file():
-            raise UserError(f"No run '{run_id}' under {self.root}; `ftcore runs` lists them.")
+            raise UserError("runs.missing", run=run_id, root=self.root)
         return Run(run_id, path)
 
     def list(self) -> list[Run]:

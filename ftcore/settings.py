@@ -16,12 +16,14 @@ class Settings:
 
     home: Path
     node_name: str = field(default_factory=socket.gethostname)  # tells apart nodes that share one workspace
+    lang: str = "en"  # the language of the CLI's messages: en, or zh when FTCORE_LANG starts with zh
 
     @classmethod
     def from_env(cls) -> Settings:
         raw = os.environ.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
+        lang = "zh" if os.environ.get("FTCORE_LANG", "").strip().lower().startswith("zh") else "en"
         return cls(home=Path(raw).expanduser().resolve(),
-                   node_name=os.environ.get("FTCORE_NODE_NAME") or socket.gethostname())
+                   node_name=os.environ.get("FTCORE_NODE_NAME") or socket.gethostname(), lang=lang)
 
     @property
     def runs_dir(self) -> Path:
@@ -45,5 +47,5 @@ class Settings:
         root = (base or self.home).resolve()
         resolved = (root / path).resolve()
         if resolved != root and root not in resolved.parents:
-            raise UserError(f"Path '{path}' points outside the workspace {root}; use a name inside it.")
+            raise UserError("settings.outside", path=path, root=root)
         return resolved

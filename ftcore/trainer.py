@@ -16,6 +16,7 @@ from .callbacks import RunCallback, StopFlag
 from .compat import check_environment, check_model_folder
 from .config import OPTIMIZERS, RunConfig
 from .data import fingerprint, read_examples, tokenize_all
+from .hf_trainer import trainer_class
 from .methods import ProgressiveCallback, apply_method, distill_trainer_class, merged
 from .mixture import mixture_counts, sample_to
 from .runs import Run
@@ -45,8 +46,10 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, prec
         lr_scheduler_type=t.scheduler,
         warmup_steps=t.warmup_ratio,
         weight_decay=t.weight_decay,
-        max_grad_norm=t.max_grad_norm,
+        max_grad_norm=0.0 if t.optimizer_in_backward else t.max_grad_norm,  # the weights moved in backward
         optim=OPTIMIZERS[t.optimizer][0],
+        # GaLore projects the decoder's linear layers (attention and MLP), the matrices the planner counts
+        optim_target_modules=[r".*attn.*", r".*mlp.*"] if t.optimizer == "galore_adamw" else None,
         gradient_checkpointing=t.gradient_checkpointing,
         logging_steps=t.logging_steps,
         logging_nan_inf_filter=False,  # a NaN must reach the guard, not be hidden from the log
@@ -70,12 +73,14 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, prec
     )
 
 
-def collator(config: RunConfig, tokenizer):
-    """Padding-free packing (examples concatenated, positions restarting per example) or pad-to-longest."""
+def collator(config: RunConfig, tokenizer, boundaries: bool = False):
+    """Padding-free packing (examples concatenated, positions restarting per example; with `boundaries` also each
+    example's offsets, for per-document attention) or pad-to-longest."""
     from transformers import DataCollatorForSeq2Seq, DataCollatorWithFlattening
 
     if config.train.packing:
-        return DataCollatorWithFlattening(return_position_ids=True, separator_id=-100)
+        return DataCollatorWithFlattening(return_position_ids=True, separator_id=-100,
+                                          return_flash_attn_kwargs=boundaries)
     return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
 
 
@@ -125,8 +130,7 @@ def check_same_vocabulary(student, teacher, ref: str) -> None:
     from .errors import UserError
 
     if student.get_output_embeddings().weight.shape[0] != teacher.get_output_embeddings().weight.shape[0]:
-        raise UserError(f"The teacher {ref} has a different vocabulary from the student; distillation on logits "
-                        "needs the same tokenizer. Pick a teacher fine-tuned from the same model family.")
+        raise UserError("trainer.teacher_vocabulary", ref=ref)
 
 
 def replay_examples(share: float, count: int, seed: int) -> list:
@@ -148,8 +152,6 @@ def replay_examples(share: float, count: int, seed: int) -> list:
 
 def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None = None) -> str:
     """Train the run to the end; returns the final state (done or cancelled). Raises on failure."""
-    from transformers import Trainer
-
     config = run.config()
     started = time.perf_counter()
     cuda = device_kind() == "cuda"
@@ -160,6 +162,10 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
     model, tokenizer = models.load(config.model.ref, settings, trust_remote_code=config.model.trust_remote_code)
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
+    # on the CPU, packed rows attend document by document instead of through one block-diagonal mask
+    from .packed_attention import use_packed_attention
+
+    per_document = config.train.packing and not cuda and use_packed_attention(model)
     model, counts = apply_method(model, config)
     run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
                      strategy=config.dist.strategy, **counts)
@@ -176,13 +182,14 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
                            patience=config.train.early_stopping_patience,
                            checkpoint_bytes=counts["parameters"] * 16,
                            eval_tasks=len(splits["validation"]) if isinstance(splits.get("validation"), dict) else 0)
-    extra = {}
+    extra = {"optimizer_in_backward": config.train.optimizer_in_backward}
+    Trainer = trainer_class()  # noqa: N806 (the engine's Trainer, over a method's own when it has one)
     if config.train.method == "distill":
-        Trainer = distill_trainer_class()  # noqa: N806 (a Trainer class chosen by method)
+        Trainer = trainer_class(distill_trainer_class())  # noqa: N806
         teacher, _ = models.load(config.train.teacher, settings)
         teacher.config.use_cache = False  # packed sequences stay apart only without a cache
         check_same_vocabulary(model, teacher, config.train.teacher)
-        extra = {"teacher": teacher, "alpha": config.train.distill_alpha,
+        extra |= {"label_positions": False, "teacher": teacher, "alpha": config.train.distill_alpha,
                  "temperature": config.train.distill_temperature}
         run.append_event("message", text=f"Distilling from teacher {config.train.teacher}")
     trainer = Trainer(
@@ -191,7 +198,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         args=training_arguments(config, staging, "validation" in splits, precision, model),
         train_dataset=splits["train"],
         eval_dataset=splits.get("validation"),
-        data_collator=collator(config, tokenizer),
+        data_collator=collator(config, tokenizer, boundaries=per_document),
         processing_class=tokenizer,
         callbacks=[callback, *([ProgressiveCallback(model, config.train.progressive_stages, run)]
                                if config.train.method == "progressive" else [])],

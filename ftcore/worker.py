@@ -16,6 +16,7 @@ from pathlib import Path
 from .callbacks import StopFlag
 from .config import RunConfig
 from .errors import UserError
+from .messages import Join, Text
 from .runs import FINISHED, Run, now
 from .settings import Settings
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = Path(argv[0]).resolve()
     resume = argv[argv.index("--resume") + 1] if "--resume" in argv else None
     flag = StopFlag()
-    signal.signal(signal.SIGTERM, lambda *_: flag.set("Stopped by SIGTERM."))
+    signal.signal(signal.SIGTERM, lambda *_: flag.set(Text("worker.stopped_by_signal")))
     if "--rank" in argv:
         from .distributed import is_main
 
@@ -46,9 +47,9 @@ def job(run: Run, flag: StopFlag, resume: str | None, node_rank: int = 0) -> int
         found = devices.detect()
         allocation = devices.acquire(run, settings, found, lambda: bool(flag.reason) or run.stop_requested)
     except UserError as exc:
-        return _fail(run, str(exc))
+        return _fail(run, exc)
     if allocation is None:
-        run.update_status(state="cancelled", ended=now(), error=flag.reason or "Stopped while queued.")
+        run.update_status(state="cancelled", ended=now(), error=flag.reason or Text("worker.stopped_queued"))
         run.append_event("end", state="cancelled")
         return 0
     try:
@@ -72,7 +73,7 @@ def supervise(run: Run, command: list[str], keep_fds: list[int]) -> int:
     if status.get("pid") != os.getpid():  # a resume has taken the run over since; its status is not ours
         return 0 if code == 0 else 1
     if status.get("state") not in FINISHED:
-        return _fail(run, f"The training processes exited with code {code} before finishing; see worker.log.")
+        return _fail(run, Text("worker.exited", code=code))
     return 0 if status.get("state") != "failed" else 1
 
 
@@ -88,17 +89,18 @@ def train_here(run: Run, flag: StopFlag, resume: str | None) -> int:
         checkpoint = run.checkpoints_dir / resume if resume else None
         state = train(run, Settings.from_env(), flag, resume_from=checkpoint)
     except UserError as exc:
-        return _fail(run, str(exc))
+        return _fail(run, exc)
     except MemoryError:
-        return _fail(run, "Out of memory. " + _what_fits(run))
+        return _fail(run, Text("worker.out_of_memory", fits=_what_fits(run)))
     except Exception as exc:  # the worker must always leave a readable status
         traceback.print_exc()
         if "out of memory" in str(exc).lower():
-            return _fail(run, f"Out of memory ({str(exc).splitlines()[0][:200]}). " + _what_fits(run))
+            return _fail(run, Text("worker.out_of_memory_detail", detail=str(exc).splitlines()[0][:200],
+                                   fits=_what_fits(run)))
         return _fail(run, f"{type(exc).__name__}: {exc}")
     if state == "done" and run.writes:
         report(run, flag)
-    error = (flag.reason or "Stopped by the user.") if state == "cancelled" else None
+    error = (flag.reason or Text("worker.stopped_by_user")) if state == "cancelled" else None
     run.update_status(state=state, ended=now(), error=error)
     run.append_event("end", state=state)
     return 0
@@ -121,7 +123,7 @@ def report(run: Run, flag: StopFlag) -> None:
     run.update_status(phase=None)
 
 
-def _what_fits(run: Run) -> str:
+def _what_fits(run: Run) -> Text:
     """The planner's nearest configurations that fit this device, for the out-of-memory message."""
     try:
         from . import devices, models
@@ -130,16 +132,15 @@ def _what_fits(run: Run) -> str:
         config = run.config()
         advice = advise(config, models.load_config(config.model.ref, Settings.from_env()), devices.detect())
         if advice.fixes:
-            return "The planner's nearest configurations that fit: " + "; ".join(advice.fixes[:3]) + "."
+            return Text("worker.nearest_fixes", fixes=Join(advice.fixes[:3]))
     except Exception:  # the message must be written even when planning fails
         pass
-    return ("Run `ftcore plan` with this run's settings for configurations that fit: gradient checkpointing, a "
-            "smaller batch with more accumulation, 8-bit optimizer states, or zero3 across more GPUs.")
+    return Text("worker.run_plan")
 
 
-def _fail(run: Run, message: str) -> int:
-    run.update_status(state="failed", ended=now(), error=message)
-    run.append_event("end", state="failed", error=message)
+def _fail(run: Run, message: str | UserError) -> int:
+    run.update_status(state="failed", ended=now(), error=message)  # an engine text keeps its Chinese there
+    run.append_event("end", state="failed", error=str(message))
     return 1
 
 

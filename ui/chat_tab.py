@@ -7,7 +7,7 @@ import gradio as gr
 
 import ftcore
 
-from .i18n import both, lang_of, t, tr
+from .i18n import both, error, lang_of, t, tr
 from .train_view import message_text
 
 
@@ -54,7 +54,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
             for answer in ftcore.stream_chat(cache, ref, messages, decoding(temp, p, tokens, stops)):
                 yield [*history, {"role": "assistant", "content": answer}], ""
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
         yield [*history, {"role": "assistant", "content": answer.strip() or tr("no_text", lang_of(request))}], ""
 
     def on_clear():

@@ -11,7 +11,7 @@ import gradio as gr
 import ftcore
 
 from .compare_view import domain_table, load, model_choices, probe_bars, probe_table, summary, tradeoff
-from .i18n import both, lang_of, t, tr
+from .i18n import both, error, lang_of, t, tr
 from .train_view import get_run, message_text
 
 
@@ -71,7 +71,8 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         left_ref = refs[0] if refs else None
         right_ref = r.id if r and r.id in refs else (refs[-1] if refs else None)
         return (gr.update(choices=choices, value=left_ref), gr.update(choices=choices, value=right_ref),
-                summary(report, r, lang), probe_table(report), probe_bars(report), domain_table(report), tradeoff(report),
+                summary(report, r, lang), probe_table(report, lang=lang), probe_bars(report, lang=lang),
+                domain_table(report, lang), tradeoff(report),
                 [], [], ([], []), "")
 
     def on_blind(on):
@@ -94,7 +95,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
             for a, b in ftcore.side_by_side(cache, refs[0], refs[1], turns[0], decoding, right_messages=turns[1]):
                 yield _show(turns[0], a), _show(turns[1], b), state
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
         empty = tr("empty_answer", lang_of(request))
         done = (_show(turns[0], a.strip() or empty), _show(turns[1], b.strip() or empty))
         kept = (done[0], done[1]) if not (is_blind and swap) else (done[1], done[0])

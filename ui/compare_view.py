@@ -11,8 +11,8 @@ import ftcore
 
 from .i18n import tr
 
-BADGES = {"kept": "✔ kept", "gained": "▲ gained", "forgot": "✖ forgot", "info": "· info"}
-UNITS = {"qa": "% correct", "checks": "% meeting constraints", "ppl": "perplexity", "kl": "nats"}
+BADGES = {"kept": "badge_kept", "gained": "badge_gained", "forgot": "badge_forgot", "info": "badge_info"}
+UNITS = {"qa": "unit_qa", "checks": "unit_checks", "ppl": "unit_ppl", "kl": "unit_kl"}
 
 
 def model_choices(run: ftcore.Run | None, lang: str = "en") -> list[tuple[str, str]]:
@@ -35,39 +35,39 @@ def load(run: ftcore.Run | None) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def probe_table(report: dict | None, candidate: str = "final") -> pd.DataFrame:
+def probe_table(report: dict | None, candidate: str = "final", lang: str = "en") -> pd.DataFrame:
     columns = ["suite", "unit", "base", "tuned", "delta", "verdict"]
     if not report:
         return pd.DataFrame([], columns=columns)
     chosen = next((c for c in report["candidates"] if c["name"] == candidate), report["candidates"][0])
-    rows = [{"suite": r["suite"], "unit": UNITS[r["kind"]], "base": r["base"], "tuned": r["tuned"],
-             "delta": r["delta"], "verdict": BADGES[r["verdict"]]} for r in chosen["rows"]]
+    rows = [{"suite": r["suite"], "unit": tr(UNITS[r["kind"]], lang), "base": r["base"], "tuned": r["tuned"],
+             "delta": r["delta"], "verdict": tr(BADGES[r["verdict"]], lang)} for r in chosen["rows"]]
     return pd.DataFrame(rows, columns=columns)
 
 
-def probe_bars(report: dict | None, candidate: str = "final") -> pd.DataFrame:
+def probe_bars(report: dict | None, candidate: str = "final", lang: str = "en") -> pd.DataFrame:
     """Scores in % (answer and constraint suites) for base and the candidate, for a grouped bar chart."""
     rows = []
     if report:
         chosen = next((c for c in report["candidates"] if c["name"] == candidate), report["candidates"][0])
         for r in chosen["rows"]:
             if r["kind"] in ("qa", "checks"):
-                rows += [{"suite": r["suite"], "score": r["base"], "model": "base"},
+                rows += [{"suite": r["suite"], "score": r["base"], "model": tr("series_base", lang)},
                          {"suite": r["suite"], "score": r["tuned"], "model": candidate}]
     return pd.DataFrame(rows, columns=["suite", "score", "model"]).astype({"score": float})
 
 
-def domain_table(report: dict | None) -> pd.DataFrame:
+def domain_table(report: dict | None, lang: str = "en") -> pd.DataFrame:
     """base, base + k worked examples (the prompting baseline, when the report has it) and each candidate; a
     multi-task run adds one row per task and model."""
     keys = ["loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l"]
     if not report or not report["base"].get("domain"):
         return pd.DataFrame([], columns=["model", "task", *keys])
     base = report["base"]
-    models = [("base", base)]
+    models = [(tr("series_base", lang), base)]
     shots = base.get("fewshot") or {}
     if shots.get("domain"):
-        models.append((f"base + {shots['k']}-shot prompt", shots))
+        models.append((tr("series_fewshot", lang, k=shots["k"]), shots))
     models += [(c["name"], c) for c in report["candidates"]]
     rows = []
     for name, entry in models:
@@ -96,5 +96,5 @@ def summary(report: dict | None, run: ftcore.Run | None, lang: str = "en") -> st
     if report is None:
         return tr("no_report", lang, run=run.id)
     domain = tr("domain_split", lang, split=report["domain_split"]) if report.get("domain_split") else ""
-    return tr("recommended", lang, recommendation=report["recommendation"], budget=f"{report['budget']:g}",
+    return tr("recommended", lang, recommendation=ftcore.recommendation(report), budget=f"{report['budget']:g}",
               domain=domain)

@@ -10,7 +10,7 @@ import pandas as pd
 
 import ftcore
 
-from .i18n import both, lang_of, t, tr
+from .i18n import UIError, both, error, lang_of, t, tr
 
 AUGMENT_OPS = ["synonym", "reorder", "swap", "delete", "paraphrase"]
 
@@ -23,7 +23,7 @@ class DataTab:
 
 def load_files(files: list[str] | None, fmt: str, template: str, columns: str) -> list[ftcore.Example]:
     if not files:
-        raise ftcore.UserError(both("no_data_files"))
+        raise UIError("no_data_files")
     mapping = ftcore.parse_columns(columns)
     examples = []
     for path in files:
@@ -102,9 +102,10 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
             report = ftcore.quality_report(examples, fmt=fmt_found, tokenizer=tokenizer, max_length=int(length))
         except ftcore.UserError as exc:
             gr.Warning(both("data_has_problems"))
-            return (f"{tr('data_problems', lang)}\n\n```\n{exc}\n```", [], None, "", *report_frames({}))
+            problems = ftcore.localize(exc, lang)
+            return (f"{tr('data_problems', lang)}\n\n```\n{problems}\n```", [], None, "", *report_frames({}))
         head = tr("data_head", lang, n=len(examples), format=fmt_found, files=len(paths))
-        return (head, spans, preview_rows(examples), f"```\n{ftcore.format_report(report)}\n```",
+        return (head, spans, preview_rows(examples), f"```\n{ftcore.format_report(report, lang)}\n```",
                 *report_frames(report))
 
     def on_augment(paths, f, tmpl, cols, chosen, k, ref):
@@ -115,7 +116,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
             rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42,
                                            paraphrase=paraphraser(cache, ref, list(chosen)))
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
         return preview_rows(rows, 5)
 
     def on_use(paths, f, tmpl, cols, ratio, chosen, k, title, ref):
@@ -125,7 +126,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
                                                  augment_ops=list(chosen or []), augment_factor=int(k),
                                                  paraphrase=paraphraser(cache, ref, list(chosen or [])))
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
         gr.Info(both("dataset_ready", name=prepared_id))
         return prepared_id
 

@@ -7,11 +7,13 @@ import gradio as gr
 
 import ftcore
 
-from .i18n import t
+from .i18n import error, lang_of, t
 
 
-def steps_markdown(steps: dict[str, ftcore.guided.Step]) -> str:
-    return "\n\n".join(f"### {'✅' if s.done else '⏳'} {title}\n\n{s.text}" for title, s in steps.items())
+def steps_markdown(steps: dict[str, ftcore.guided.Step], lang: str = "en") -> str:
+    """Each step so far with its latest text, in the request's language."""
+    return "\n\n".join(f"### {'✅' if s.done else '⏳'} {ftcore.localize(s.title, lang)}\n\n"
+                         f"{ftcore.localize(s.text, lang)}" for s in steps.values())
 
 
 def build(settings: ftcore.Settings):
@@ -24,13 +26,14 @@ def build(settings: ftcore.Settings):
             go = gr.Button(t("guided_start"), variant="primary", scale=1, elem_id="guided-start")
         progress = gr.Markdown("", elem_id="guided-steps")
 
-    def on_go(ref):
+    def on_go(ref, request: gr.Request):
         steps: dict[str, ftcore.guided.Step] = {}
+        lang = lang_of(request)
         try:
             for step in ftcore.guided.guided_run(settings, ref or ftcore.DEFAULT_MODEL):
                 steps[step.title] = step
-                yield steps_markdown(steps)
+                yield steps_markdown(steps, lang)
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc), duration=None) from None
+            raise error(exc, duration=None) from None
 
     go.click(on_go, model, progress)

@@ -4,11 +4,16 @@ t(key): static texts (labels, tooltips, buttons, tabs, Markdown); the browser's 
 tr(key, lang, **values): texts a handler composes around data; gradio translates a key only when it is a whole
 value, so the handler renders it in the request's language (lang_of).
 both(key, **values): toasts and errors, which gradio shows untranslated: English / Chinese in one line.
+
+The engine's own texts (its errors, plan, steps, report) come from its catalog (ftcore.messages): a value of tr()
+that is one of them renders in the same language, and error(exc) shows an engine error like both().
 """
 
 from __future__ import annotations
 
 import gradio as gr
+
+import ftcore
 
 from .i18n_help import field_texts
 
@@ -115,6 +120,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lr_curve": ("Learning rate", "学习率"),
     "grad_norm": ("Gradient norm", "梯度范数"),
     "log": ("Log", "日志"),
+    "series_train": ("train", "训练"),
+    "series_validation": ("validation", "验证"),
+    "series_validation_task": ("validation · {task}", "验证 · {task}"),
+    "series_lr": ("learning rate", "学习率"),
+    "series_grad": ("grad norm", "梯度范数"),
+    "series_speed": ("tokens/s", "词元/秒"),
     "log_tail": ("worker.log (last lines)", "worker.log（最后几行）"),
     "no_run": ("No run yet.", "暂无运行。"),
     "status_step": ("step {step} / {total}", "第 {step} / {total} 步"),
@@ -164,6 +175,16 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "perplexity).{domain}", "**推荐：**{recommendation} 遗忘预算：{budget} 个百分点（困惑度按百分比计）。"
                                             "{domain}"),
     "domain_split": (" Domain data: {split}.", "领域数据：{split}。"),
+    "badge_kept": ("✔ kept", "✔ 保持"),
+    "badge_gained": ("▲ gained", "▲ 提升"),
+    "badge_forgot": ("✖ forgot", "✖ 遗忘"),
+    "badge_info": ("· info", "· 仅供参考"),
+    "unit_qa": ("% correct", "% 正确"),
+    "unit_checks": ("% meeting constraints", "% 满足约束"),
+    "unit_ppl": ("perplexity", "困惑度"),
+    "unit_kl": ("nats", "奈特"),
+    "series_base": ("base", "基础模型"),
+    "series_fewshot": ("base + {k}-shot prompt", "基础模型 + {k} 例提示"),
     # Chat tab
     "tab_chat": ("Chat", "对话"),
     "system_prompt": ("System prompt", "系统提示词"),
@@ -219,11 +240,30 @@ def lang_of(request: gr.Request | None) -> str:
 
 
 def tr(key: str, lang: str = "en", **values) -> str:
-    """A text in one language, with its {placeholders} filled."""
+    """A text in one language, with its {placeholders} filled; a value that is an engine text or error renders
+    in the same language."""
     text = (ZH if lang == "zh" else EN)[key]
-    return text.format(**values) if values else text
+    return text.format(**{k: ftcore.localize(v, lang) for k, v in values.items()}) if values else text
 
 
 def both(key: str, **values) -> str:
     """English and Chinese in one line, for toasts and errors (gradio does not translate those)."""
-    return f"{tr(key, 'en', **values)} / {tr(key, 'zh', **values)}"
+    return both_of(UIError(key, **values))
+
+
+def both_of(value) -> str:
+    """An engine text or error (anything else as it is) in English and Chinese in one line, like both()."""
+    en, zh = str(ftcore.localize(value, "en")), str(ftcore.localize(value, "zh"))
+    return en if en == zh else f"{en} / {zh}"
+
+
+def error(exc: Exception, **kwargs) -> gr.Error:
+    """The toast for an error the engine (or the UI) raised: English / Chinese, like both()."""
+    return gr.Error(both_of(exc), **kwargs)
+
+
+class UIError(ftcore.UserError):
+    """An error of the UI's own: its key is one of TEXTS; handlers show it with error(), as the engine's."""
+
+    def text(self, lang: str = "en") -> str:
+        return tr(self.key, lang, **self.values)

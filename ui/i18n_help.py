@@ -45,6 +45,7 @@ LABELS = {
         "precision": ("Precision", "精度"),
         "gradient_checkpointing": ("Gradient checkpointing", "梯度检查点"),
         "optimizer": ("Optimizer", "优化器"),
+        "optimizer_in_backward": ("Step in backward (low memory)", "反向传播中更新（低内存）"),
         "packing": ("Packing", "序列打包"),
         "eval_steps": ("Eval steps", "评估间隔步数"),
         "early_stopping_patience": ("Early stopping patience", "早停耐心值"),
@@ -101,6 +102,9 @@ ZH_HELP = {
         "precision": "auto（支持 bf16 的 GPU 用 bf16，较旧的 GPU 用 fp16，CPU 上用 fp32）、fp32、bf16、fp16。",
         "gradient_checkpointing": "反向传播时重新计算激活值：更省显存，约慢 30%。",
         "optimizer": "优化器：adamw_torch_fused、adamw_torch、adamw_8bit、adafactor、adalomo、galore_adamw、sgd。",
+        "optimizer_in_backward": "每个权重的梯度一算完就立即更新该权重并释放梯度：同一时刻只保留一个梯度。配合 adafactor "
+                                 "即低内存全参数微调模式（每个参数约 4-5 字节训练状态，AdamW 为 16 字节）。仅限单进程、"
+                                 "grad_accum 为 1、bf16 或 fp32；会记录梯度范数但不做裁剪（adafactor 自身限制每次更新的幅度）。",
         "packing": "无填充打包：把样本首尾拼接、不加填充（注意力仍彼此隔离）。",
         "eval_steps": "每 N 步评估一次（0：每轮一次）。需要验证文件。",
         "early_stopping_patience": "连续这么多次评估验证损失都没有改善就停止（0：从不）。",

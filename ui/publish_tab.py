@@ -16,7 +16,7 @@ import gradio as gr
 import ftcore
 from ftcore import hub
 
-from .i18n import both, lang_of, t, tr
+from .i18n import UIError, both, both_of, error, lang_of, t, tr
 
 ON_SPACE = bool(os.environ.get("SPACE_ID"))
 
@@ -26,21 +26,21 @@ def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
             if (run.final_dir / "config.json").is_file()]
 
 
-def repo_hint(repo: str) -> str:
-    """A line under the repository box: fine, or what is wrong with the name."""
+def repo_hint(repo: str, request: gr.Request) -> str:
+    """A line under the repository box: fine, or what is wrong with the name (in the request's language)."""
     if not (repo or "").strip():
         return ""
     try:
         hub.check_repo_id(repo)
     except ftcore.UserError as exc:
-        return f"⚠️ {exc}"
+        return f"⚠️ {exc.text(lang_of(request))}"
     return f"✓ `{repo.strip()}`"
 
 
 def card_for(settings: ftcore.Settings, run_id: str, license: str | None, repo: str | None) -> str:
     """The run's card: the saved one (perhaps edited), else a new one written now."""
     if not run_id:
-        raise ftcore.UserError(both("pick_run"))
+        raise UIError("pick_run")
     run = ftcore.RunStore(settings).get(run_id)
     path = run.final_dir / "README.md"
     if not path.is_file():
@@ -52,7 +52,7 @@ def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, priv
              license: str | None, progress=lambda line: None, lang: str = "en") -> str:
     """Push and return Markdown with the link; errors are UserError/RemoteError with one-line messages."""
     if not run_id:
-        raise ftcore.UserError(both("pick_run"))
+        raise UIError("pick_run")
     run = ftcore.RunStore(settings).get(run_id)
     result = hub.push(run, repo, (token or "").strip(), settings=settings, private=private,
                       endpoint=(endpoint or "").strip() or None, license=license or None, progress=progress)
@@ -64,7 +64,7 @@ def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, priv
 
 def export_zip(settings: ftcore.Settings, run_id: str) -> str:
     if not run_id:
-        raise ftcore.UserError(both("pick_run"))
+        raise UIError("pick_run")
     run = ftcore.RunStore(settings).get(run_id)
     folder = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "exports"
     out = folder / f"{run.id}-{time.strftime('%H%M%S')}.zip"
@@ -113,38 +113,38 @@ def build(settings: ftcore.Settings):
         try:
             card = card_for(settings, run_id, lic, name)
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
         return card, card.split("---", 2)[-1]
 
     def on_make(run_id, lic, name):
         try:
             if not run_id:
-                raise ftcore.UserError(both("pick_run"))
+                raise UIError("pick_run")
             r = ftcore.RunStore(settings).get(run_id)
             hub.write_card(r, settings, license=lic or None, repo=(name or "").strip() or None)
             card = card_for(settings, run_id, lic, name)
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
         return card, card.split("---", 2)[-1]
 
     def on_save(run_id, card):
         try:
             if not run_id:
-                raise ftcore.UserError(both("pick_run"))
+                raise UIError("pick_run")
             hub.save_card_text(ftcore.RunStore(settings).get(run_id), card or "")
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
         gr.Info(both("card_saved"))
         return card.split("---", 2)[-1]
 
     def do_push(run_id, name, secret, is_private, address, lic, progress, lang) -> str:
         def step(line: str) -> None:
-            progress(None, desc=hub.redact(line))
+            progress(None, desc=hub.redact(ftcore.localize(line, lang)))
 
         try:
             return push_run(settings, run_id, name, secret, is_private, address, lic, progress=step, lang=lang)
         except ftcore.UserError as exc:
-            raise gr.Error(hub.redact(str(exc))) from None
+            raise gr.Error(hub.redact(both_of(exc))) from None
 
     if ON_SPACE:  # gradio fills oauth_token from the session of the signed-in user
         def on_push(run_id, name, _unused, is_private, address, lic, oauth_token: gr.OAuthToken | None,
@@ -161,7 +161,7 @@ def build(settings: ftcore.Settings):
         try:
             return export_zip(settings, run_id)
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise error(exc) from None
 
     tab.select(on_select_tab, None, run)
     run.input(on_run, [run, license, repo], [text, preview])

@@ -13,7 +13,7 @@ import gradio as gr
 
 import ftcore
 
-from .i18n import both, lang_of, t, tr
+from .i18n import UIError, both, error, lang_of, t, tr
 from .i18n_help import SECTIONS
 from .train_view import curves, get_run, log_tail, runs_table, status_markdown
 
@@ -21,7 +21,8 @@ UPLOAD = "upload"
 BASIC = [("train", "epochs"), ("train", "max_steps"), ("train", "learning_rate"), ("train", "batch_size"),
          ("train", "grad_accum"), ("data", "max_length")]
 ADVANCED = [("train", k) for k in ("method", "freeze_trainable_layers", "scheduler", "warmup_ratio", "weight_decay",
-                                   "max_grad_norm", "precision", "optimizer", "gradient_checkpointing", "packing",
+                                   "max_grad_norm", "precision", "optimizer", "optimizer_in_backward",
+                                   "gradient_checkpointing", "packing",
                                    "eval_steps", "early_stopping_patience", "save_steps", "save_precision", "seed")]
 DEVICES = [("dist", "nproc"), ("dist", "strategy"), ("dist", "offload")]
 CHOICES = {"method": ftcore.METHODS, "scheduler": ("cosine", "linear", "constant"), "precision": ftcore.PRECISIONS,
@@ -85,12 +86,12 @@ def knob_values(config: ftcore.RunConfig) -> list:
 def data_config(settings: ftcore.Settings, source: str, upload: str | None) -> ftcore.DataConfig:
     if source == UPLOAD:
         if not upload:
-            raise ftcore.UserError(both("upload_first"))
+            raise UIError("upload_first")
         return ftcore.DataConfig(train=upload)
     if source.startswith("prepared:"):
         found = [d for d in ftcore.prepared_datasets(settings) if d["id"] == source.removeprefix("prepared:")]
         if not found:
-            raise ftcore.UserError(both("prepared_gone", source=source))
+            raise UIError("prepared_gone", source=source)
         return ftcore.DataConfig(train=found[0]["train_file"], val=found[0]["val_file"], format="messages")
     demo = ftcore.DEMOS[source.removeprefix("demo:")]
     return ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
@@ -114,7 +115,7 @@ def mixture_tasks(settings: ftcore.Settings, rows, upload: str | None) -> list[f
         try:
             weight = float(weight)
         except (TypeError, ValueError):
-            raise ftcore.UserError(both("mix_bad_weight", source=source, weight=weight)) from None
+            raise UIError("mix_bad_weight", source=source, weight=weight) from None
         tasks.append(ftcore.TaskConfig(train=data.train, name=source_name(settings, source, upload), val=data.val,
                                        format=data.format, template=data.template, columns=dict(data.columns),
                                        weight=weight))
@@ -137,7 +138,7 @@ def build_config(settings: ftcore.Settings, source: str, upload: str | None, mod
     typed = {}
     for (section, key), value in zip(BASIC + ADVANCED + DEVICES, values, strict=True):
         if value is None or value == "":
-            raise ftcore.UserError(both("knob_empty", name=f"{section}.{key}"))
+            raise UIError("knob_empty", name=f"{section}.{key}")
         typed[f"{section}.{key}"] = value
     keep = {f"data.{k}": getattr(data, k) for k in ("train", "val", "format", "template", "columns")}
     keep["data.tasks"] = [dataclasses.asdict(task) for task in data.tasks]
@@ -258,7 +259,7 @@ def build(settings: ftcore.Settings):
             advice = ftcore.advise(config, model_config(mdl), ftcore.detect_devices())
         except Exception as exc:  # an unknown model family or an unreachable model: say so, keep the UI
             return tr("plan_unavailable", lang, model=mdl, error=exc), cmd
-        return advice.markdown(), cmd
+        return advice.markdown(lang), cmd
 
     def on_use_lr(mdl):
         try:
@@ -272,13 +273,13 @@ def build(settings: ftcore.Settings):
         try:
             run = ftcore.start(build_config(settings, src, up, mdl, nm, list(vals), mix), settings)
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc), duration=None) from None
+            raise error(exc, duration=None) from None
         return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run, lang_of(request))
 
     def view(run_id, request: gr.Request):
-        run = get_run(settings, run_id)
-        frames = curves(run)
-        return (status_markdown(run, lang_of(request)), frames["loss"], frames["speed"], frames["lr"], frames["grad"],
+        run, lang = get_run(settings, run_id), lang_of(request)
+        frames = curves(run, lang)
+        return (status_markdown(run, lang), frames["loss"], frames["speed"], frames["lr"], frames["grad"],
                 runs_table(settings), log_tail(run))
 
     def on_refresh(run_id, request: gr.Request):
@@ -297,7 +298,7 @@ def build(settings: ftcore.Settings):
         try:
             ftcore.resume(run, settings)
         except ftcore.UserError as exc:
-            raise gr.Error(str(exc), duration=None) from None
+            raise error(exc, duration=None) from None
         return status_markdown(run, lang_of(request))
 
     view_outputs = [status, *plots, table, log]

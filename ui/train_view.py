@@ -73,7 +73,7 @@ def status_markdown(run: ftcore.Run | None, lang: str = "en") -> str:
     if status.get("state") == "queued":
         text += "\n\n" + tr("status_queued", lang)
     if status.get("error"):
-        text += f"\n\n{status['error']}"
+        text += "\n\n" + ftcore.localize(ftcore.status_error(status), lang)
     if status.get("state") in ("failed", "cancelled") and ftcore.last_checkpoint(run):
         text += "\n\n" + tr("status_resumable", lang)
     if status.get("state") == "done":
@@ -81,29 +81,30 @@ def status_markdown(run: ftcore.Run | None, lang: str = "en") -> str:
     return text
 
 
-def curves(run: ftcore.Run | None) -> dict[str, pd.DataFrame]:
-    """Frames for the plots: loss (train and validation), learning rate, gradient norm, tokens per second."""
+def curves(run: ftcore.Run | None, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """Frames for the plots: loss (train and validation), learning rate, gradient norm, tokens per second; the
+    series are named in `lang`."""
     loss, lr, grad, speed = [], [], [], []
     previous = None
     for event in run.events() if run else []:
         kind, step = event.get("type"), event.get("step")
         if kind == "train" and "loss" in event:
-            loss.append({"step": step, "value": event["loss"], "series": "train"})
+            loss.append({"step": step, "value": event["loss"], "series": tr("series_train", lang)})
             if "learning_rate" in event:
-                lr.append({"step": step, "value": event["learning_rate"], "series": "learning rate"})
+                lr.append({"step": step, "value": event["learning_rate"], "series": tr("series_lr", lang)})
             if event.get("grad_norm") is not None:
-                grad.append({"step": step, "value": event["grad_norm"], "series": "grad norm"})
+                grad.append({"step": step, "value": event["grad_norm"], "series": tr("series_grad", lang)})
             seen = event.get("num_input_tokens_seen")
             if seen is not None and previous and event["time"] > previous[1] and seen > previous[0]:
                 speed.append({"step": step, "value": (seen - previous[0]) / (event["time"] - previous[1]),
-                              "series": "tokens/s"})
+                              "series": tr("series_speed", lang)})
             previous = (seen, event["time"]) if seen is not None else previous
         elif kind == "eval":
             for key, value in event.items():  # eval_loss, or eval_TASK_loss for each task of a mixture
                 if key.startswith("eval_") and key.endswith("_loss") and value is not None:
                     task = key[len("eval_"):-len("_loss")]
-                    loss.append({"step": step, "value": value,
-                                 "series": f"validation · {task}" if task else "validation"})
+                    series = tr("series_validation_task", lang, task=task) if task else tr("series_validation", lang)
+                    loss.append({"step": step, "value": value, "series": series})
         elif kind == "train_begin":
             previous = None  # a resumed run restarts its clock
     columns = ["step", "value", "series"]

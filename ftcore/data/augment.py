@@ -40,27 +40,26 @@ def load_synonyms(path: Path | None = None, lang: str = "en") -> dict[str, list[
         path = SYNONYM_DIR / f"{lang}.tsv"
         if not path.is_file():
             shipped = sorted(p.stem for p in SYNONYM_DIR.glob("*.tsv"))
-            raise UserError(f"No shipped synonym table for language '{lang}': use one of {', '.join(shipped)}, "
-                            "or pass your own file.")
+            raise UserError("augment.no_table", lang=lang, shipped=", ".join(shipped))
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such synonym file.")
+        raise UserError("augment.no_file", path=path)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
-        raise DataError(str(path), None, f"not UTF-8 (byte {exc.start})", "save the file as UTF-8") from None
+        raise DataError(str(path), None, "augment.not_utf8", "source.fix_utf8_file", byte=exc.start) from None
     table: dict[str, list[str]] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         word, tab, rest = line.partition("\t")
         synonyms = [s.strip() for s in rest.split("|")]
-        problem = ("no tab between the word and its synonyms" if not tab else
-                   "more than one tab" if "\t" in rest else
-                   "the word before the tab is empty" if not word.strip() else
-                   "an empty synonym" if not all(synonyms) else None)
+        problem = ("augment.no_tab" if not tab else
+                   "augment.two_tabs" if "\t" in rest else
+                   "augment.empty_word" if not word.strip() else
+                   "augment.empty_synonym" if not all(synonyms) else None)
         if problem:
-            raise DataError(str(path), number, problem, "write one entry per line as word<TAB>synonym1|synonym2")
+            raise DataError(str(path), number, problem, "augment.fix_entry")
         entry = table.setdefault(word.strip(), [])
         entry.extend(s for s in synonyms if s not in entry)
     return table
@@ -77,13 +76,11 @@ def augment_examples(examples: list[Example], ops: list[str], factor: int, seed:
     """
     unknown = [op for op in ops if op not in OPS]
     if unknown or not ops:
-        raise UserError(f"Unknown augmentation op(s) {unknown}: choose from {', '.join(OPS)}." if unknown else
-                        f"No augmentation op given: choose from {', '.join(OPS)}.")
+        raise UserError("augment.unknown_ops" if unknown else "augment.no_ops", unknown=unknown, ops=", ".join(OPS))
     if factor < 1:
-        raise UserError(f"Augmentation factor {factor} must be at least 1 (new rows per original row).")
+        raise UserError("augment.bad_factor", factor=factor)
     if "paraphrase" in ops and paraphrase is None:
-        raise UserError("The paraphrase op needs a model: pass paraphrase=paraphrase_with_model(generate), or drop "
-                        "'paraphrase' from the ops.")
+        raise UserError("augment.no_paraphraser")
     rewrite = _Rewriter(synonyms or {}, paraphrase)
     seen: set[tuple] = set()
     new_rows = []
@@ -153,7 +150,7 @@ class _Rewriter:
         if op == "paraphrase":
             result = self.paraphrase(text)
             if not isinstance(result, str):
-                raise UserError(f"The paraphrase function returned {type(result).__name__}, not text.")
+                raise UserError("augment.not_text", type=type(result).__name__)
             return result
         lang = _lang(text)
         if op == "synonym":

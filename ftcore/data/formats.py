@@ -6,6 +6,8 @@ pre-training), classification (text + label through a template). Column mapping 
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import DataError
 
 FORMATS = ("messages", "alpaca", "prompt_completion", "text", "classification")
@@ -17,14 +19,15 @@ DEFAULT_TEMPLATE = "{text}"
 
 
 class RowProblem(Exception):
-    """A problem in one row; the reader adds the file and row number."""
+    """A problem in one row; the reader adds the file and row number. `problem` and `fix` are catalog keys
+    (ftcore.messages) sharing the values."""
 
-    def __init__(self, field: str | None, problem: str, fix: str):
+    def __init__(self, field: str | None, problem: str, fix: str, **values: Any):
         super().__init__(problem)
-        self.field, self.problem, self.fix = field, problem, fix
+        self.field, self.problem, self.fix, self.values = field, problem, fix, values
 
     def at(self, path: str, row: int) -> DataError:
-        return DataError(path, row, self.problem, self.fix, field=self.field)
+        return DataError(path, row, self.problem, self.fix, field=self.field, **self.values)
 
 
 def map_columns(row: dict, columns: dict[str, str] | None) -> dict:
@@ -34,8 +37,8 @@ def map_columns(row: dict, columns: dict[str, str] | None) -> dict:
     mapped = {k: v for k, v in row.items() if k not in columns.values()}
     for target, source in columns.items():
         if source not in row:
-            raise RowProblem(source, f"column '{source}' (mapped to '{target}') is missing",
-                             f"the row has {sorted(row)[:8]}; fix the column mapping")
+            raise RowProblem(source, "row.column_missing", "row.fix_mapping", source=source, target=target,
+                             columns=sorted(row)[:8])
         mapped[target] = row[source]
     return mapped
 
@@ -64,33 +67,33 @@ def to_messages(row: dict, fmt: str, template: str | None = None) -> list[dict[s
     if fmt == "classification":
         return _classification(row, template or DEFAULT_TEMPLATE)
     if fmt == "text":
-        return [{"role": "assistant", "content": _text(row, "text", "give the document text")}]
-    raise RowProblem(None, f"unknown format '{fmt}'", f"use one of {', '.join(FORMATS)}")
+        return [{"role": "assistant", "content": _text(row, "text", "row.fix_document")}]
+    raise RowProblem(None, "row.unknown_format", "row.use_formats", format=fmt, formats=", ".join(FORMATS))
 
 
 def _text(row: dict, key: str, fix: str, *, required: bool = True, allow_blank: bool = False) -> str:
+    """The text in column `key`; `fix` is the catalog key of what to do when it is not usable text."""
     value = row.get(key)
     if value is None and not required:
         return ""
     if value is None:
-        raise RowProblem(key, "missing or null", fix)
+        raise RowProblem(key, "row.missing_or_null", fix)
     if isinstance(value, int | float) and not isinstance(value, bool) and key == "label":
         return str(value)
     if not isinstance(value, str):
-        raise RowProblem(key, f"must be text, got {type(value).__name__}", fix)
+        raise RowProblem(key, "row.not_text", fix, type=type(value).__name__)
     if not allow_blank and required and not value.strip():
-        raise RowProblem(key, "empty or only whitespace", fix)
+        raise RowProblem(key, "row.blank", fix)
     return value
 
 
 def _messages(row: dict) -> list[dict[str, str]]:
     if "messages" not in row and "conversations" not in row:
-        raise RowProblem("messages", f"missing (the row has {sorted(row)[:6]}), but the file is in the messages "
-                         "format", 'give every row a "messages" list')
+        raise RowProblem("messages", "row.no_messages", "row.fix_messages", columns=sorted(row)[:6])
     key = "messages" if "messages" in row else "conversations"
     turns = row[key]
     if not isinstance(turns, list) or not turns:
-        raise RowProblem(key, "missing or empty", "give a list of {role, content} turns")
+        raise RowProblem(key, "row.missing_or_empty", "row.fix_turns")
     messages = [_turn(key, i, turn) for i, turn in enumerate(turns)]
     _check_turns(key, messages)
     return messages
@@ -99,65 +102,58 @@ def _messages(row: dict) -> list[dict[str, str]]:
 def _turn(key: str, index: int, turn) -> dict[str, str]:
     where = f"{key}[{index}]"
     if not isinstance(turn, dict):
-        raise RowProblem(where, "expected an object with role and content", 'write {"role": ..., "content": ...}')
+        raise RowProblem(where, "row.not_a_turn", "row.fix_turn")
     if "from" in turn and "role" not in turn:
         speaker, content = str(turn["from"]), turn.get("value")
         role = SHAREGPT_ROLES.get(speaker)
         if role is None:
-            raise RowProblem(f"{where}.from", _role_problem(speaker), "use human, gpt or system")
+            raise RowProblem(f"{where}.from", "row.tool_role" if speaker in TOOL_ROLES else "row.unknown_role",
+                             "row.fix_sharegpt_role", role=speaker)
         field = f"{where}.value"
     else:
         role, content, field = turn.get("role"), turn.get("content"), f"{where}.content"
         if role not in ROLES:
-            raise RowProblem(f"{where}.role", _role_problem(role), "use system, user or assistant")
+            raise RowProblem(f"{where}.role", "row.tool_role" if str(role) in TOOL_ROLES else "row.unknown_role",
+                             "row.fix_role", role=role)
     if isinstance(content, list):
         parts = [p for p in content if isinstance(p, dict)]
         if len(parts) != len(content) or any(p.get("type", "text") != "text" for p in parts):
-            raise RowProblem(field, "only text parts are supported", 'keep parts like {"type": "text", "text": ...}')
+            raise RowProblem(field, "row.text_parts_only", "row.fix_text_parts")
         content = "".join(p.get("text") or "" for p in parts)
     if content is None:
-        raise RowProblem(field, "missing or null", "give the turn's text as a string")
+        raise RowProblem(field, "row.missing_or_null", "row.fix_turn_text")
     if not isinstance(content, str):
-        raise RowProblem(field, f"must be text, got {type(content).__name__}", "give the turn's text as a string")
+        raise RowProblem(field, "row.not_text", "row.fix_turn_text", type=type(content).__name__)
     return {"role": role, "content": content}
-
-
-def _role_problem(role) -> str:
-    if str(role) in TOOL_ROLES:
-        return f"tool role '{role}' is not supported for training yet"
-    return f"unknown role {role!r}"
 
 
 def _check_turns(key: str, messages: list[dict[str, str]]) -> None:
     for i, message in enumerate(messages):
         if message["role"] == "system" and i != 0:
-            raise RowProblem(f"{key}[{i}].role", "a system turn may only come first", "move or drop it")
+            raise RowProblem(f"{key}[{i}].role", "row.system_not_first", "row.fix_move_or_drop")
     if not any(m["role"] == "assistant" and m["content"].strip() for m in messages):
-        raise RowProblem(key, "no assistant turn with content",
-                         "add the answer the model should learn as a turn with role 'assistant'")
+        raise RowProblem(key, "row.no_answer", "row.fix_add_answer")
     if messages[-1]["role"] != "assistant":
-        raise RowProblem(key, f"the last turn is '{messages[-1]['role']}', not 'assistant'",
-                         "end each conversation with the assistant's answer")
+        raise RowProblem(key, "row.last_not_assistant", "row.fix_end_with_answer", role=messages[-1]["role"])
     for i, message in enumerate(messages):
         if message["role"] == "assistant" and not message["content"].strip():
-            raise RowProblem(f"{key}[{i}].content", "empty or whitespace-only answer",
-                             "write the answer, or drop the turn")
+            raise RowProblem(f"{key}[{i}].content", "row.blank_answer", "row.fix_write_answer")
 
 
 def _alpaca(row: dict) -> list[dict[str, str]]:
-    instruction = _text(row, "instruction", "give the task as text")
-    extra = _text(row, "input", "give the input as text (or leave it out)", required=False)
-    output = _text(row, "output", "give the answer the model should learn")
+    instruction = _text(row, "instruction", "row.fix_task")
+    extra = _text(row, "input", "row.fix_input", required=False)
+    output = _text(row, "output", "row.fix_answer")
     messages = []
-    system = _text(row, "system", "give the system prompt as text", required=False)
+    system = _text(row, "system", "row.fix_system", required=False)
     if system.strip():
         messages.append({"role": "system", "content": system})
     history = row.get("history") or []
     if not isinstance(history, list):
-        raise RowProblem("history", "must be a list of [question, answer] pairs", "fix or drop it")
+        raise RowProblem("history", "row.history_not_list", "row.fix_or_drop")
     for i, pair in enumerate(history):
         if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-            raise RowProblem(f"history[{i}]", "must be a [question, answer] pair of strings", "fix or drop it")
+            raise RowProblem(f"history[{i}]", "row.history_not_pair", "row.fix_or_drop")
         messages += [{"role": "user", "content": pair[0]}, {"role": "assistant", "content": pair[1]}]
     prompt = f"{instruction}\n\n{extra}" if extra.strip() else instruction
     return [*messages, {"role": "user", "content": prompt}, {"role": "assistant", "content": output}]
@@ -167,18 +163,17 @@ def _prompt_completion(row: dict) -> list[dict[str, str]]:
     prompt, completion = row.get("prompt"), row.get("completion")
     if isinstance(prompt, list) or isinstance(completion, list):  # TRL's conversational prompt-completion
         if not isinstance(prompt, list) or not isinstance(completion, list):
-            raise RowProblem("completion", "prompt and completion must both be texts or both be message lists",
-                             "use the same kind for both")
+            raise RowProblem("completion", "row.mixed_kinds", "row.fix_same_kind")
         messages = [_turn("prompt", i, t) for i, t in enumerate(prompt)]
         messages += [_turn("completion", i, t) for i, t in enumerate(completion)]
         _check_turns("completion", messages)
         return messages
-    return [{"role": "user", "content": _text(row, "prompt", "give the prompt as text")},
-            {"role": "assistant", "content": _text(row, "completion", "give the completion the model should learn")}]
+    return [{"role": "user", "content": _text(row, "prompt", "row.fix_prompt")},
+            {"role": "assistant", "content": _text(row, "completion", "row.fix_completion")}]
 
 
 def _classification(row: dict, template: str) -> list[dict[str, str]]:
-    text = _text(row, "text", "give the input text")
-    label = _text(row, "label", "give the label as text")
+    text = _text(row, "text", "row.fix_input_text")
+    label = _text(row, "label", "row.fix_label")
     return [{"role": "user", "content": template.replace("{text}", text)},
             {"role": "assistant", "content": label.strip()}]

@@ -36,10 +36,13 @@ class DataProblems(UserError):
 
     def __init__(self, problems: list[DataError], total: int):
         self.problems, self.total = problems, total
-        lines = [str(p) for p in problems]
-        if total > len(problems):
-            lines.append(f"... and {total - len(problems)} more problems.")
-        super().__init__("\n".join(lines))
+        super().__init__("data.more_problems", n=total - len(problems))
+
+    def text(self, lang: str = "en") -> str:
+        lines = [p.text(lang) for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(super().text(lang))
+        return "\n".join(lines)
 
 
 @dataclass
@@ -54,7 +57,7 @@ class CheckSummary:
 def _open(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such file.")
+        raise UserError("data.no_file", path=path)
     return path
 
 
@@ -64,7 +67,7 @@ def iter_examples(path: str | Path, fmt: str = "auto", template: str | None = No
     first readable row unless given."""
     path = _open(path)
     if fmt != "auto" and fmt not in FORMATS:
-        raise UserError(f"Unknown format '{fmt}': use auto or one of {', '.join(FORMATS)}.")
+        raise UserError("data.unknown_format", format=fmt, formats=", ".join(FORMATS))
     detected = None if fmt == "auto" else fmt
     for number, row in iter_rows(path):
         if isinstance(row, DataError):
@@ -75,10 +78,8 @@ def iter_examples(path: str | Path, fmt: str = "auto", template: str | None = No
             if detected is None:
                 detected = detect(row)
                 if detected is None:  # the whole file is unreadable as any format: one message, not one per row
-                    raise RowProblem(None, f"cannot tell the format from the columns {sorted(row)[:8]}",
-                                     "use messages, instruction/output, prompt/completion, text or text/label "
-                                     "columns, or give --format and a column mapping (--columns text=clause)"
-                                     ).at(str(path), number)
+                    raise RowProblem(None, "data.cannot_detect", "data.cannot_detect_fix",
+                                     columns=sorted(row)[:8]).at(str(path), number)
             messages = to_messages(row, detected, template)
         except RowProblem as problem:
             yield problem.at(str(path), number)
@@ -115,7 +116,7 @@ def _valid_examples(path: str | Path, fmt: str, template: str | None,
     if total:
         raise DataProblems(problems, total)
     if not good:
-        raise DataError(str(path), None, "the file has no examples", "add at least one row")
+        raise DataError(str(path), None, "data.no_examples", "data.add_a_row")
 
 
 def write_jsonl(examples: list[Example], path: str | Path) -> Path:

@@ -31,10 +31,7 @@ def assistant_spans(messages: list[dict[str, str]], tokenizer) -> tuple[str, lis
         prefix = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True)
         upto = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
         if not (full.startswith(upto) and upto.startswith(prefix)):
-            raise UserError(
-                "This model's chat template renders a conversation differently from its prefixes, so the "
-                "assistant turns cannot be located; use a model with an incremental (ChatML-like) template."
-            )
+            raise UserError("render.template_not_incremental")
         spans.append((len(prefix), len(upto.rstrip())))
     return full, spans
 
@@ -88,10 +85,9 @@ def render_spans(example, tokenizer, max_length: int) -> list[tuple[str, str | N
 def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
     chats = any(e.meta.get("kind") != "text" for e in examples)
     if chats and not getattr(tokenizer, "is_fast", False):
-        raise UserError("This tokenizer has no fast version, which FullTune needs to place the loss mask.")
+        raise UserError("render.no_fast_tokenizer")
     if chats and not tokenizer.chat_template:
-        raise UserError("This tokenizer has no chat template: use a chat/instruct model, or train on plain "
-                        "text (--format text).")
+        raise UserError("render.no_chat_template")
     rows, tokens, truncated, dropped = [], 0, 0, 0
     for example in examples:
         if example.meta.get("kind") == "text":
@@ -108,5 +104,5 @@ def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
         tokens += len(row["input_ids"])
         truncated += cut
     if not rows:
-        raise UserError(f"Every example lost its answer to truncation at max_length={max_length}; raise it.")
+        raise UserError("render.all_truncated", max_length=max_length)
     return Tokenized(rows, tokens, truncated, dropped)

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from random import Random
 
 from ..errors import UserError
+from ..messages import Text, localize, message
 from .read import Example
 from .render import tokenize_document, tokenize_messages
 
@@ -106,35 +107,44 @@ def quality_report(train: list[Example], *, fmt: str, val: list[Example] | None 
     return report
 
 
-def format_report(report: dict) -> str:
-    """The report as plain text: counts, a token-length histogram and the warnings."""
+def format_report(report: dict, lang: str = "en") -> str:
+    """The report as plain text in English ("en") or Chinese ("zh"): counts, a token-length histogram and the
+    warnings (those read back from a JSON file stay in English)."""
     r = report
-    out = [f"Rows: {r['rows']}" + (f" (validation: {r['val_rows']})" if "val_rows" in r else "")]
+
+    def say(key: str, **values) -> str:
+        return message(key, lang, **values)
+
+    def examples(items, key: str = "quality.examples") -> str:
+        shown = list(items)[:3]
+        return say(key, items="; ".join(shown)) if shown else ""
+
+    out = [say("quality.rows_val", rows=r["rows"], val=r["val_rows"]) if "val_rows" in r else
+           say("quality.rows", rows=r["rows"])]
     if "tokens" in r:
-        out.append(f"Tokens: {r['tokens']:,}; longest row {r['longest']}; "
-                   f"{_pct(r['truncated_share'])} of rows longer than max_length={r['max_length']}")
+        out.append(say("quality.tokens", tokens=r["tokens"], longest=r["longest"], share=_pct(r["truncated_share"]),
+                       max_length=r["max_length"]))
         widest = max(b["count"] for b in r["length_histogram"]) or 1
         for b in r["length_histogram"]:
             bar = "#" * round(30 * b["count"] / widest)
             out.append(f"  {b['start']:>7}-{b['end'] - 1:<7} {bar:<30} {b['count']}")
-    out.append(f"Exact duplicates: {r['exact_duplicate_rows']} rows"
-               + _examples(", ".join(map(str, g)) for g in r["exact_duplicates"]))
-    out.append(f"Near duplicates: {r['near_duplicate_pairs']} pairs"
-               + _examples(f"{a}~{b}" for a, b in r["near_duplicates"]))
-    out.append(f"Conflicting answers: {r['conflict_count']} inputs"
-               + _examples(", ".join(map(str, c["rows"])) for c in r["conflicts"]))
-    out.append("Languages: " + ", ".join(f"{k} {_pct(v)}" for k, v in r["languages"].items()))
+    out.append(say("quality.exact", n=r["exact_duplicate_rows"],
+                   examples=examples(", ".join(map(str, g)) for g in r["exact_duplicates"])))
+    out.append(say("quality.near", n=r["near_duplicate_pairs"],
+                   examples=examples(f"{a}~{b}" for a, b in r["near_duplicates"])))
+    out.append(say("quality.conflicts", n=r["conflict_count"],
+                   examples=examples(", ".join(map(str, c["rows"])) for c in r["conflicts"])))
+    out.append(say("quality.languages", languages=", ".join(f"{k} {_pct(v)}" for k, v in r["languages"].items())))
     if "labels" in r:
-        out.append("Labels: " + ", ".join(f"{k} {v}" for k, v in r["labels"].items()))
-    out.append(f"Empty answers: {r['empty_answer_rows']} rows" + _examples(map(str, r["empty_answers"])))
+        out.append(say("quality.labels", labels=", ".join(f"{k} {v}" for k, v in r["labels"].items())))
+    out.append(say("quality.empty", n=r["empty_answer_rows"], examples=examples(map(str, r["empty_answers"]))))
     kinds = ", ".join(f"{k} {v}" for k, v in r["pii_kinds"].items())
-    out.append(f"Personal data: {r['pii_rows']} rows" + (f" ({kinds})" if kinds else ""))
+    out.append(say("quality.pii_kinds", n=r["pii_rows"], kinds=kinds) if kinds else say("quality.pii", n=r["pii_rows"]))
     if "leakage" in r:
         leaks = (f"{x['val_row']}={x['train_row']}" for x in r["leakage"])
-        out.append(f"Validation rows also in training: {r['leakage_count']}"
-                   + _examples(leaks, "validation=training rows"))
-    out.append("Warnings:" if r["warnings"] else "Warnings: none")
-    return "\n".join(out + [f"  - {w}" for w in r["warnings"]])
+        out.append(say("quality.leakage", n=r["leakage_count"], examples=examples(leaks, "quality.examples_leak")))
+    out.append(say("quality.warnings") if r["warnings"] else say("quality.no_warnings"))
+    return "\n".join(out + [f"  - {localize(w, lang)}" for w in r["warnings"]])
 
 
 def _norm(text: str) -> str:
@@ -163,8 +173,7 @@ def _parts(e: Example, fmt: str) -> tuple[str, str, str]:
 def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
     chats = [e for e in examples if not _is_document(e)]
     if chats and (not getattr(tokenizer, "is_fast", False) or not tokenizer.chat_template):
-        raise UserError("The token-length report needs a fast tokenizer with a chat template; "
-                        "pick an instruct/chat model or run the report without a tokenizer.")
+        raise UserError("quality.no_fast_tokenizer")
     # Rendered exactly as training renders it, but uncut, so the lengths show what max_length throws away.
     lengths = [len(tokenize_messages(e.messages, tokenizer, 10**9)[0]["input_ids"]) for e in chats]
     cut = sum(n > max_length for n in lengths)
@@ -305,53 +314,41 @@ def _pct(share: float) -> str:
     return f"{share:.0%}" if share >= 0.1 or share == 0 else f"{share:.1%}"
 
 
-def _examples(items, what: str = "rows") -> str:
-    shown = list(items)[:3]
-    return f" (e.g. {what} {'; '.join(shown)})" if shown else ""
-
-
-def _warnings(r: dict) -> list[str]:
+def _warnings(r: dict) -> list[Text]:
     out, rows = [], max(r["rows"], 1)
     if r.get("truncated_rows"):
-        out.append(f"{_pct(r['truncated_share'])} of rows are longer than max_length={r['max_length']} "
-                   f"tokens and lose their end; raise max_length (longest: {r['longest']}) or shorten them.")
+        out.append(Text("quality.truncated", share=_pct(r["truncated_share"]), max_length=r["max_length"],
+                        longest=r["longest"]))
     if r["exact_duplicate_rows"]:
-        out.append(f"Rows repeating an earlier row word for word: {r['exact_duplicate_rows']} (e.g. rows "
-                   f"{', '.join(map(str, r['exact_duplicates'][0]))}); they count double, so remove them.")
+        out.append(Text("quality.repeats", n=r["exact_duplicate_rows"],
+                        rows=", ".join(map(str, r["exact_duplicates"][0]))))
     if r["near_duplicate_pairs"]:
         a, b = r["near_duplicates"][0]
-        out.append(f"Rows whose prompt is nearly identical to an earlier one: {r['near_duplicate_pairs']} "
-                   f"(e.g. rows {a} and {b}); drop the copies or make them differ.")
+        out.append(Text("quality.near_repeats", n=r["near_duplicate_pairs"], a=a, b=b))
     if r["conflict_count"]:
         c = r["conflicts"][0]
-        example = f"rows {', '.join(map(str, c['rows'][:4]))}: " + " vs ".join(map(repr, c["answers"][:3]))
+        example = Text("quality.conflict_example", rows=", ".join(map(str, c["rows"][:4])),
+                       answers=" vs ".join(map(repr, c["answers"][:3])))
         if r["format"] == "classification":
-            out.append(f"Inputs with different labels: {r['conflict_count']} ({example}); this is label "
-                       "noise, so fix the wrong labels or drop those rows.")
+            out.append(Text("quality.label_noise", n=r["conflict_count"], example=example))
         else:
-            out.append(f"Inputs with different final answers: {r['conflict_count']} ({example}); fix or drop "
-                       "the wrong ones, or ignore this if all are fine.")
-    for lang, name, other in (("zh", "Chinese", "English"), ("en", "English", "Chinese")):
+            out.append(Text("quality.answer_conflicts", n=r["conflict_count"], example=example))
+    for lang, name, other in (("zh", Text("quality.lang_zh"), Text("quality.lang_en")),
+                              ("en", Text("quality.lang_en"), Text("quality.lang_zh"))):
         if r["languages"][lang] > LANGUAGE_WARNING:
-            out.append(f"{_pct(r['languages'][lang])} of rows are {name}: the model may get weaker at "
-                       f"{other}; add {other} examples or a replay mix of general data.")
+            out.append(Text("quality.one_language", share=_pct(r["languages"][lang]), name=name, other=other))
     labels = list(r.get("labels", {}).items())
     if len(labels) == 1:
-        out.append(f"Every row has the label {labels[0][0]!r}: add rows with the other labels.")
+        out.append(Text("quality.one_label", label=labels[0][0]))
     elif labels and (labels[0][1] > 3 * labels[-1][1] or labels[-1][1] < 0.05 * rows):
         (big, most), (small, least) = labels[0], labels[-1]
-        out.append(f"Labels are imbalanced ({big!r} {most} rows, {small!r} {least}): the model will lean "
-                   f"towards {big!r}; add examples of the rare labels or drop some of the common ones.")
+        out.append(Text("quality.imbalanced", big=big, most=most, small=small, least=least))
     if r["empty_answer_rows"]:
-        out.append(f"Rows with an empty assistant turn: {r['empty_answer_rows']} (e.g. row "
-                   f"{r['empty_answers'][0]}); fill in the answers or drop those rows.")
+        out.append(Text("quality.empty_answers", n=r["empty_answer_rows"], row=r["empty_answers"][0]))
     if r["pii_rows"]:
-        kinds = ", ".join(r["pii_kinds"])
-        out.append(f"Rows with what looks like personal data ({kinds}): {r['pii_rows']} (e.g. row "
-                   f"{r['pii'][0]['row']}); mask or remove it, a tuned model can repeat it verbatim.")
+        out.append(Text("quality.personal_data", kinds=", ".join(r["pii_kinds"]), n=r["pii_rows"],
+                        row=r["pii"][0]["row"]))
     if r.get("leakage_count"):
         x = r["leakage"][0]
-        out.append(f"Validation rows that also appear in training: {r['leakage_count']} (e.g. validation row "
-                   f"{x['val_row']} is training row {x['train_row']}); scores will look too good, so remove "
-                   "them from one file.")
+        out.append(Text("quality.leaks", n=r["leakage_count"], val=x["val_row"], train=x["train_row"]))
     return out

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import DataError
+from ..messages import Text
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt")
 MAX_LINE_BYTES = 8 * 1024 * 1024
@@ -33,21 +34,19 @@ def sniff_encoding(path: Path) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
-        raise DataError(str(path), None, "the file contains NUL bytes: it is binary, or UTF-16/32 without a BOM",
-                        "save it as UTF-8 text")
+        raise DataError(str(path), None, "source.nul_bytes", "source.fix_utf8_text")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as exc:
-        raise DataError(str(path), None, f"the file is not UTF-8 (bad byte at offset {exc.start}); it may be GBK "
-                        "or Latin-1", "save it as UTF-8 (or UTF-16 with a BOM)") from None
+        raise DataError(str(path), None, "source.not_utf8_file", "source.fix_utf8_or_16", offset=exc.start) from None
     return "utf-8"
 
 
 def iter_rows(path: Path) -> Iterator[Row]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise DataError(str(path), None, f"unsupported file type '{suffix or path.name}'",
-                        f"use one of {', '.join(SUFFIXES)}")
+        raise DataError(str(path), None, "source.unsupported", "source.fix_suffixes", suffix=suffix or path.name,
+                        suffixes=", ".join(SUFFIXES))
     if suffix == ".parquet":
         yield from _parquet(path)
         return
@@ -73,8 +72,8 @@ def _text_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | DataErro
                 for number, line in enumerate(reader, start=1):
                     yield number, line
             except UnicodeDecodeError as exc:
-                yield number + 1, DataError(str(path), number + 1, f"not valid UTF-16 ({exc.reason})",
-                                            "save the file as UTF-8")
+                yield number + 1, DataError(str(path), number + 1, "source.not_utf16", "source.fix_utf8_file",
+                                            reason=exc.reason)
             return
         number = 0
         while True:
@@ -85,36 +84,34 @@ def _text_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | DataErro
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
                 while line and not line.endswith(b"\n"):  # skip the rest of the oversized line
                     line = raw.readline(MAX_LINE_BYTES)
-                yield number, DataError(str(path), number, f"line is longer than {MAX_LINE_BYTES // 2**20} MB",
-                                        "split very long documents into several rows")
+                yield number, DataError(str(path), number, "source.long_line", "source.fix_split_documents",
+                                        mb=MAX_LINE_BYTES // 2**20)
                 continue
             if number == 1 and encoding == "utf-8-sig":
                 line = line[3:]
             try:
                 yield number, line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield number, DataError(str(path), number, f"not valid UTF-8 (byte {exc.start} of the line)",
-                                        "save the file as UTF-8")
+                yield number, DataError(str(path), number, "source.not_utf8_line", "source.fix_utf8_file",
+                                        byte=exc.start)
 
 
 def _loads(path: Path, number: int, text: str) -> dict | DataError:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return DataError(str(path), number, f"not valid JSON ({exc.msg} at column {exc.colno})",
-                         "each line must be one complete JSON object")
+        return DataError(str(path), number, "source.bad_json", "source.fix_json_line", error=exc.msg,
+                         column=exc.colno)
     except RecursionError:
-        return DataError(str(path), number, "JSON nested too deeply", f"keep nesting under {MAX_DEPTH} levels")
+        return DataError(str(path), number, "source.too_deep", "source.fix_depth", depth=MAX_DEPTH)
     return _check_row(path, number, value)
 
 
 def _check_row(path: Path, number: int, value) -> dict | DataError:
     if not isinstance(value, dict):
-        return DataError(str(path), number, f"expected a JSON object, got {_kind(value)}",
-                         'write each row as an object, like {"messages": [...]}')
+        return DataError(str(path), number, "source.not_object", "source.fix_object_rows", kind=_kind(value))
     if _depth(value) > MAX_DEPTH:
-        return DataError(str(path), number, f"JSON nested more than {MAX_DEPTH} levels deep",
-                         "flatten the row")
+        return DataError(str(path), number, "source.deeper_than", "source.fix_flatten_row", depth=MAX_DEPTH)
     return value
 
 
@@ -133,8 +130,9 @@ def _depth(value) -> int:
 
 
 def _kind(value) -> str:
-    return {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(
-        type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
+    kinds = {list: Text("source.kind_array"), str: Text("source.kind_string"), type(None): Text("source.kind_null"),
+             bool: Text("source.kind_boolean")}
+    return kinds.get(type(value), Text("source.kind_number") if isinstance(value, int | float) else type(value).__name__)
 
 
 def _jsonl(path: Path, encoding: str) -> Iterator[Row]:
@@ -147,23 +145,21 @@ def _jsonl(path: Path, encoding: str) -> Iterator[Row]:
 
 def _json(path: Path, encoding: str) -> Iterator[Row]:
     if path.stat().st_size > MAX_JSON_FILE_BYTES:
-        raise DataError(str(path), None, f"a .json file is read whole and this one is over "
-                        f"{MAX_JSON_FILE_BYTES // 2**30} GB", "convert it to .jsonl (one object per line)")
+        raise DataError(str(path), None, "source.json_too_big", "source.fix_to_jsonl", gb=MAX_JSON_FILE_BYTES // 2**30)
     try:
         data = json.loads(path.read_bytes().decode(encoding))
     except UnicodeDecodeError as exc:
-        raise DataError(str(path), None, f"not valid {encoding} text (byte {exc.start})",
-                        "save the file as UTF-8") from None
+        raise DataError(str(path), None, "source.bad_encoding", "source.fix_utf8_file", encoding=encoding,
+                        byte=exc.start) from None
     except json.JSONDecodeError as exc:
-        raise DataError(str(path), exc.lineno, f"not valid JSON ({exc.msg} at column {exc.colno})",
-                        "fix the JSON, or use .jsonl with one object per line") from None
+        raise DataError(str(path), exc.lineno, "source.bad_json", "source.fix_json", error=exc.msg,
+                        column=exc.colno) from None
     except RecursionError:
-        raise DataError(str(path), None, "JSON nested too deeply", "flatten the data") from None
+        raise DataError(str(path), None, "source.too_deep", "source.fix_flatten_data") from None
     if isinstance(data, dict):
         data = _rows_of_object(path, data)
     if not isinstance(data, list):
-        raise DataError(str(path), None, f"expected an array of objects, got {_kind(data)}",
-                        'write [{"messages": [...]}, ...]')
+        raise DataError(str(path), None, "source.not_array", "source.fix_array", kind=_kind(data))
     for number, value in enumerate(data, start=1):
         yield number, _check_row(path, number, value)
 
@@ -177,8 +173,7 @@ def _rows_of_object(path: Path, data: dict) -> list:
     if lists and len(lists) == len(data) and len(lengths) == 1:
         keys = list(lists)
         return [dict(zip(keys, values, strict=True)) for values in zip(*lists.values(), strict=True)]
-    raise DataError(str(path), None, "a JSON object must hold one array of rows, or columns of equal length",
-                    'write [{...}, ...] or {"text": [...], "label": [...]}')
+    raise DataError(str(path), None, "source.bad_object", "source.fix_object")
 
 
 def _csv(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
@@ -188,31 +183,30 @@ def _csv(path: Path, encoding: str, delimiter: str) -> Iterator[Row]:
         try:
             header = next(reader, None)
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise DataError(str(path), 1, f"cannot read the header ({exc})", "save the file as UTF-8 CSV") from None
+            raise DataError(str(path), 1, "source.bad_header", "source.fix_utf8_csv", error=exc) from None
         if not header or not any(h.strip() for h in header):
-            raise DataError(str(path), 1, "no header row", "put the column names on the first line")
+            raise DataError(str(path), 1, "source.no_header", "source.fix_header")
         header = [h.strip() for h in header]
         if len(set(header)) != len(header):
-            raise DataError(str(path), 1, f"duplicate column names in {header}", "give every column a distinct name")
+            raise DataError(str(path), 1, "source.duplicate_columns", "source.fix_distinct_columns", header=header)
         while True:
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except UnicodeDecodeError as exc:
-                yield reader.line_num + 1, DataError(str(path), reader.line_num + 1,
-                                                     f"not valid {encoding} ({exc.reason})", "save the file as UTF-8")
+                yield reader.line_num + 1, DataError(str(path), reader.line_num + 1, "source.bad_csv_encoding",
+                                                     "source.fix_utf8_file", encoding=encoding, reason=exc.reason)
                 return
             except csv.Error as exc:
-                yield reader.line_num, DataError(str(path), reader.line_num, f"broken CSV ({exc})",
-                                                 "check the quoting on that line")
+                yield reader.line_num, DataError(str(path), reader.line_num, "source.broken_csv",
+                                                 "source.fix_quoting", error=exc)
                 continue
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
-                yield reader.line_num, DataError(str(path), reader.line_num,
-                                                 f"{len(cells)} cells for {len(header)} columns",
-                                                 "quote cells that contain the delimiter or line breaks")
+                yield reader.line_num, DataError(str(path), reader.line_num, "source.cell_count",
+                                                 "source.fix_quote_cells", cells=len(cells), columns=len(header))
                 continue
             yield reader.line_num, {h: (c if c != "" else None) for h, c in zip(header, cells, strict=True)}
 
@@ -224,8 +218,7 @@ def _parquet(path: Path) -> Iterator[Row]:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise DataError(str(path), None, f"not a readable Parquet file ({exc})",
-                        "export it again as Parquet, or use .jsonl") from None
+        raise DataError(str(path), None, "source.bad_parquet", "source.fix_parquet", error=exc) from None
     number = 0
     for batch in parquet.iter_batches(batch_size=4096):
         for row in batch.to_pylist():

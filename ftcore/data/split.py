@@ -30,25 +30,21 @@ def split_examples(examples: list[Example], val_ratio: float, seed: int = 42,
                    stratify: bool | None = None) -> SplitResult:
     """Hold out about `val_ratio` of the original rows; stratify=None stratifies when every row has a label."""
     if not 0 < val_ratio <= MAX_VAL_RATIO:
-        raise UserError(f"Validation ratio {val_ratio} is outside (0, {MAX_VAL_RATIO}]: give a fraction such as "
-                        "0.1 for 10% of the rows.")
+        raise UserError("split.bad_ratio", ratio=val_ratio, limit=MAX_VAL_RATIO)
     originals = [i for i, example in enumerate(examples) if "augmented_from" not in example.meta]
     if len(originals) < 2:
-        raise UserError(f"Too few rows to split: {len(originals)} original (not augmented) row(s), at least 2 "
-                        "are needed. Add rows or train without a validation set.")
+        raise UserError("split.too_few", n=len(originals))
     labelled = all("label" in examples[i].meta for i in originals)
     by_label = labelled if stratify is None else stratify
     if by_label and not labelled:
-        raise UserError("Cannot stratify by label: some rows have no label. Pass stratify=False or use a "
-                        "classification file where every row has one.")
+        raise UserError("split.unlabelled")
     groups: dict[object, list[int]] = {}
     for i in originals:
         groups.setdefault(examples[i].meta["label"] if by_label else None, []).append(i)
     n_val = min(len(originals) - 1, max(1, round(len(originals) * val_ratio)))
     counts = _allocate([len(members) for members in groups.values()], n_val)
     if not sum(counts):
-        raise UserError("Too few rows to stratify: every label has a single row, and each label must keep one for "
-                        "training. Add rows or pass stratify=False.")
+        raise UserError("split.single_rows")
     rng = random.Random(seed)
     held_out: set[int] = set()
     for members, count in zip(groups.values(), counts, strict=True):

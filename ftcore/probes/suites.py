@@ -10,8 +10,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..data.formats import RowProblem
 from ..data.sources import iter_rows
 from ..errors import DataError, UserError
+from ..messages import Join
 from .checks import MATCHES
 
 KINDS = ("qa", "checks", "ppl", "kl")  # accuracy on answers | share of replies meeting constraints | perplexity | KL
@@ -53,8 +55,7 @@ def load_suite(name_or_path: str) -> Suite:
         return builtin(name_or_path)
     path = Path(name_or_path).expanduser()
     if not path.is_file():
-        raise UserError(f"Unknown suite '{name_or_path}': use a file of question/answer rows or one of "
-                        f"{', '.join(BUILTIN)}.")
+        raise UserError("suites.unknown", name=name_or_path, builtin=", ".join(BUILTIN))
     items, problems = [], []
     for line, row in iter_rows(path):
         if isinstance(row, DataError):
@@ -62,33 +63,34 @@ def load_suite(name_or_path: str) -> Suite:
             continue
         problem = _check_row(row)
         if problem:
-            problems.append(DataError(str(path), line, problem[1], problem[2], field=problem[0]))
+            problems.append(problem.at(str(path), line))
             continue
         items.append({"question": str(row["question"]), "answer": str(row["answer"]),
                       "match": (row.get("match") or "contains").strip()})
+    if len(problems) > 3:
+        raise UserError("suites.problems_more", problems=Join(problems[:3]), n=len(problems) - 3)
     if problems:
-        more = f" (and {len(problems) - 3} more rows)" if len(problems) > 3 else ""
-        raise UserError("; ".join(str(p) for p in problems[:3]) + more)
+        raise UserError("suites.problems", problems=Join(problems))
     if not items:
-        raise UserError(f"{path}: no rows; a suite needs rows with 'question' and 'answer'.")
+        raise UserError("suites.no_rows", path=path)
     return Suite(path.stem, "qa", f"User suite {path.name}", items)
 
 
-def _check_row(row: dict) -> tuple[str, str, str] | None:
+def _check_row(row: dict) -> RowProblem | None:
     for key in ("question", "answer"):
         if not str(row.get(key) or "").strip():
-            return key, "missing or empty", "every row needs a question and its answer"
+            return RowProblem(key, "row.missing_or_empty", "suites.fix_pair")
     rule = (row.get("match") or "contains").strip()
     if rule not in MATCHES:
-        return "match", f"unknown rule '{rule}'", f"use one of {', '.join(MATCHES)} (or leave it empty: contains)"
+        return RowProblem("match", "suites.unknown_rule", "suites.fix_rule", rule=rule, rules=", ".join(MATCHES))
     if rule == "regex":
         import re
 
         try:
             re.compile(str(row["answer"]))
         except re.error as exc:
-            return "answer", f"not a valid regular expression ({exc})", "fix the pattern or use match=contains"
+            return RowProblem("answer", "suites.bad_regex", "suites.fix_regex", error=exc)
     if rule == "choice" and str(row["answer"]).strip().upper() not in ("A", "B", "C", "D"):
-        return "answer", "a choice answer must be a letter A-D", "write the letter of the right option"
+        return RowProblem("answer", "suites.not_a_letter", "suites.fix_letter")
     return None
 

@@ -135,8 +135,9 @@ def test_freeze_method_trains_only_the_top_layers(cli, home, tiny_model, chat_fi
 
 @pytest.mark.parametrize("override, message", [
     ("train.precision=fp16", "fp16 on the CPU"),
-    ("train.optimizer=galore_adamw", "galore-torch"),
+    ("train.optimizer=adalomo", "adalomo (lomo-optim) needs a CUDA GPU"),
     ("train.optimizer=adamw_8bit", "adamw_8bit"),
+    ("train.optimizer_in_backward=true train.grad_accum=2", "nothing to accumulate"),
     ("dist.strategy=zero3", "one CPU process: there is nothing to shard"),
     ("dist.strategy=fsdp", "one CPU process"),
     ("--nproc=2 --strategy=zero2 --offload=optimizer", "without a GPU"),
@@ -146,6 +147,14 @@ def test_unwise_combinations_are_refused_before_a_run_exists(cli, home, tiny_mod
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), *override.split())
     assert out.returncode == 2 and message in out.stderr, out.stderr
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
+
+
+def test_an_optimizer_without_its_package_names_the_package(monkeypatch):
+    real = ftcore.compat.importlib.util.find_spec
+    monkeypatch.setattr(ftcore.compat.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "galore_torch" else real(name, *a))
+    with pytest.raises(UserError, match="pip install galore-torch"):
+        ftcore.compat.check_optimizer("galore_adamw")
 
 
 def test_quantized_checkpoint_is_refused(home, tiny_model, tmp_path):

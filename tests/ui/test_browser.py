@@ -67,8 +67,8 @@ def browser():
         instance.close()
 
 
-def open_page(browser, url):
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+def open_page(browser, url, locale: str | None = None):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale).new_page()
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector("#check-data", timeout=60_000)  # the Data tab comes first
     return page
@@ -185,7 +185,20 @@ def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, hom
     upload(page, "train-upload", bad)
     page.locator("#start-training").click()
     page.get_by_text("messages: no assistant turn with content").wait_for(timeout=30_000)
+    assert page.get_by_text("messages: 没有带内容的 assistant 轮次").count() >= 1  # the toast holds both languages
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
+
+
+def test_a_chinese_browser_reads_the_engine_texts_in_chinese(app_url, browser, tiny_model):
+    page = open_page(browser, app_url, locale="zh-CN")
+    goto_tab(page, "训练")
+    plan = page.locator("#train-plan")
+    plan.get_by_text("内置模型").wait_for(timeout=60_000)  # the embedded model is not prepared here: the engine says so
+    model = page.locator("#model-dropdown input")
+    model.fill(str(tiny_model))
+    model.press("Enter")
+    plan.get_by_text("建议学习率").wait_for(timeout=60_000)
+    assert "Suggested learning rate" not in plan.inner_text()
 
 
 def test_data_tab_checks_reports_and_hands_a_dataset_to_training(app_url, browser, home, tiny_model, tmp_path):
