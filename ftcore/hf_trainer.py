@@ -18,14 +18,10 @@ from .optim_backward import OptimizerInBackward
 GAIN_SHARE = 0.9  # with labels on more than this share of positions, slicing costs more than it saves
 
 
-def _forward_of(model):
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model  # a peft model
-    return base.forward
-
-
 def trainer_class(base=None):
     """The engine's Trainer, built over `base` (the HF Trainer, or a subclass such as the distillation one)."""
     from transformers import Trainer
+    from transformers.trainer_utils import unwrap_peft_model
 
     class FullTuneTrainer(base or Trainer):
         def __init__(self, *args, optimizer_in_backward: bool = False, label_positions: bool = True, **kwargs):
@@ -33,7 +29,7 @@ def trainer_class(base=None):
             self.in_backward = optimizer_in_backward
             if self.in_backward and (self.args.fp16 or self.args.gradient_accumulation_steps > 1):
                 raise UserError("trainer.in_backward")
-            forward = _forward_of(self.accelerator.unwrap_model(self.model))
+            forward = unwrap_peft_model(self.accelerator.unwrap_model(self.model)).forward
             self.label_positions = label_positions and "logits_to_keep" in inspect.signature(forward).parameters
             self.positions_checked = False
 
