@@ -75,7 +75,7 @@ def consume(stream, n: int, tokenizer, sides: int) -> list[dict]:
 def bare(model, tokenizer, messages, decoding: Decoding, sync) -> dict:
     import torch
 
-    inputs, seconds = _inputs(tokenizer, messages), {}
+    inputs, seconds = _inputs(tokenizer, messages, model.device), {}
     for budget in (1, decoding.max_new_tokens):
         kwargs = {**_kwargs(tokenizer, decoding), "max_new_tokens": budget, "min_new_tokens": budget}
         start = time.perf_counter()

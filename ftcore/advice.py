@@ -14,13 +14,30 @@ from .plan import GiB, Plan, PlanInput, estimate, plan_from_config, suggest
 CPU_RUNTIME_GB = 0.4  # the Python process with torch and transformers loaded, before any model
 
 
-def plan_input(config: RunConfig, model_config, precision: str, device_memory_gb: float | None) -> PlanInput:
+def plan_input(config: RunConfig, model_config, precision: str, device_memory_gb: float | None,
+               rows: tuple[list[int], list[int]] | None = None) -> PlanInput:
+    """The planner's input for a run. `rows`: the token lengths and label counts of its training rows, so that
+    activations follow the data instead of assuming every row at max_length."""
+    from .plan import data_tokens
+
     t = config.train
+    tokens, logits = data_tokens(*rows, t.batch_size, t.packing) if rows else (None, None)
     return plan_from_config(model_config, batch_size=t.batch_size, grad_accum=t.grad_accum,
+                            tokens_per_batch=tokens or None, logit_tokens=logits or None,
                             max_length=config.data.max_length, precision=precision, optimizer=t.optimizer,
                             gradient_checkpointing=t.gradient_checkpointing, device_memory_gb=device_memory_gb,
                             optimizer_in_backward=t.optimizer_in_backward,
                             nproc=config.dist.world_size, strategy=config.dist.strategy, offload=config.dist.offload)
+
+
+def apply_suggestion(config: RunConfig, p: PlanInput) -> RunConfig:
+    """The run configuration of one of the planner's suggestions (its knobs written into a copy of `config`)."""
+    from .config import apply_overrides
+
+    return apply_overrides(config, [], {
+        "train.batch_size": p.batch_size, "train.grad_accum": p.grad_accum, "train.optimizer": p.optimizer,
+        "train.gradient_checkpointing": p.gradient_checkpointing, "train.optimizer_in_backward": p.optimizer_in_backward,
+        "dist.strategy": p.strategy, "dist.offload": p.offload})
 
 
 @dataclass
@@ -54,8 +71,10 @@ class Advice:
 
 def advise(config: RunConfig, model_config, devices: list[Device]) -> Advice:
     """Plan on the first detected device (GPU memory, or the machine's RAM for a CPU run)."""
-    cuda = devices[0].id.startswith("cuda")
-    precision = config.train.precision if config.train.precision != "auto" else ("bf16" if cuda else "fp32")
+    from .placement import auto_precision
+
+    cuda = devices[0].is_gpu
+    precision = config.train.precision if config.train.precision != "auto" else auto_precision(devices)
     memory = (devices[0].memory_gb or None) if cuda else None
     p = plan_input(config, model_config, precision, memory)
     result = estimate(p)

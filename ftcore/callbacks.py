@@ -15,16 +15,7 @@ from transformers import TrainerCallback
 from .distributed import barrier, sync_any
 from .messages import Text
 from .runs import CHECKPOINT_META, Run, config_digest
-
-
-class StopFlag:
-    """Set from a signal handler; read by the callback at the next step boundary."""
-
-    def __init__(self) -> None:
-        self.reason: Text | None = None
-
-    def set(self, reason: Text) -> None:
-        self.reason = self.reason or reason
+from .stopflag import StopFlag
 
 
 class RunCallback(TrainerCallback):

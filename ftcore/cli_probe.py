@@ -16,6 +16,8 @@ def add_probe_parsers(sub) -> None:
                    "file (.jsonl/.csv with question, answer, optional match); repeat. Default: all built-in.")
     p.add_argument("--max-new-tokens", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--device", default="auto", choices=("auto", "gpu", "cpu"), help="auto: a free GPU, or one a "
+                   "training run leaves room on, else the CPU; gpu: wait for a GPU; cpu: the CPU.")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("eval", help="Domain metrics of a model on a labelled file.")
@@ -24,6 +26,8 @@ def add_probe_parsers(sub) -> None:
     p.add_argument("--format", default="auto")
     p.add_argument("--template", default=None)
     p.add_argument("--max-length", type=int, default=512)
+    p.add_argument("--device", default="auto", choices=("auto", "gpu", "cpu"), help="auto: a free GPU, or one a "
+                   "training run leaves room on, else the CPU; gpu: wait for a GPU; cpu: the CPU.")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("pilot", help="Short full and LoRA runs on the same data, then gain, forgetting, time and "
@@ -36,7 +40,23 @@ def add_probe_parsers(sub) -> None:
     p.add_argument("--rerun", action="store_true", help="Evaluate again now instead of reading report.json.")
     p.add_argument("--baseline", default=None, help="fewshot:K adds the prompting baseline: the base model with a "
                    "system prompt and K worked examples from the training split.")
+    p.add_argument("--device", default="auto", choices=("auto", "gpu", "cpu"), help="auto: a free GPU, or one a "
+                   "training run leaves room on, else the CPU; gpu: wait for a GPU; cpu: the CPU.")
     p.add_argument("--json", action="store_true")
+
+
+def inference_device(settings: Settings, refs: list[str], prefer: str):
+    """A device for evaluating these models in this process (held until it exits), through the same inventory
+    and locks as training runs; says so on stderr when the models go somewhere unexpected."""
+    import sys
+
+    from . import models, placement
+
+    needs = sorted(placement.inference_gb(models.materialize(models.resolve(r, settings), settings)) for r in refs)
+    where = placement.for_inference(settings, sum(needs[-2:]), prefer)  # at most two models loaded at once
+    if where.note:
+        print(where.note.text(settings.lang), file=sys.stderr)
+    return where
 
 
 def cmd_probe(args, settings: Settings) -> int:
@@ -49,8 +69,9 @@ def cmd_probe(args, settings: Settings) -> int:
     for ref in args.model:
         models.resolve(ref, settings)
     names = args.suite or list(BUILTIN)
+    where = inference_device(settings, args.model, args.device)
     results = probe_models(args.model, names, settings, batch_size=args.batch_size,
-                           max_new_tokens=args.max_new_tokens)
+                           max_new_tokens=args.max_new_tokens, device=where.device)
     if args.json:
         print(json.dumps({ref: {name: r.to_dict() for name, r in res.items()} for ref, res in results.items()},
                          indent=2, ensure_ascii=False))
@@ -73,8 +94,8 @@ def cmd_eval(args, settings: Settings) -> int:
 
     hf_logging.disable_progress_bar()
     examples = read_examples(args.data, args.format, parse_template(args.template) if args.template else None)
-    model, tokenizer = models.load(args.model, settings)
-    model.eval()
+    where = inference_device(settings, [args.model], args.device)
+    model, tokenizer = models.load(args.model, settings, phase="eval", device=where.device)
     result = evaluate_domain(model, tokenizer, examples, args.max_length)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -94,13 +115,14 @@ def cmd_compare(args, settings: Settings) -> int:
     if args.rerun:
         if run.status().get("state") != "done":
             raise UserError("cli.not_done", run=run.id)
-        report = make_report(run, settings)
+        where = inference_device(settings, [run.config().model.ref, str(run.final_dir)], args.device)
+        report = make_report(run, settings, device=where.device)
     else:
         report = load_report(run)
     budget = report["budget"] if args.budget is None else args.budget
     final = next(c for c in report["candidates"] if c["name"] == "final")
     rows = compare(report["base"]["probes"], final["probes"], budget)
-    prompted = baseline(args.baseline, report, run, settings)
+    prompted = baseline(args.baseline, report, run, settings, args.device)
     if args.json:
         print(json.dumps({"budget": budget, "rows": [r.to_dict() for r in rows], "base_domain":
                           report["base"].get("domain"), "final_domain": final.get("domain"),
@@ -120,7 +142,7 @@ def cmd_compare(args, settings: Settings) -> int:
 DOMAIN_KEYS = ("loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l")
 
 
-def baseline(spec: str | None, report: dict, run, settings: Settings) -> dict | None:
+def baseline(spec: str | None, report: dict, run, settings: Settings, prefer: str = "auto") -> dict | None:
     """The prompting baseline of `--baseline fewshot:K`: from the report when it holds that K, else computed."""
     if not spec:
         return report["base"].get("fewshot")
@@ -135,8 +157,8 @@ def baseline(spec: str | None, report: dict, run, settings: Settings) -> dict | 
 
     config = run.config()
     sets, _ = domain_sets(config)
-    model, tokenizer = models.load(config.model.ref, settings)
-    model.eval()
+    where = inference_device(settings, [config.model.ref], prefer)
+    model, tokenizer = models.load(config.model.ref, settings, phase="eval", device=where.device)
     return fewshot_baseline(model, tokenizer, config, sets, int(k))
 
 

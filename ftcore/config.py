@@ -114,7 +114,8 @@ class TrainConfig:
     max_grad_norm: float = _f(1.0, "Clip gradients to this norm.")
     save_steps: int = _f(0, "Write a checkpoint every N steps (0: only the final model).")
     save_total_limit: int = _f(2, "Keep at most this many checkpoints.")
-    logging_steps: int = _f(1, "Log loss every N steps.")
+    logging_steps: int = _f(0, "Log loss every N steps (0: every step on the CPU, every 10 on a GPU, where each "
+                            "record waits for the device).")
     seed: int = _f(42, "Random seed for data order and initialisation.")
     method: str = _f("full", "full: train every weight; freeze: only the top freeze_trainable_layers layers; "
                      "progressive: top layers first, more at each stage; lora: low-rank adapters (baseline); distill: "
@@ -148,7 +149,7 @@ class DistConfig:
     nproc: int = _f(1, "Processes on this node: one per GPU, or CPU ranks on a machine without GPUs.")
     nnodes: int = _f(1, "Machines taking part; each runs the same command with its own node_rank.")
     node_rank: int = _f(0, "This machine's index among the nodes (0 is the one that writes the run folder).")
-    master_addr: str = _f("127.0.0.1", "Address of node 0, reachable from every node (multi-node only).")
+    master_addr: str = _f("", "Address of node 0, reachable from every node (required with several nodes).")
     master_port: int = _f(29500, "A free TCP port on node 0 (multi-node only).")
     strategy: str = _f("ddp", "ddp: every process holds the whole model; zero1/zero2/zero3: DeepSpeed shards "
                        "optimizer states / + gradients / + weights across processes; fsdp: PyTorch's sharding.")
@@ -216,6 +217,7 @@ class RunConfig:
             (t.precision in PRECISIONS, UserError("config.precision", value=t.precision, choices=", ".join(PRECISIONS))),
             (t.optimizer in OPTIMIZERS, UserError("config.optimizer", value=t.optimizer, choices=", ".join(OPTIMIZERS))),
             (t.eval_steps >= 0 and t.early_stopping_patience >= 0, UserError("config.eval_patience")),
+            (t.logging_steps >= 0, UserError("config.logging_steps")),
             *self.in_backward_checks(),
             (t.nan_tolerance >= 1, UserError("config.nan_tolerance")),
             (t.save_precision in ("fp32", "bf16"), UserError("config.save_precision")),
@@ -251,6 +253,12 @@ class RunConfig:
             (n.offload == "none" or n.strategy in ("zero2", "zero3"),
              UserError("config.offload_strategy", offload=n.offload, strategy=n.strategy)),
             (n.offload != "params" or n.strategy == "zero3", UserError("config.offload_params")),
+            (n.nnodes == 1 or bool(n.master_addr.strip()), UserError("config.master_addr", nodes=n.nnodes)),
+            # DeepSpeed's offload steps its own CPU AdamW: the same algorithm as the AdamW choices, no other
+            (n.offload == "none" or self.train.optimizer in ("adamw_torch", "adamw_torch_fused"),
+             UserError("config.offload_optimizer", optimizer=self.train.optimizer)),
+            (self.train.method != "distill" or n.strategy in ("ddp", "zero1", "zero2"),
+             UserError("config.distill_sharded", strategy=n.strategy)),
         ]
 
     def to_dict(self) -> dict[str, Any]:

@@ -42,12 +42,49 @@ def deepspeed_config(dist: DistConfig) -> dict[str, Any] | None:
     return json.loads(text)
 
 
-def fsdp_arguments(model) -> dict[str, Any]:
-    """TrainingArguments for FSDP: shard everything, wrap each decoder layer."""
-    layer = type(model.get_decoder().layers[0]).__name__
-    return {"fsdp": "full_shard auto_wrap",
-            "fsdp_config": {"transformer_layer_cls_to_wrap": [layer], "use_orig_params": True,
-                            "sync_module_states": True, "state_dict_type": "FULL_STATE_DICT"}}
+def fsdp_arguments(dist: DistConfig, gradient_checkpointing: bool) -> dict[str, Any]:
+    """TrainingArguments for FSDP2: shard weights, gradients and states, one unit per decoder layer (the model's
+    own `_no_split_modules`), weights loaded on rank 0 only and broadcast when sharded (the other ranks build the
+    model on the meta device), activation checkpointing done by FSDP itself, a full state dict for the final
+    save. Nothing here needs the model, so it can be built before the model loads."""
+    return {"fsdp": True,
+            "fsdp_config": {"version": 2, "auto_wrap_policy": "TRANSFORMER_BASED_WRAP", "reshard_after_forward": True,
+                            "cpu_ram_efficient_loading": True, "state_dict_type": "FULL_STATE_DICT",
+                            "activation_checkpointing": gradient_checkpointing,
+                            **({"cpu_offload": True} if dist.offload == "params" else {})}}
+
+
+def prepare_sharded_loading(dist: DistConfig) -> None:
+    """Between TrainingArguments (which starts the process group) and from_pretrained: ZeRO-3 partitions the
+    weights as they load only if deepspeed.comm knows the ranks already (else zero.Init sizes its batch for one
+    process and fails)."""
+    if dist.strategy == "zero3":
+        import deepspeed
+        import torch.distributed as td
+
+        deepspeed.init_distributed(dist_backend=td.get_backend())
+
+
+def fsdp_loading_env(dist: DistConfig) -> None:
+    """Before from_pretrained under FSDP: transformers loads the weights on local rank 0 only when accelerate's
+    FSDP flags are set (the Trainer sets them later, too late for loading)."""
+    if dist.strategy == "fsdp":
+        os.environ["ACCELERATE_USE_FSDP"] = "true"
+        os.environ["FSDP_CPU_RAM_EFFICIENT_LOADING"] = "true"
+
+
+def needs_torchrun(dist: DistConfig) -> bool:
+    """DeepSpeed and FSDP read the rank variables torchrun sets, also with one process; plain single-device runs
+    go without it."""
+    return dist.world_size > 1 or dist.strategy != "ddp"
+
+
+def launch_command(run_dir: Path, dist: DistConfig, resume: str | None = None) -> list[str]:
+    """The training process of a job: `python -m ftcore.worker RUN_DIR --rank`, directly or under torchrun."""
+    rank_args = ["-m", "ftcore.worker", str(run_dir), "--rank", *(["--resume", resume] if resume else [])]
+    if not needs_torchrun(dist):
+        return [sys.executable, *rank_args]
+    return torchrun_command(run_dir, dist, resume)
 
 
 def torchrun_command(run_dir: Path, dist: DistConfig, resume: str | None = None) -> list[str]:
@@ -72,6 +109,17 @@ def sync_any(*flags: bool) -> list[bool]:
     tensor = torch.tensor([int(f) for f in flags], dtype=torch.int32, device=device)
     td.all_reduce(tensor, op=td.ReduceOp.MAX)
     return [bool(v) for v in tensor.tolist()]
+
+
+def gather_ints(*values: int) -> list[list[int]]:
+    """Each rank's values, in rank order, on every rank (one row per rank; this process alone without a group)."""
+    import torch.distributed as td
+
+    if not (td.is_available() and td.is_initialized()) or td.get_world_size() == 1:
+        return [list(values)]
+    rows: list = [None] * td.get_world_size()
+    td.all_gather_object(rows, list(values))
+    return rows
 
 
 def barrier() -> None:

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import models
+from . import models, placement
 from .settings import Settings
 
 
@@ -23,11 +23,14 @@ class Decoding:
 
 
 class ModelCache:
-    """A few loaded models kept in memory for chat, least recently used dropped first."""
+    """A few loaded models kept in memory for chat, least recently used dropped first. Each model goes where the
+    device policy puts it (ftcore.placement): a GPU this cache holds, a free GPU (locked like a training run's),
+    a GPU a run leaves room on, or the CPU; `prefer` is auto, gpu (wait for one) or cpu."""
 
-    def __init__(self, settings: Settings, size: int = 3):
-        self.settings, self.size = settings, size
+    def __init__(self, settings: Settings, size: int = 3, prefer: str = "auto"):
+        self.settings, self.size, self.prefer = settings, size, prefer
         self._items: OrderedDict[str, tuple] = OrderedDict()
+        self._where: dict[str, placement.Placement] = {}
         self._lock = threading.Lock()
 
     def get(self, ref: str):
@@ -35,19 +38,43 @@ class ModelCache:
             if ref in self._items:
                 self._items.move_to_end(ref)
                 return self._items[ref]
-        model, tokenizer = models.load(ref, self.settings)
-        model.eval()
+        where = self._place(ref)  # outside the lock: with prefer=gpu it may wait for a GPU
+        try:
+            model, tokenizer = models.load(ref, self.settings, phase="eval", device=where.device)
+        except BaseException:
+            where.release()
+            raise
         with self._lock:
-            self._items[ref] = (model, tokenizer)
+            self._items[ref], self._where[ref] = (model, tokenizer), where
             while len(self._items) > self.size:
-                self._items.popitem(last=False)
+                self._evict(next(iter(self._items)))
         return model, tokenizer
 
+    def placement_of(self, ref: str) -> placement.Placement | None:
+        """Where a loaded model sits (device, and a note when it is not the obvious place)."""
+        return self._where.get(ref)
 
-def _inputs(tokenizer, messages: list[dict[str, str]]):
+    def _place(self, ref: str) -> placement.Placement:
+        location = models.materialize(models.resolve(ref, self.settings), self.settings)
+        need = placement.inference_gb(location)
+        held = next((p for p in self._where.values() if p.allocation is not None), None)
+        used = sum(p.need_gb for p in self._where.values() if held and p.device == held.device)
+        return placement.for_inference(self.settings, need, self.prefer, reuse=held, used_gb=used)
+
+    def _evict(self, ref: str) -> None:
+        self._items.pop(ref)
+        where = self._where.pop(ref)
+        heir = next((p for p in self._where.values() if p.device == where.device and p.allocation is None), None)
+        if heir is not None and where.allocation is not None:  # another model still sits on that GPU
+            heir.allocation, where.allocation = where.allocation, None
+        where.release()
+        placement.release_cuda_memory()
+
+
+def _inputs(tokenizer, messages: list[dict[str, str]], device):
     enc = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
                                         return_dict=True)
-    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+    return {"input_ids": enc["input_ids"].to(device), "attention_mask": enc["attention_mask"].to(device)}
 
 
 def _kwargs(tokenizer, decoding: Decoding) -> dict:
@@ -71,7 +98,7 @@ def stream_chat(cache: ModelCache, ref: str, messages: list[dict[str, str]],
 
     def work():
         with torch.inference_mode():
-            model.generate(**_inputs(tokenizer, messages), streamer=streamer, **_kwargs(tokenizer, decoding))
+            model.generate(**_inputs(tokenizer, messages, model.device), streamer=streamer, **_kwargs(tokenizer, decoding))
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
@@ -87,7 +114,7 @@ def complete(cache: ModelCache, ref: str, messages: list[dict[str, str]], decodi
     import torch
 
     model, tokenizer = cache.get(ref)
-    inputs = _inputs(tokenizer, messages)
+    inputs = _inputs(tokenizer, messages, model.device)
     with torch.inference_mode():
         out = model.generate(**inputs, **_kwargs(tokenizer, decoding))
     return tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True).strip()

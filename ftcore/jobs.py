@@ -31,10 +31,10 @@ def check(config: RunConfig, settings: Settings) -> dict[str, int]:
         models.resolve(config.train.teacher, settings)
     if source.kind in ("run", "folder"):
         check_model_folder(source.location)
-    import torch
+    from . import devices, placement
 
-    cuda = torch.cuda.is_available()
-    check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported(), torch.cuda.device_count())
+    # from the inventory: the launching process (the app, the CLI) never starts CUDA
+    check_environment(config, *placement.inventory_flags(devices.detect()))
     return counts
 
 

@@ -193,6 +193,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "dist.offload=params needs strategy=zero3 (only ZeRO-3 partitions the weights).",
         "dist.offload=params 需要 strategy=zero3（只有 ZeRO-3 会切分权重）。",
     ),
+    "config.master_addr": (
+        "dist.master_addr is empty but {nodes} nodes take part: give node 0's address, reachable from every node "
+        "(--master-addr 10.0.0.1).",
+        "共有 {nodes} 个节点参与，但 dist.master_addr 为空：请给出所有节点都能访问的 0 号节点地址"
+        "（--master-addr 10.0.0.1）。",
+    ),
+    "config.offload_optimizer": (
+        "With dist.offload, DeepSpeed steps its own AdamW on the CPU, so optimizer {optimizer} cannot run there: "
+        "use train.optimizer=adamw_torch_fused, or dist.offload=none.",
+        "使用 dist.offload 时，DeepSpeed 在 CPU 上运行它自己的 AdamW，优化器 {optimizer} 无法在那里运行：请使用 "
+        "train.optimizer=adamw_torch_fused，或设 dist.offload=none。",
+    ),
+    "config.distill_sharded": (
+        "method=distill keeps a whole teacher beside the student on every process, which strategy {strategy} "
+        "does not shard: use dist.strategy=ddp, zero1 or zero2.",
+        "method=distill 在每个进程上都保留一个完整的教师模型，{strategy} 策略不会切分它：请使用 "
+        "dist.strategy=ddp、zero1 或 zero2。",
+    ),
+    "config.logging_steps": (
+        "train.logging_steps must be 0 (automatic) or more.",
+        "train.logging_steps 必须为 0（自动）或更大。",
+    ),
     # config.py: presets, YAML files, overrides, column mappings
     "config.unknown_preset": (
         "Unknown preset '{preset}': use one of {presets} (ftcore presets).",
@@ -317,6 +339,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "would train on other data. Start a new run instead.",
         "{split} 数据（{path}）在写入 {checkpoint} 之后已改变或不存在；继续训练会用上不同的数据。"
         "请改为新建一个运行。",
+    ),
+    # placement.py
+    "placement.cpu_torch": (
+        "This machine has GPUs ({gpus}) but this PyTorch cannot use them (CUDA build: {built}): install the CUDA "
+        "build (pip install torch --index-url https://download.pytorch.org/whl/cu128), or hide the GPUs with "
+        "CUDA_VISIBLE_DEVICES= to train on the CPU.",
+        "这台机器有 GPU（{gpus}），但当前的 PyTorch 无法使用它们（CUDA 版本：{built}）：请安装 CUDA 版 PyTorch"
+        "（pip install torch --index-url https://download.pytorch.org/whl/cu128），或设置 CUDA_VISIBLE_DEVICES= "
+        "隐藏 GPU，改用 CPU 训练。",
+    ),
+    "placement.preference": (
+        "Device preference '{value}' is not one of {choices}.",
+        "设备偏好“{value}”无效，可选：{choices}。",
+    ),
+    "placement.shared": (
+        "{gpu} is training a run; this model fits in the memory the run leaves, so it shares that GPU.",
+        "{gpu} 正在训练；该模型能放进训练剩余的显存，因此与训练共用这块 GPU。",
+    ),
+    "placement.gpus_busy": (
+        "Every GPU is busy with training and none has room for this model: it runs on the CPU (slower). Choose "
+        "\"wait for a GPU\" to wait instead.",
+        "所有 GPU 都在训练，且都放不下该模型：改在 CPU 上运行（较慢）。如需等待 GPU，请选择“等待 GPU”。",
+    ),
+    "placement.wait_timeout": (
+        "No GPU became free within {seconds} s; try again later, or run on the CPU.",
+        "{seconds} 秒内没有空闲的 GPU；请稍后再试，或改用 CPU。",
     ),
     # devices.py
     "devices.too_many": (

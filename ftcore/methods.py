@@ -32,7 +32,7 @@ def _train_only(model, k: int) -> None:
 def apply_method(model, config: RunConfig):
     """Prepare the model for the method; returns it (lora wraps it) and the parameter counts."""
     t = config.train
-    total = sum(p.numel() for p in model.parameters())
+    total = sum(_numel(p) for p in model.parameters())
     if t.method == "freeze":
         _train_only(model, t.freeze_trainable_layers)
     elif t.method == "lora":
@@ -40,8 +40,13 @@ def apply_method(model, config: RunConfig):
 
         model = get_peft_model(model, LoraConfig(r=t.lora_rank, lora_alpha=2 * t.lora_rank, lora_dropout=0.0,
                                                  target_modules="all-linear", task_type="CAUSAL_LM"))
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    trainable = sum(_numel(p) for p in model.parameters() if p.requires_grad)
     return model, {"parameters": total, "trainable": trainable}
+
+
+def _numel(param) -> int:
+    """A parameter's full size, also when ZeRO-3 holds only this rank's shard of it."""
+    return getattr(param, "ds_numel", None) or param.numel()
 
 
 def stage_layers(num_layers: int, stages: int, stage: int) -> int:

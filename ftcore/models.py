@@ -163,10 +163,18 @@ def _convert_gguf(spec: EmbeddedModel, out: Path) -> float:
     return round(time.perf_counter() - start, 1)
 
 
-def load(ref: str, settings: Settings, *, dtype=None, trust_remote_code: bool = False, tokenizer_only=False):
-    """Load (model, tokenizer) for a reference; safetensors only, no remote code unless asked."""
+def load(ref: str, settings: Settings, *, phase: str = "train", device: str | None = None, dtype=None,
+         trust_remote_code: bool = False, tokenizer_only: bool = False):
+    """Load (model, tokenizer) for a reference; safetensors only, no remote code unless asked.
+
+    phase "train": fp32 weights on the CPU (the Trainer, DeepSpeed or FSDP place and shard them). phase "eval":
+    onto `device` (default: this process's first GPU, else the CPU) in the policy's dtype (bf16 on GPUs with bf16
+    in hardware, fp16 on older ones, fp32 on the CPU), in eval mode, loaded straight onto the device.
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from . import placement
 
     location = materialize(resolve(ref, settings), settings)
     tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust_remote_code)
@@ -174,9 +182,19 @@ def load(ref: str, settings: Settings, *, dtype=None, trust_remote_code: bool = 
         tokenizer.pad_token = tokenizer.eos_token
     if tokenizer_only:
         return None, tokenizer
+    kwargs = {}
+    if phase == "eval":
+        device = device or placement.training_device()
+        dtype = dtype or placement.eval_dtype(device)
+        if device != "cpu":
+            kwargs["device_map"] = {"": device}
+    elif phase != "train":
+        raise ValueError(f"phase is train or eval, not {phase!r}")
     model = AutoModelForCausalLM.from_pretrained(
-        location, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True
+        location, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True, **kwargs
     )
+    if phase == "eval":
+        model.eval()
     return model, tokenizer
 
 

@@ -1,45 +1,104 @@
-"""Attention for padding-free packed rows on the CPU: each document attends only to itself, computed document by
-document. transformers' sdpa path masks a packed row as one block-diagonal T x T matrix and computes every block;
-with 8 documents in a row that is ~8x the attention work, a fifth of the step for a small model. Here each
-document runs PyTorch's causal scaled_dot_product_attention on its own span (the collator's cu_seq_lens), which
-gives the same result. Registered with transformers' attention and mask interfaces, so anything without the packed
-boundaries (evaluation with padding, generation) takes the plain sdpa path with its usual mask.
+"""Attention for padding-free packed rows: each document attends only to itself, never through one T x T mask.
+
+transformers' sdpa path masks a packed row as one block-diagonal T x T matrix and computes every block (on a GPU
+that also rules out the flash kernel). Here, with the collator's document offsets (cu_seq_lens):
+- on a GPU with `flash-attn` installed, the model uses transformers' own FlashAttention-2 varlen path;
+- on a GPU without it, PyTorch's varlen attention (torch.nn.attention.varlen, one flash kernel for the whole
+  row, grouped-query heads included);
+- elsewhere (the CPU, or a PyTorch without varlen), causal scaled_dot_product_attention document by document.
+q, k and v run in the autocast dtype, and the offsets reach the host once per step, not once per layer.
+Registered with transformers' attention and mask interfaces, so anything without the packed boundaries
+(evaluation with padding, generation) takes the plain sdpa path with its usual mask.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import weakref
+
+import torch
 import torch.nn.functional as F
-from torch import cat
 from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
 
 NAME = "sdpa_packed"
+_bounds: dict[str, object] = {"ref": None, "list": []}
+
+
+def _host_bounds(cu_seq_lens) -> list[int]:
+    """The documents' offsets as Python ints, copied once per step: every layer (and a checkpointed layer's
+    recomputation) gets the same tensor object; a weak reference tells a new step's tensor from it."""
+    ref = _bounds["ref"]
+    if ref is None or ref() is not cu_seq_lens:
+        _bounds["ref"], _bounds["list"] = weakref.ref(cu_seq_lens), cu_seq_lens.tolist()
+    return _bounds["list"]
+
+
+def _compute_dtype(query):
+    kind = query.device.type
+    if torch.is_autocast_enabled(kind):
+        return torch.get_autocast_dtype(kind)
+    return query.dtype
+
+
+def varlen_available(device_type: str) -> bool:
+    if device_type != "cuda":
+        return False
+    try:
+        from torch.nn.attention.varlen import varlen_attn  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def packed_sdpa(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None, cu_seq_lens_q=None,
-                **kwargs):
-    """query/key/value (1, heads, T, dim) of one packed row; cu_seq_lens_q the documents' start offsets and T."""
+                max_length_q=None, **kwargs):
+    """query (1, heads, T, dim), key/value (1, kv_heads, T, dim) of one packed row; cu_seq_lens_q the
+    documents' start offsets and T. Returns (1, T, heads, dim), as transformers' attention functions do."""
     if cu_seq_lens_q is None or query.shape[0] != 1 or dropout or kwargs.get("output_attentions"):
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       **kwargs)
-    bounds = cu_seq_lens_q.tolist()
-    gqa = getattr(module, "num_key_value_groups", 1) > 1
+    dtype = _compute_dtype(query)
+    query, key, value = (t.to(dtype) for t in (query, key, value))
+    gqa = key.shape[1] != query.shape[1]
+    if varlen_available(query.device.type) and dtype in (torch.bfloat16, torch.float16):
+        from torch.nn.attention.varlen import varlen_attn
+
+        cu = cu_seq_lens_q.to(device=query.device, dtype=torch.int32)
+        longest = int(max_length_q) if max_length_q is not None else query.shape[2]
+        out = varlen_attn(query[0].transpose(0, 1), key[0].transpose(0, 1), value[0].transpose(0, 1), cu, cu,
+                          longest, longest, scale=scaling, window_size=(-1, 0), enable_gqa=gqa)
+        return out.unsqueeze(0), None
+    bounds = _host_bounds(cu_seq_lens_q)
     parts = [F.scaled_dot_product_attention(query[:, :, s:e], key[:, :, s:e], value[:, :, s:e], is_causal=True,
                                             scale=scaling, enable_gqa=gqa)
              for s, e in zip(bounds, bounds[1:], strict=False) if e > s]
-    return cat(parts, dim=2).transpose(1, 2).contiguous(), None
+    return torch.cat(parts, dim=2).transpose(1, 2).contiguous(), None
 
 
-def use_packed_attention(model) -> bool:
-    """Switch a model that runs sdpa to the per-document path; False (nothing changed) for any other model."""
-    if getattr(model.config, "_attn_implementation", None) != "sdpa":
-        return False
+def choose(model, device_type: str, precision: str) -> str | None:
+    """The attention implementation for packed training on this device, or None to leave the model as it is."""
+    current = getattr(model.config, "_attn_implementation", None)
+    if current not in ("sdpa", NAME, "flash_attention_2"):
+        return None  # eager, flex or a model's own kernel: the user's choice stands
+    if (device_type == "cuda" and precision in ("bf16", "fp16")
+            and importlib.util.find_spec("flash_attn") is not None):
+        return "flash_attention_2"
+    return NAME
+
+
+def use_packed_attention(model, device_type: str = "cpu", precision: str = "fp32") -> str | None:
+    """Switch the model to per-document attention for packed rows; returns what it uses, or None when the model
+    keeps its own (nothing changed)."""
+    name = choose(model, device_type, precision)
+    if name is None:
+        return None
     try:
-        model.set_attn_implementation(NAME)
-    except (ValueError, KeyError, AttributeError, NotImplementedError):
-        return False
-    return True
+        model.set_attn_implementation(name)
+    except (ValueError, KeyError, AttributeError, NotImplementedError, ImportError):
+        return None
+    return name
 
 
 AttentionInterface.register(NAME, packed_sdpa)

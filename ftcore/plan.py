@@ -23,6 +23,10 @@ OFFLOADS = ("none", "optimizer", "params")
 GALORE_RANK = 128
 CPU_ALLOCATOR_SLACK = 0.3  # share of the activations that the CPU allocator holds on top of them at the peak
 CUDA_OVERHEAD = GiB // 2  # CUDA context + cuBLAS workspace: outside torch's allocator, inside the card's memory
+NCCL_BUFFERS = GiB // 2  # NCCL's channel buffers per process with several ranks
+GPU_MARGIN = 0.05  # allocator fragmentation on a GPU, as a share of everything else
+LABEL_SLICE_SHARE = 0.9  # the engine's Trainer computes logits only at label positions below this share
+ZERO_BUCKET = 50_000_000  # elements per reduce / all-gather bucket in the shipped ZeRO-1/2 presets
 # Optimizer state bytes per trainable parameter; adafactor, adalomo and galore_adamw depend on matrix shapes.
 STATE_BYTES = {"adamw_torch": 8.0, "adamw_torch_fused": 8.0, "sgd": 0.0}
 BNB_BLOCK = 256  # bitsandbytes' 8-bit states: one fp32 absmax per block of this many values
@@ -56,6 +60,11 @@ class PlanInput:
     tied_embeddings: bool = False
     attention: str = "sdpa"  # sdpa (flash / memory-efficient kernels) or eager
     optimizer_in_backward: bool = False  # each weight stepped as its gradient completes: one gradient alive
+    # From the run's own data (ftcore.plan_data): tokens of one packed micro-batch and the positions whose logits
+    # are computed (label positions only, where the engine slices the LM head), at a high percentile of the
+    # batches the sampler draws. None: every row at max_length, every position (the worst case).
+    tokens_per_batch: int | None = None
+    logit_tokens: int | None = None
 
     def __post_init__(self) -> None:
         sizes = (self.params, self.hidden_size, self.num_layers, self.num_heads, self.vocab_size,
@@ -93,6 +102,8 @@ class Plan:
     total: int
     host: int = 0
     fits: bool | None = None
+    margin: int = 0  # part of total kept for fragmentation (GPU plans)
+    allocated: int = 0  # what torch's allocator would report at the peak (total less the CUDA context, margin)
     capacity: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -120,6 +131,29 @@ def plan_from_config(config: Any, **knobs: Any) -> PlanInput:
     knobs.setdefault("trainable", params)
     return PlanInput(params=params, hidden_size=h, num_layers=layers, num_heads=heads, vocab_size=vocab,
                      intermediate_size=inter, num_kv_heads=kv, tied_embeddings=tied, **knobs)
+
+
+def data_tokens(lengths: list[int], labelled: list[int], batch_size: int, packing: bool = True,
+                quantile: float = 0.95, draws: int = 2000, seed: int = 0) -> tuple[int, int]:
+    """(tokens per micro-batch, positions through the LM head) at a high quantile of random batches of the
+    run's own rows: packed rows hold the sum of their lengths, padded rows batch_size x the longest. The LM head
+    sees only label positions where the engine slices it (labels on at most 90% of the positions)."""
+    import random
+
+    if not lengths:
+        return 0, 0
+    rng, n, k = random.Random(seed), len(lengths), min(batch_size, len(lengths))
+    tokens, logits = [], []
+    for _ in range(draws if n > k else 1):
+        rows = rng.sample(range(n), k)
+        size = sum(lengths[i] for i in rows) if packing else k * max(lengths[i] for i in rows)
+        labels = sum(labelled[i] for i in rows)
+        tokens.append(size)
+        logits.append(labels if labels <= LABEL_SLICE_SHARE * size else size)
+    tokens.sort()
+    logits.sort()
+    pick = min(len(tokens) - 1, int(quantile * len(tokens)))
+    return tokens[pick], logits[pick]
 
 
 def _layer_matrices(p: PlanInput) -> list[tuple[int, int]]:
@@ -163,7 +197,8 @@ def _activation_bytes(p: PlanInput, residual: int) -> tuple[float, float]:
     s x s attention matrix: eager keeps the fp32 softmax (plus its 16-bit copy under autocast); sdpa's
     flash/memory-efficient kernels keep only a logsumexp of b*a*s floats.
     """
-    s, b, h, a = p.max_length, p.batch_size, p.hidden_size, p.num_heads
+    s, h, a = p.max_length, p.hidden_size, p.num_heads
+    tokens = batch_tokens(p)
     # eager attention repeats k and v to every head (repeat_kv) before the matmuls that keep them
     kv = 1.0 if p.attention == "eager" else (p.num_kv_heads or a) / a
     i = p.intermediate_size / h
@@ -171,8 +206,13 @@ def _activation_bytes(p: PlanInput, residual: int) -> tuple[float, float]:
         per, square = 24 + 8 + 8 * kv + 16 * i, 4
     else:
         per, square = 16 + 10 + 4 + 4 * kv + 8 * i, 6
-    attention = square * a * s * s * b if p.attention == "eager" else 4 * b * a * s
-    return s * b * h * per + attention, s * b * h * 3 * residual  # outside: the final RMSNorm
+    attention = square * a * tokens * min(s, tokens) if p.attention == "eager" else 4 * a * tokens
+    return tokens * h * per + attention, tokens * h * 3 * residual  # outside: the final RMSNorm
+
+
+def batch_tokens(p: PlanInput) -> int:
+    """Tokens of one micro-batch: from the data when known, else every row at max_length."""
+    return p.tokens_per_batch or p.batch_size * p.max_length
 
 
 def estimate(p: PlanInput) -> Plan:
@@ -205,15 +245,17 @@ def estimate(p: PlanInput) -> Plan:
 
     residual = 2 if mixed and p.strategy != "ddp" else 4  # autocast keeps the residual stream in fp32
     layer, outside = _activation_bytes(p, residual)
-    tokens = p.batch_size * p.max_length
+    tokens = batch_tokens(p)
     if p.gradient_checkpointing:
         # each layer keeps only its input; backward recomputes one layer at a time
         activations = p.num_layers * tokens * p.hidden_size * residual + layer + outside
         notes.append("Gradient checkpointing recomputes every layer in backward: about 30% more compute.")
     else:
         activations = p.num_layers * layer + outside
-    # HF's loss upcasts logits to fp32: log-softmax output (kept for backward), its gradient, the logits' gradient
-    buffers = 12.0 * tokens * p.vocab_size
+    # HF's loss upcasts logits to fp32: log-softmax output (kept for backward), its gradient, the logits' gradient;
+    # under mixed precision accelerate also keeps an fp32 copy of the 16-bit logits
+    logits = p.logit_tokens or tokens
+    buffers = (12.0 + 4 * mixed) * logits * p.vocab_size
     if mixed and p.strategy == "ddp":
         buffers += 2 * p.params  # autocast's 16-bit weight copies, saved for backward
         notes.append(f"{p.precision} with the HF Trainer is autocast: weights, gradients and states stay fp32.")
@@ -221,13 +263,22 @@ def estimate(p: PlanInput) -> Plan:
         buffers += 4 * p.trainable  # DDP's gradient buckets (gradient_as_bucket_view is off by default)
     if level == 3:
         buffers += 2 * (2 if mixed else 4) * max(largest, p.params / p.num_layers)  # gathered + prefetched module
+    if p.strategy.startswith("zero"):
+        buffers += zero_bucket_bytes(p, wbytes)
+    if p.nproc > 1 and p.device_memory_gb is not None:
+        buffers += NCCL_BUFFERS
+        notes.append("buffers include 0.5 GiB for NCCL's communication buffers.")
     if half_weights:
         notes.append("DeepSpeed mixed precision: 16-bit weights and gradients, fp32 master weights in the optimizer.")
     if p.offload != "none":
         notes.append(f"host: offloaded states of all {n} local rank(s) in (pinned) CPU RAM; the CPU runs the step.")
     if p.trainable < p.params:
         notes.append("Frozen layers: activations are counted for every layer, an upper bound.")
-    notes.append("Activations assume full-length sequences; packing shorter examples uses less.")
+    if p.tokens_per_batch:
+        notes.append(f"Activations follow the data: {p.tokens_per_batch} tokens per micro-batch (95th percentile "
+                     f"of the batches drawn), {logits} of them through the LM head.")
+    else:
+        notes.append("Activations assume full-length sequences; packing shorter examples uses less.")
     capacity = None if p.device_memory_gb is None else int(p.device_memory_gb * GiB)
     if capacity is None:
         # glibc's malloc keeps freed activation blocks resident and fragmented: peak RSS of full runs of the
@@ -236,11 +287,25 @@ def estimate(p: PlanInput) -> Plan:
         notes.append("CPU run: compare total with free RAM; the Python process with torch adds about 0.4 GB.")
     else:
         buffers += CUDA_OVERHEAD
-        notes.append("buffers include 0.5 GiB for the CUDA context; fragmentation can add 5-10% more.")
-    total = weights + grads + optimizer + activations + buffers
+        notes.append("buffers include 0.5 GiB for the CUDA context (outside torch's allocator).")
+    subtotal = weights + grads + optimizer + activations + buffers
+    margin = GPU_MARGIN * subtotal if capacity is not None else 0.0
+    if margin:
+        notes.append(f"total includes a {GPU_MARGIN:.0%} margin for allocator fragmentation.")
+    total = subtotal + margin
     fits = None if capacity is None else total <= capacity
     return Plan(weights=int(weights), gradients=int(grads), optimizer=int(optimizer), activations=int(activations),
-                buffers=int(buffers), total=int(total), host=int(host), fits=fits, capacity=capacity, notes=notes)
+                buffers=int(buffers), total=int(total), host=int(host), fits=fits, capacity=capacity, notes=notes,
+                margin=int(margin), allocated=int(subtotal - (CUDA_OVERHEAD if capacity is not None else 0)))
+
+
+def zero_bucket_bytes(p: PlanInput, wbytes: int) -> float:
+    """DeepSpeed's communication buckets, as the shipped presets size them: ZeRO-1/2 a reduce and an all-gather
+    bucket of ZERO_BUCKET elements; ZeRO-3 hidden^2 (the Trainer's "auto"). overlap_comm (ZeRO-2/3) keeps
+    about 4.5 times as many in flight (DeepSpeed's own figure)."""
+    bucket = ZERO_BUCKET if _SHARDING[p.strategy] < 3 else p.hidden_size**2
+    overlap = 4.5 if _SHARDING[p.strategy] >= 2 else 1.0
+    return 2 * bucket * wbytes * overlap
 
 
 def _move(p: PlanInput, move: str) -> tuple[PlanInput, Text]:
@@ -278,15 +343,19 @@ def suggest(p: PlanInput, device_memory_gb: float) -> list[tuple[Text, PlanInput
         return [(Text("plan.no_change"), p)]
     adamw = p.optimizer in ("adamw_torch", "adamw_torch_fused")
     single = p.nproc == 1 and p.grad_accum == 1 and p.precision != "fp16" and not p.optimizer_in_backward
+    # only moves the config validator accepts: offload needs ZeRO-2/3 and DeepSpeed's own AdamW (so not with
+    # FSDP, 8-bit AdamW or adafactor in backward); in backward needs one plain process and no accumulation
     ladder = [move for move, ok in (
         ("checkpointing", not p.gradient_checkpointing), ("batch", p.batch_size > 1), ("adamw_8bit", adamw),
-        ("in_backward", single and p.optimizer != "adalomo"),
+        ("in_backward", single and p.strategy == "ddp" and p.optimizer != "adalomo"),
         ("zero2", p.nproc > 1 and _SHARDING[p.strategy] < 2), ("zero3", p.nproc > 1 and _SHARDING[p.strategy] < 3),
-        ("offload", p.offload == "none")) if ok]
+        ("offload", p.offload == "none" and p.strategy != "fsdp" and adamw)) if ok]
     found: list[tuple[set[str], Text, PlanInput]] = []
     for size in range(1, len(ladder) + 1):
         for combo in itertools.combinations(ladder, size):
-            exclusive = ({"zero2", "zero3"}, {"batch", "in_backward"}, {"adamw_8bit", "in_backward"})
+            exclusive = ({"zero2", "zero3"}, {"batch", "in_backward"}, {"adamw_8bit", "in_backward"},
+                         {"adamw_8bit", "offload"}, {"in_backward", "offload"}, {"in_backward", "zero2"},
+                         {"in_backward", "zero3"})
             if any(pair <= set(combo) for pair in exclusive) or any(moves <= set(combo) for moves, _, _ in found):
                 continue
             q, words = p, []

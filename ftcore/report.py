@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import models
+from . import models, placement
 from ._atomic import write_json
 from .config import RunConfig
 from .data import read_examples
@@ -111,8 +111,9 @@ def _cache_key(ref: str, source_kind: str, suites, config: RunConfig) -> str | N
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def make_report(run: Run, settings: Settings) -> dict[str, Any]:
-    """Evaluate base and candidates, write report.json and events, and return the report."""
+def make_report(run: Run, settings: Settings, device: str | None = None) -> dict[str, Any]:
+    """Evaluate base and candidates, write report.json and events, and return the report. The models load on
+    `device` (default: this process's GPU, else the CPU) in the device policy's dtype."""
     config = run.config()
     began = time.perf_counter()
     suites = [load_suite(name) for name in suite_names(config.probe.suites)]
@@ -127,8 +128,7 @@ def make_report(run: Run, settings: Settings) -> dict[str, Any]:
                                                score=result.score, seconds=result.seconds)
 
     source = models.resolve(config.model.ref, settings)
-    base_model, tokenizer = models.load(config.model.ref, settings)
-    base_model.eval()
+    base_model, tokenizer = models.load(config.model.ref, settings, phase="eval", device=device)
     key = _cache_key(config.model.ref, source.kind, suites, config)
     cache = settings.home / "probe-cache" / f"{key}.json" if key else None
     base = {"ref": config.model.ref}
@@ -153,8 +153,7 @@ def make_report(run: Run, settings: Settings) -> dict[str, Any]:
 
     rows_by_name, report_candidates = {}, []
     for name, path in candidates:
-        model, tok = models.load(str(path), settings)
-        model.eval()
+        model, tok = models.load(str(path), settings, phase="eval", device=device)
         entry: dict[str, Any] = {"name": name, "path": str(Path(path).relative_to(run.dir))}
         if examples:
             entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length)
@@ -169,6 +168,7 @@ def make_report(run: Run, settings: Settings) -> dict[str, Any]:
         rows_by_name[name] = rows
         report_candidates.append(entry)
         del model
+        placement.release_cuda_memory()
 
     report = {"budget": config.probe.budget, "suites": [s.name for s in suites], "domain_split": split,
               "base": base, "candidates": report_candidates, **recommend(report_candidates, config.probe.budget),

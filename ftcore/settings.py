@@ -17,13 +17,15 @@ class Settings:
     home: Path
     node_name: str = field(default_factory=socket.gethostname)  # tells apart nodes that share one workspace
     lang: str = "en"  # the language of the CLI's messages: en, or zh when FTCORE_LANG starts with zh
+    devices: tuple[str, ...] = ()  # in a training process: the devices its job holds ("cuda3", or "cpu")
 
     @classmethod
     def from_env(cls) -> Settings:
         raw = os.environ.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
         lang = "zh" if os.environ.get("FTCORE_LANG", "").strip().lower().startswith("zh") else "en"
+        devices = tuple(d for d in os.environ.get("FTCORE_DEVICES", "").split(",") if d)
         return cls(home=Path(raw).expanduser().resolve(),
-                   node_name=os.environ.get("FTCORE_NODE_NAME") or socket.gethostname(), lang=lang)
+                   node_name=os.environ.get("FTCORE_NODE_NAME") or socket.gethostname(), lang=lang, devices=devices)
 
     @property
     def runs_dir(self) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from . import models
+from . import models, placement
 from ._atomic import publish_dir, write_json
 from .callbacks import RunCallback, StopFlag
 from .compat import check_environment, check_model_folder
@@ -27,14 +27,23 @@ def device_kind() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, precision: str, model=None):
+def logging_steps(config: RunConfig, cuda: bool) -> int:
+    """0 (auto): every step on the CPU; every 10 on a GPU, where each record waits for the device to finish."""
+    return config.train.logging_steps or (10 if cuda else 1)
+
+
+def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, precision: str):
+    """The Trainer's arguments. Built before the model loads: with ZeRO-3 the DeepSpeed config they hold makes
+    from_pretrained partition the weights as they load (deepspeed.zero.Init) instead of a full copy per rank."""
     from transformers import TrainingArguments
 
-    from .distributed import deepspeed_config, fsdp_arguments
+    from .distributed import deepspeed_config, fsdp_arguments, fsdp_loading_env
 
     t = config.train
     cuda = device_kind() == "cuda"
     evaluate = "no" if not has_eval else ("steps" if t.eval_steps > 0 else "epoch")
+    fsdp = config.dist.strategy == "fsdp"
+    fsdp_loading_env(config.dist)
     return TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=t.epochs,
@@ -50,8 +59,8 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, prec
         optim=OPTIMIZERS[t.optimizer][0],
         # GaLore projects the decoder's linear layers (attention and MLP), the matrices the planner counts
         optim_target_modules=[r".*attn.*", r".*mlp.*"] if t.optimizer == "galore_adamw" else None,
-        gradient_checkpointing=t.gradient_checkpointing,
-        logging_steps=t.logging_steps,
+        gradient_checkpointing=t.gradient_checkpointing and not fsdp,  # FSDP checkpoints through its own config
+        logging_steps=logging_steps(config, cuda),
         logging_nan_inf_filter=False,  # a NaN must reach the guard, not be hidden from the log
         save_strategy="steps" if t.save_steps > 0 else "no",
         save_steps=t.save_steps if t.save_steps > 0 else 500,
@@ -62,6 +71,8 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, prec
         use_cpu=not cuda,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
+        # fp32 on Ampere and newer: TF32 matmuls (10-bit mantissa inputs, fp32 accumulation), as PyTorch advises
+        tf32=True if cuda and precision == "fp32" and placement.native_bf16() else None,
         report_to="none",
         disable_tqdm=True,
         remove_unused_columns=False,
@@ -69,7 +80,9 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, prec
         include_num_input_tokens_seen="non_padding",
         deepspeed=deepspeed_config(config.dist),
         ddp_backend="gloo" if not cuda and config.dist.world_size > 1 else None,
-        **(fsdp_arguments(model) if config.dist.strategy == "fsdp" else {}),
+        # every weight gets a gradient each step, except while progressive training has layers frozen
+        ddp_find_unused_parameters=t.method == "progressive",
+        **(fsdp_arguments(config.dist, t.gradient_checkpointing) if fsdp else {}),
     )
 
 
@@ -154,28 +167,40 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     """Train the run to the end; returns the final state (done or cancelled). Raises on failure."""
     config = run.config()
     started = time.perf_counter()
-    cuda = device_kind() == "cuda"
-    precision = check_environment(config, cuda, cuda and torch.cuda.is_bf16_supported(),
-                                  torch.cuda.device_count())
+    cuda, bf16_ok, gpus = placement.training_flags(settings)
+    precision = check_environment(config, cuda, bf16_ok, gpus)
     run.append_event("message", text=f"Loading model {config.model.ref}")
     source = models.resolve(config.model.ref, settings)
     check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
-    model, tokenizer = models.load(config.model.ref, settings, trust_remote_code=config.model.trust_remote_code)
-    model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
-    # on the CPU, packed rows attend document by document instead of through one block-diagonal mask
-    from .packed_attention import use_packed_attention
-
-    per_document = config.train.packing and not cuda and use_packed_attention(model)
-    model, counts = apply_method(model, config)
-    run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
-                     strategy=config.dist.strategy, **counts)
-    if run.writes:
-        write_plan(run, config, model.config, precision)
+    trust = config.model.trust_remote_code
+    tokenizer = models.load_tokenizer(config.model.ref, settings, trust_remote_code=trust)
     splits, info = prepare_data(config, tokenizer, run)
     if flag.reason or run.stop_requested:
         return "cancelled"
-
     staging = run.dir / ".trainer"
+    args = training_arguments(config, staging, "validation" in splits, precision)  # before the model: see there
+    from .distributed import gather_ints, prepare_sharded_loading
+
+    prepare_sharded_loading(config.dist)
+    model, _ = models.load(config.model.ref, settings, trust_remote_code=trust)
+    model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
+    from .packed_attention import use_packed_attention
+
+    # packed rows attend document by document (varlen kernels on a GPU) instead of through one T x T mask
+    per_document = config.train.packing and use_packed_attention(model, device_kind(), precision)
+    model, counts = apply_method(model, config)
+    # what each rank holds after loading: a shard under ZeRO-3, nothing but on rank 0 under FSDP
+    loaded = gather_ints(local_parameter_bytes(model), rss_bytes())
+    run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
+                     strategy=config.dist.strategy, attention=model.config._attn_implementation,
+                     local_parameter_bytes=[row[0] for row in loaded], rss_after_load=[row[1] for row in loaded],
+                     **counts)
+    if run.writes:
+        write_plan(run, config, model.config, precision, splits["train"])
+    if config.dist.offload != "none":
+        run.append_event("message", text="Offload: DeepSpeed steps its own AdamW (DeepSpeedCPUAdam) on the CPU in "
+                                         f"place of {config.train.optimizer}, with the same hyperparameters")
+
     callback = RunCallback(run, staging, flag, keep=config.train.save_total_limit,
                            fingerprints={k: v["sha256"] for k, v in info.items()},
                            nan_tolerance=config.train.nan_tolerance,
@@ -186,7 +211,9 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     Trainer = trainer_class()  # noqa: N806 (the engine's Trainer, over a method's own when it has one)
     if config.train.method == "distill":
         Trainer = trainer_class(distill_trainer_class())  # noqa: N806
-        teacher, _ = models.load(config.train.teacher, settings)
+        # the teacher only runs forward: on the student's device, in the training precision's dtype
+        teacher, _ = models.load(config.train.teacher, settings, phase="eval", device=str(args.device),
+                                 dtype=teacher_dtype(precision))
         teacher.config.use_cache = False  # packed sequences stay apart only without a cache
         check_same_vocabulary(model, teacher, config.train.teacher)
         extra |= {"label_positions": False, "teacher": teacher, "alpha": config.train.distill_alpha,
@@ -195,7 +222,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     trainer = Trainer(
         **extra,
         model=model,
-        args=training_arguments(config, staging, "validation" in splits, precision, model),
+        args=args,
         train_dataset=splits["train"],
         eval_dataset=splits.get("validation"),
         data_collator=collator(config, tokenizer, boundaries=per_document),
@@ -224,18 +251,51 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     return "done"
 
 
-def write_plan(run: Run, config: RunConfig, model_config, precision: str) -> None:
-    """plan.json: the planner's prediction at launch; the measured peak is added when the run ends."""
+def teacher_dtype(precision: str):
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+
+
+def local_parameter_bytes(model) -> int:
+    """Bytes of parameter storage this process holds: a rank's shard under ZeRO-3 (`ds_tensor`), nothing for
+    FSDP ranks that built the model on the meta device, the whole model otherwise."""
+    total = 0
+    for param in model.parameters():
+        local = getattr(param, "ds_tensor", None)
+        tensor = local if local is not None else param
+        if tensor.device.type != "meta":
+            total += tensor.numel() * tensor.element_size()
+    return total
+
+
+def write_plan(run: Run, config: RunConfig, model_config, precision: str, train_rows=None) -> None:
+    """plan.json: the planner's prediction at launch, from this run's own rows (and the worst case, every row at
+    max_length, beside it); the measured peak is added when the run ends."""
     from .advice import plan_input
     from .plan import estimate
 
     memory = torch.cuda.get_device_properties(0).total_memory / 2**30 if device_kind() == "cuda" else None
+    rows = None
+    if train_rows is not None:
+        rows = ([len(ids) for ids in train_rows["input_ids"]],
+                [sum(1 for label in labels[1:] if label != -100) for labels in train_rows["labels"]])
     try:
-        p = plan_input(config, model_config, precision, memory)
+        p = plan_input(config, model_config, precision, memory, rows)
+        worst = plan_input(config, model_config, precision, memory)
     except Exception as exc:  # a model family the planner does not know: train anyway, say why there is no plan
         write_json(run.dir / "plan.json", {"predicted": None, "reason": str(exc)})
         return
-    write_json(run.dir / "plan.json", {"predicted": estimate(p).to_dict(), "device": device_kind()})
+    write_json(run.dir / "plan.json", {"predicted": estimate(p).to_dict(), "worst_case": estimate(worst).to_dict(),
+                                       "basis": "data" if rows else "max_length",
+                                       "tokens_per_batch": p.tokens_per_batch, "logit_tokens": p.logit_tokens,
+                                       "device": device_kind()})
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process now (VmRSS)."""
+    try:
+        return int(Path("/proc/self/status").read_text().split("VmRSS:")[1].split()[0]) * 1024
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def peak_rss_bytes() -> int:
@@ -253,7 +313,11 @@ def record_peak(run: Run) -> None:
     plan = json.loads(path.read_text()) if path.is_file() else {}
     if device_kind() == "cuda":
         plan["measured_peak_bytes"] = torch.cuda.max_memory_allocated()
+        plan["measured_reserved_bytes"] = torch.cuda.max_memory_reserved()
         plan["measured"] = "torch.cuda.max_memory_allocated"
+        allocated = (plan.get("predicted") or {}).get("allocated")
+        if allocated:  # like with like: the allocator's peak against the plan less context and margin
+            plan["allocated_over_measured"] = round(allocated / plan["measured_peak_bytes"], 3)
     else:
         plan["measured_peak_bytes"] = peak_rss_bytes()
         plan["measured"] = "peak RSS of the worker process (includes the Python runtime and libraries)"

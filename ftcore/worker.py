@@ -1,7 +1,9 @@
 """`python -m ftcore.worker RUN_DIR [--resume CHECKPOINT]`: run one job and leave a final status, whatever happens.
 
-The job process waits in the device queue, then either trains itself (one process) or starts torchrun and
-supervises it; each rank (`--rank`) trains, and only global rank 0 writes the run folder.
+The job process waits in the device queue without touching CUDA (it imports no torch), then starts the training
+process with exactly the devices it was given (CUDA_VISIBLE_DEVICES by UUID): one `--rank` process for a plain
+single-device run, torchrun for several processes and for every DeepSpeed or FSDP run (one process included, since
+both need the rank variables torchrun sets). Only global rank 0 writes the run folder.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import sys
 import traceback
 from pathlib import Path
 
-from .callbacks import StopFlag
 from .config import RunConfig
 from .errors import UserError
 from .messages import Join, Text
 from .runs import FINISHED, Run, now
 from .settings import Settings
+from .stopflag import StopFlag
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,9 +38,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def job(run: Run, flag: StopFlag, resume: str | None, node_rank: int = 0) -> int:
-    """Queue for devices, then train in this process or under torchrun; the devices are held until the end."""
+    """Queue for devices, then train under this process (a child, or torchrun); the devices are held until the
+    end."""
     from . import devices
-    from .distributed import torchrun_command
+    from .distributed import launch_command
 
     settings = Settings.from_env()
     try:
@@ -53,22 +56,28 @@ def job(run: Run, flag: StopFlag, resume: str | None, node_rank: int = 0) -> int
         run.append_event("end", state="cancelled")
         return 0
     try:
-        if allocation.cuda_visible is not None:
-            os.environ["CUDA_VISIBLE_DEVICES"] = allocation.cuda_visible
-        run.append_event("message", text=f"Devices: {', '.join(allocation.devices)}")
-        if config.dist.world_size == 1:
-            return train_here(run, flag, resume)
-        return supervise(run, torchrun_command(run.dir, config.dist, resume), allocation.handles)
+        env = devices.child_env(os.environ, allocation)
+        run.append_event("message", text=f"Devices: {', '.join(allocation.ids)}", devices=allocation.ids,
+                         visible=env["CUDA_VISIBLE_DEVICES"], names=[d.name for d in allocation.devices])
+        return supervise(run, launch_command(run.dir, config.dist, resume), allocation.handles, env)
     finally:
         allocation.release()
 
 
-def supervise(run: Run, command: list[str], keep_fds: list[int]) -> int:
-    """Run torchrun in this process group (a stop signals both) and make sure a final status is written."""
+def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, str]) -> int:
+    """Run the training process in this process group (a stop signals both) and make sure a final status is
+    written."""
     run.update_status(state="running", started=now())
-    run.append_event("message", text="Launching: " + " ".join(command[1:]))
-    # torchrun shares this process group, so a stop (STOP file, then a signal to the group) reaches every rank
-    code = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=keep_fds).wait()
+    if "torch.distributed.run" in command:
+        run.append_event("message", text="Launching: " + " ".join(command[1:]))
+    # the child shares this process group, so a stop (STOP file, then a signal to the group) reaches every rank;
+    # a SIGTERM to this process alone is passed on (torchrun passes it on to its ranks)
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=keep_fds, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+    try:
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     status = run.status()
     if status.get("pid") != os.getpid():  # a resume has taken the run over since; its status is not ours
         return 0 if code == 0 else 1
@@ -99,6 +108,9 @@ def train_here(run: Run, flag: StopFlag, resume: str | None) -> int:
                                    fits=_what_fits(run)))
         return _fail(run, f"{type(exc).__name__}: {exc}")
     if state == "done" and run.writes:
+        from .placement import release_cuda_memory
+
+        release_cuda_memory()  # the training model, its gradients and states are gone before the report loads
         report(run, flag)
     error = (flag.reason or Text("worker.stopped_by_user")) if state == "cancelled" else None
     run.update_status(state=state, ended=now(), error=error)

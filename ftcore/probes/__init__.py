@@ -13,7 +13,8 @@ __all__ = ["BUILTIN", "CHECKS", "DEFAULT_BUDGET", "MATCHES", "Row", "Suite", "Su
 
 
 def probe_models(refs: list[str], suite_names: list[str], settings, *, batch_size: int = 16,
-                 max_new_tokens: int | None = None, on_result=None) -> dict[str, dict[str, SuiteResult]]:
+                 max_new_tokens: int | None = None, on_result=None, device: str | None = None
+                 ) -> dict[str, dict[str, SuiteResult]]:
     """Run every suite on every model; the first model is the base for the kl suite. Models load one or two at
     a time (the base stays loaded when a kl suite needs it)."""
     from .. import models
@@ -22,8 +23,7 @@ def probe_models(refs: list[str], suite_names: list[str], settings, *, batch_siz
     results: dict[str, dict[str, SuiteResult]] = {}
     base = None
     for index, ref in enumerate(refs):
-        model, tokenizer = models.load(ref, settings)
-        model.eval()
+        model, tokenizer = models.load(ref, settings, phase="eval", device=device)
         if index == 0:
             base = model
         results[ref] = {}

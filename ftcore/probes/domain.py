@@ -34,8 +34,8 @@ def answer_loss(model, tokenizer, examples, max_length: int = 512, batch_size: i
         labels = torch.tensor([r["labels"] + [-100] * (width - len(r["labels"])) for r in chunk])
         mask = torch.tensor([[1] * len(r["input_ids"]) + [0] * (width - len(r["input_ids"])) for r in chunk])
         with torch.inference_mode():
-            logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-        target = labels[:, 1:]
+            logits = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).logits[:, :-1].float()
+        target = labels[:, 1:].to(logits.device)
         total += torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1),
                                                    ignore_index=-100, reduction="sum").item()
         count += int((target != -100).sum())

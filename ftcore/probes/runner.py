@@ -42,7 +42,7 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_si
             chunk = order[start:start + batch_size]
             texts = [tokenizer.apply_chat_template([{"role": "user", "content": prompts[i]}], tokenize=False,
                                                    add_generation_prompt=True) for i in chunk]
-            enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+            enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
             with torch.inference_mode():
                 ids = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad)
             for i, row in zip(chunk, ids[:, enc["input_ids"].shape[1]:], strict=True):
@@ -60,7 +60,7 @@ def perplexity(model, tokenizer, texts: list[str], batch_size: int = 8, max_leng
     total, count = 0.0, 0
     for start in range(0, len(texts), batch_size):
         enc = tokenizer(texts[start:start + batch_size], return_tensors="pt", padding=True, truncation=True,
-                        max_length=max_length)
+                        max_length=max_length).to(model.device)
         labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
         with torch.inference_mode():
             logits = model(**enc).logits[:, :-1].float()
@@ -81,9 +81,9 @@ def next_token_kl(base, tuned, tokenizer, prompts: list[str]) -> float:
         text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
                                              add_generation_prompt=True)
         enc = tokenizer(text, return_tensors="pt", add_special_tokens=False)
-        with torch.inference_mode():
-            p = torch.log_softmax(base(**enc).logits[0, -1].float(), -1)
-            q = torch.log_softmax(tuned(**enc).logits[0, -1].float(), -1)
+        with torch.inference_mode():  # the two models may sit on different devices
+            p = torch.log_softmax(base(**enc.to(base.device)).logits[0, -1].float(), -1)
+            q = torch.log_softmax(tuned(**enc.to(tuned.device)).logits[0, -1].float(), -1).to(p.device)
         values.append(float(torch.sum(p.exp() * (p - q))))
     return sum(values) / max(len(values), 1)
 
