@@ -358,9 +358,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{gpu} 正在训练；该模型能放进训练剩余的显存，因此与训练共用这块 GPU。",
     ),
     "placement.gpus_busy": (
-        "Every GPU is busy with training and none has room for this model: it runs on the CPU (slower). Choose "
-        "\"wait for a GPU\" to wait instead.",
-        "所有 GPU 都在训练，且都放不下该模型：改在 CPU 上运行（较慢）。如需等待 GPU，请选择“等待 GPU”。",
+        "Every GPU is busy with training and none has room for this model: it runs on the CPU (slower). To wait "
+        "for a GPU instead, pick \"Wait for a GPU\" (Chat tab) or --device gpu (CLI).",
+        "所有 GPU 都在训练，且都放不下该模型：改在 CPU 上运行（较慢）。如需等待 GPU，请选择“等待 GPU”"
+        "（对话页）或 --device gpu（命令行）。",
     ),
     "placement.wait_timeout": (
         "No GPU became free within {seconds} s; try again later, or run on the CPU.",

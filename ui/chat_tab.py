@@ -7,12 +7,20 @@ import gradio as gr
 
 import ftcore
 
-from .i18n import both, error, lang_of, t, tr
+from .i18n import both, both_of, error, lang_of, t, tr
 from .train_view import message_text
 
 
 def chat_models(settings: ftcore.Settings) -> list[str]:
     return [row["ref"] for row in ftcore.list_models(settings)]
+
+
+DEVICE_CHOICES = ("auto", "gpu", "cpu")
+
+
+def device_choices(lang: str = "en") -> list[tuple[str, str]]:
+    """Where chat models go when a GPU is busy training, in the reader's language."""
+    return [(tr(f"chat_device_{value}", lang), value) for value in DEVICE_CHOICES]
 
 
 def decoding(temperature: float, top_p: float, max_tokens: float, stop: str) -> ftcore.Decoding:
@@ -32,6 +40,8 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
                 top_p = gr.Slider(0.05, 1.0, value=0.9, step=0.05, label=t("top_p"))
                 max_tokens = gr.Slider(16, 1024, value=256, step=16, label=t("max_new_tokens"))
                 stop = gr.Textbox("", label=t("stop_strings"), max_lines=1)
+                device = gr.Dropdown(device_choices(), value=cache.prefer, label=t("chat_device"),
+                                     info=t("chat_device_info"), elem_id="chat-device")
             with gr.Column(scale=2):
                 bot = gr.Chatbot(height=460, elem_id="chat-bot")
                 message = gr.Textbox(label=t("prompt"), lines=2, elem_id="chat-input")
@@ -39,8 +49,12 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
                     send = gr.Button(t("send"), variant="primary", elem_id="chat-send")
                     clear = gr.Button(t("clear"), size="sm")
 
-    def on_select_tab():
-        return gr.update(choices=chat_models(settings))
+    def on_select_tab(request: gr.Request):
+        return (gr.update(choices=chat_models(settings)),
+                gr.update(choices=device_choices(lang_of(request)), value=cache.prefer))
+
+    def on_device(value):
+        cache.prefer = value if value in DEVICE_CHOICES else "auto"  # the app's models: one choice for the app
 
     def on_send(ref, sys_prompt, temp, p, tokens, stops, history, text, request: gr.Request):
         if not (text or "").strip():
@@ -50,8 +64,12 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         messages = ([{"role": "system", "content": sys_prompt}] if (sys_prompt or "").strip() else []) + history
         try:
             ftcore.resolve(ref, settings)
-            answer = ""
+            answer, told = "", False
             for answer in ftcore.stream_chat(cache, ref, messages, decoding(temp, p, tokens, stops)):
+                where = cache.placement_of(ref)
+                if not told and where is not None and where.note is not None:  # on a shared GPU, or the CPU
+                    gr.Info(both_of(where.note))
+                told = True
                 yield [*history, {"role": "assistant", "content": answer}], ""
         except ftcore.UserError as exc:
             raise error(exc) from None
@@ -61,7 +79,8 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         return []
 
     inputs = [model, system, temperature, top_p, max_tokens, stop, bot, message]
-    tab.select(on_select_tab, None, model)
+    tab.select(on_select_tab, None, [model, device])
+    device.change(on_device, device, None)
     send.click(on_send, inputs, [bot, message])
     message.submit(on_send, inputs, [bot, message])
     clear.click(on_clear, None, bot)

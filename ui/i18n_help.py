@@ -88,7 +88,7 @@ ZH_HELP = {
         "max_grad_norm": "把梯度裁剪到这个范数以内。",
         "save_steps": "每 N 步保存一个检查点（0：只保存最终模型）。",
         "save_total_limit": "最多保留的检查点个数。",
-        "logging_steps": "每 N 步记录一次损失。",
+        "logging_steps": "每 N 步记录一次损失（0：CPU 上每步，GPU 上每 10 步，因为每次记录都要等待设备）。",
         "seed": "随机种子，决定数据顺序和初始化。",
         "method": "full：训练全部权重；freeze：只训练顶部 freeze_trainable_layers 层；progressive：先训练顶层，"
                   "每个阶段再多解冻一些；lora：低秩适配器（基线）；distill：同时学习标签和教师模型的 logits。",
@@ -115,7 +115,7 @@ ZH_HELP = {
         "nproc": "本节点的进程数：每块 GPU 一个；没有 GPU 的机器上为 CPU 进程数。",
         "nnodes": "参与训练的机器数；每台运行同一条命令，各自带上自己的 node_rank。",
         "node_rank": "本机在所有节点中的序号（0 号节点负责写运行目录）。",
-        "master_addr": "0 号节点的地址，须能从每个节点访问（仅多机训练）。",
+        "master_addr": "0 号节点的地址，须能从每个节点访问（多机训练时必填）。",
         "master_port": "0 号节点上一个空闲的 TCP 端口（仅多机训练）。",
         "strategy": "ddp：每个进程持有完整模型；zero1/zero2/zero3：DeepSpeed 在进程间切分优化器状态 / 再加梯度 / "
                     "再加权重；fsdp：PyTorch 自带的分片。",

@@ -57,7 +57,16 @@ def test_two_ranks_match_one_process(cli, home, tiny_model, single, strategy):
     ranks = train(cli, home, tiny_model, data, "--batch-size", "2", "dist.nproc=2", f"dist.strategy={strategy}",
                   "--name", strategy)
     assert any("torch.distributed.run --nproc-per-node 2" in e.get("text", "") for e in ranks.events("message"))
-    assert ranks.events("model")[0]["world_size"] == 2
+    model = ranks.events("model")[0]
+    assert model["world_size"] == 2
+    full = model["parameters"] * 4  # fp32
+    held = model["local_parameter_bytes"]  # each rank's parameter storage right after from_pretrained
+    if strategy == "zero3":  # partitioned as it loaded (zero.Init): about half a copy per rank, never a whole one
+        assert all(b < 0.6 * full for b in held) and sum(held) == pytest.approx(full, rel=0.05), held
+    elif strategy == "fsdp":  # loaded on rank 0 only; rank 1 built it on the meta device
+        assert held == [full, 0], held
+    else:
+        assert held == [full, full], held
     assert len(losses(ranks)) == 4
     assert losses(ranks) == pytest.approx(losses(single), rel=LOSS_RTOL)
     ours, theirs = load_file(single.final_dir / "model.safetensors"), load_file(ranks.final_dir / "model.safetensors")

@@ -153,16 +153,16 @@ def test_suggest_puts_the_least_change_first():
     assert suggestions and all(estimate(q).fits for _, q in suggestions)
     text, first = suggestions[0]
     assert (first.strategy, first.gradient_checkpointing, first.batch_size) == ("zero3", False, 4), text
-    # A long-sequence case on one GPU, where checkpointing alone is enough.
+    # A long-sequence case on one GPU, where checkpointing alone is enough (40.5 GiB with the 5% margin).
     long = replace(P, params=1_500_000_000, trainable=1_500_000_000, hidden_size=2048, num_layers=24, num_heads=16,
                    vocab_size=32000, intermediate_size=5632, batch_size=8, max_length=2048, precision="bf16")
-    text, first = suggest(long, 40)[0]
-    assert first == replace(long, gradient_checkpointing=True, device_memory_gb=40), text
+    text, first = suggest(long, 44)[0]
+    assert first == replace(long, gradient_checkpointing=True, device_memory_gb=44), text
 
 
 def test_suggested_smaller_batch_keeps_the_effective_batch():
     one_gpu = replace(BIG, optimizer="adamw_8bit", gradient_checkpointing=True, batch_size=16, grad_accum=2)
-    halved = [(text, q) for text, q in suggest(one_gpu, 80) if q.batch_size < 16]
+    halved = [(text, q) for text, q in suggest(one_gpu, 94) if q.batch_size < 16]  # an H100 NVL
     assert halved, "expected a smaller-batch suggestion"
     text, q = halved[0]
     assert q.batch_size * q.grad_accum == 32 and f"grad_accum 2 -> {q.grad_accum}" in text
