@@ -45,6 +45,8 @@ def check_distributed(config: RunConfig, gpus: int) -> None:
     if d.strategy.startswith("zero") and importlib.util.find_spec("deepspeed") is None:
         raise UserError("compat.needs_deepspeed", strategy=d.strategy)
     if gpus == 0:
+        if d.strategy == "fsdp":  # accelerate turns FSDP on for GPUs only: on the CPU it would silently be DDP
+            raise UserError("compat.fsdp_cpu")
         if d.strategy != "ddp" and d.world_size == 1:
             raise UserError("compat.nothing_to_shard", strategy=d.strategy)
         if d.offload != "none":

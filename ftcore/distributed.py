@@ -73,6 +73,13 @@ def fsdp_loading_env(dist: DistConfig) -> None:
         os.environ["FSDP_CPU_RAM_EFFICIENT_LOADING"] = "true"
 
 
+def loads_weights(dist: DistConfig) -> bool:
+    """Whether this rank reads the checkpoint: under FSDP only global rank 0 does; the others build the shapes
+    and receive rank 0's weights as the model is sharded (accelerate's cpu_ram_efficient_loading), so no rank but
+    one holds a whole copy in host memory."""
+    return dist.strategy != "fsdp" or is_main()
+
+
 def needs_torchrun(dist: DistConfig) -> bool:
     """DeepSpeed and FSDP read the rank variables torchrun sets, also with one process; plain single-device runs
     go without it."""

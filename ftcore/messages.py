@@ -408,6 +408,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "strategy={strategy} 会把训练状态切分到多个进程上，而这里只有一个 CPU 进程，没有可切分的对象。"
         "请用 strategy=ddp，或把 dist.nproc 设为 2 及以上。",
     ),
+    "compat.fsdp_cpu": (
+        "strategy=fsdp needs GPUs (accelerate runs FSDP on CUDA devices only; on the CPU it would quietly be plain "
+        "DDP): to shard on the CPU use --strategy zero3 (DeepSpeed).",
+        "strategy=fsdp 需要 GPU（accelerate 只在 CUDA 设备上运行 FSDP；在 CPU 上它会悄悄退化为普通 DDP）："
+        "如需在 CPU 上切分，请使用 --strategy zero3（DeepSpeed）。",
+    ),
     "compat.offload_cpu": (
         "dist.offload moves state from GPU memory to CPU memory; without a GPU everything is in "
         "CPU memory already. Use dist.offload=none.",

@@ -164,12 +164,14 @@ def _convert_gguf(spec: EmbeddedModel, out: Path) -> float:
 
 
 def load(ref: str, settings: Settings, *, phase: str = "train", device: str | None = None, dtype=None,
-         trust_remote_code: bool = False, tokenizer_only: bool = False):
+         trust_remote_code: bool = False, tokenizer_only: bool = False, empty: bool = False):
     """Load (model, tokenizer) for a reference; safetensors only, no remote code unless asked.
 
     phase "train": fp32 weights on the CPU (the Trainer, DeepSpeed or FSDP place and shard them). phase "eval":
     onto `device` (default: this process's first GPU, else the CPU) in the policy's dtype (bf16 on GPUs with bf16
     in hardware, fp16 on older ones, fp32 on the CPU), in eval mode, loaded straight onto the device.
+    empty: the model's shapes only (weights on the meta device, buffers real), for the FSDP ranks that receive
+    rank 0's weights when the model is sharded.
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -190,6 +192,16 @@ def load(ref: str, settings: Settings, *, phase: str = "train", device: str | No
             kwargs["device_map"] = {"": device}
     elif phase != "train":
         raise ValueError(f"phase is train or eval, not {phase!r}")
+    if empty:
+        from accelerate import init_empty_weights
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(location, trust_remote_code=trust_remote_code)
+        with init_empty_weights(include_buffers=False):  # rotary tables and other buffers stay real
+            model = AutoModelForCausalLM.from_config(config, dtype=dtype or torch.float32,
+                                                     trust_remote_code=trust_remote_code)
+        model.tie_weights()
+        return model, tokenizer
     model = AutoModelForCausalLM.from_pretrained(
         location, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True, **kwargs
     )

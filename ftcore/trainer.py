@@ -179,10 +179,10 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         return "cancelled"
     staging = run.dir / ".trainer"
     args = training_arguments(config, staging, "validation" in splits, precision)  # before the model: see there
-    from .distributed import gather_ints, prepare_sharded_loading
+    from .distributed import gather_ints, loads_weights, prepare_sharded_loading
 
     prepare_sharded_loading(config.dist)
-    model, _ = models.load(config.model.ref, settings, trust_remote_code=trust)
+    model, _ = models.load(config.model.ref, settings, trust_remote_code=trust, empty=not loads_weights(config.dist))
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
     from .packed_attention import use_packed_attention
 

@@ -51,7 +51,8 @@ def single(tmp_path_factory, tiny_model):
     return train(cli, home, tiny_model, data, "--batch-size", "4", "--name", "single"), data
 
 
-@pytest.mark.parametrize("strategy", ["zero3", "zero2", "ddp", "fsdp"])
+@pytest.mark.parametrize("strategy", ["zero3", "zero2", "ddp", pytest.param("fsdp", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="accelerate runs FSDP on GPUs only (refused on the CPU)"))])
 def test_two_ranks_match_one_process(cli, home, tiny_model, single, strategy):
     single, data = single
     ranks = train(cli, home, tiny_model, data, "--batch-size", "2", "dist.nproc=2", f"dist.strategy={strategy}",
@@ -76,6 +77,12 @@ def test_two_ranks_match_one_process(cli, home, tiny_model, single, strategy):
         assert torch.allclose(tensor, theirs[name], atol=WEIGHT_ATOL), name
     base = load_file(next(tiny_model.glob("*.safetensors")))
     assert any(not torch.equal(base[k], theirs[k]) for k in base if k in theirs)  # it did train
+
+
+def test_fsdp_is_refused_on_the_cpu_instead_of_running_as_ddp(cli, tiny_model, chat_file):
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "2", "dist.nproc=2",
+              "dist.strategy=fsdp")
+    assert out.returncode == 2 and "strategy=fsdp needs GPUs" in out.stderr and "zero3" in out.stderr
 
 
 def test_zero3_stop_checkpoints_and_resume_continues(cli, home, tiny_model, chat_file):
