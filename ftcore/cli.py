@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gpu-mem", type=float, default=None, help="Memory per device in GiB (omit for the CPU).")
     p.add_argument("--strategy", default="ddp", choices=["ddp", "zero1", "zero2", "zero3", "fsdp"])
     p.add_argument("--offload", default="none", choices=["none", "optimizer", "params"])
+    p.add_argument("--data", default=None, help="Plan from this file's own rows (tokenized with the model's "
+                   "tokenizer; packed tokens per batch at the 95th percentile) instead of every row at max length.")
+    p.add_argument("--format", default="auto", help=helps["data"]["format"])
+    p.add_argument("--no-packing", action="store_true", help="Rows padded to the longest of each batch.")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("resume", help="Continue a failed or cancelled run from its last complete checkpoint.")
@@ -294,11 +298,21 @@ def cmd_stop(args, settings: Settings) -> int:
 def cmd_plan(args, settings: Settings) -> int:
     from . import plan
 
-    model_config = models.load_config(args.model or RunConfig().model.ref, settings)
+    ref = args.model or RunConfig().model.ref
+    model_config = models.load_config(ref, settings)
+    tokens = logits = None
+    if args.data:
+        from .data import read_examples, tokenize_all
+
+        rows = tokenize_all(read_examples(args.data, args.format), models.load_tokenizer(ref, settings),
+                            args.max_length).rows
+        counts = plan.token_counts([r["input_ids"] for r in rows], [r["labels"] for r in rows])
+        tokens, logits = plan.data_tokens(*counts, args.batch_size, not args.no_packing)
     p = plan.plan_from_config(model_config, batch_size=args.batch_size, grad_accum=args.grad_accum,
                               max_length=args.max_length, precision=args.precision, optimizer=args.optimizer,
                               gradient_checkpointing=args.gradient_checkpointing, nproc=args.nproc,
-                              strategy=args.strategy, offload=args.offload, device_memory_gb=args.gpu_mem)
+                              strategy=args.strategy, offload=args.offload, device_memory_gb=args.gpu_mem,
+                              tokens_per_batch=tokens, logit_tokens=logits)
     result = plan.estimate(p)
     options = plan.suggest(p, args.gpu_mem) if args.gpu_mem and not result.fits else []
     lr = suggest_learning_rate(args.model or RunConfig().model.ref, p.params)

@@ -133,6 +133,12 @@ def plan_from_config(config: Any, **knobs: Any) -> PlanInput:
                      intermediate_size=inter, num_kv_heads=kv, tied_embeddings=tied, **knobs)
 
 
+def token_counts(input_ids: list[list[int]], labels: list[list[int]]) -> tuple[list[int], list[int]]:
+    """(length, label positions) of each tokenized training row: the label positions are those whose next
+    token is learned, as the engine's Trainer slices the LM head."""
+    return [len(ids) for ids in input_ids], [sum(1 for label in row[1:] if label != -100) for row in labels]
+
+
 def data_tokens(lengths: list[int], labelled: list[int], batch_size: int, packing: bool = True,
                 quantile: float = 0.95, draws: int = 2000, seed: int = 0) -> tuple[int, int]:
     """(tokens per micro-batch, positions through the LM head) at a high quantile of random batches of the

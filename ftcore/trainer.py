@@ -182,6 +182,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     from .distributed import gather_ints, loads_weights, prepare_sharded_loading
 
     prepare_sharded_loading(config.dist)
+    rss_before = rss_bytes()
     model, _ = models.load(config.model.ref, settings, trust_remote_code=trust, empty=not loads_weights(config.dist))
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
     from .packed_attention import use_packed_attention
@@ -190,10 +191,10 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     per_document = config.train.packing and use_packed_attention(model, device_kind(), precision)
     model, counts = apply_method(model, config)
     # what each rank holds after loading: a shard under ZeRO-3, nothing but on rank 0 under FSDP
-    loaded = gather_ints(local_parameter_bytes(model), rss_bytes())
+    loaded = gather_ints(local_parameter_bytes(model), rss_bytes() - rss_before)
     run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
                      strategy=config.dist.strategy, attention=model.config._attn_implementation,
-                     local_parameter_bytes=[row[0] for row in loaded], rss_after_load=[row[1] for row in loaded],
+                     local_parameter_bytes=[row[0] for row in loaded], rss_growth_at_load=[row[1] for row in loaded],
                      **counts)
     if run.writes:
         write_plan(run, config, model.config, precision, splits["train"])
@@ -271,13 +272,10 @@ def write_plan(run: Run, config: RunConfig, model_config, precision: str, train_
     """plan.json: the planner's prediction at launch, from this run's own rows (and the worst case, every row at
     max_length, beside it); the measured peak is added when the run ends."""
     from .advice import plan_input
-    from .plan import estimate
+    from .plan import estimate, token_counts
 
     memory = torch.cuda.get_device_properties(0).total_memory / 2**30 if device_kind() == "cuda" else None
-    rows = None
-    if train_rows is not None:
-        rows = ([len(ids) for ids in train_rows["input_ids"]],
-                [sum(1 for label in labels[1:] if label != -100) for labels in train_rows["labels"]])
+    rows = token_counts(train_rows["input_ids"], train_rows["labels"]) if train_rows is not None else None
     try:
         p = plan_input(config, model_config, precision, memory, rows)
         worst = plan_input(config, model_config, precision, memory)

@@ -186,3 +186,16 @@ def test_teacher_follows_the_training_precision():
 
     assert teacher_dtype("bf16") == torch.bfloat16 and teacher_dtype("fp16") == torch.float16
     assert teacher_dtype("fp32") == torch.float32
+
+
+def test_plan_command_follows_a_data_file(cli, tiny_model, chat_file):
+    import json
+
+    def plan(*extra):
+        out = cli("plan", "--model", str(tiny_model), "--max-length", "1024", "--batch-size", "8", "--json", *extra)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    worst, data = plan(), plan("--data", str(chat_file))
+    assert data["activations"] < worst["activations"] / 5
+    assert any("follow the data" in note for note in data["notes"])
