@@ -109,6 +109,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-packing", action="store_true", help="Rows padded to the longest of each batch.")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("serve", help="An OpenAI-compatible endpoint (/v1/chat/completions, /v1/completions, "
+                       "/v1/models) for a run, a checkpoint folder or any model reference.")
+    p.add_argument("model", help="Model reference: a run id, a folder, an embedded name or a Hub id.")
+    p.add_argument("--host", default="127.0.0.1", help="Address to listen on (another than loopback needs a key).")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--api-key-env", default="FTCORE_API_KEY", help="Environment variable holding the API key "
+                   "(unset: no key, loopback only).")
+    p.add_argument("--api-key-file", default=None, help="Read the API key from this file's first line instead.")
+    p.add_argument("--max-tokens", type=int, default=512, help="The most new tokens one request may ask for.")
+    p.add_argument("--concurrency", type=int, default=1, help="Generations at once (transformers engine).")
+    p.add_argument("--queue", type=int, default=32, help="Requests waiting beyond those; more get HTTP 429.")
+    p.add_argument("--engine", default="auto", choices=["auto", "transformers", "vllm"], help="auto: vLLM on a "
+                   "free GPU when it is installed, else transformers.")
+    p.add_argument("--device", default="auto", choices=["auto", "gpu", "cpu"], help="transformers engine: auto "
+                   "(a free GPU, or one a run leaves room on, else the CPU), gpu (wait for one), cpu.")
+
     p = sub.add_parser("resume", help="Continue a failed or cancelled run from its last complete checkpoint.")
     p.add_argument("run")
     p.add_argument("--detach", action="store_true", help="Start the worker and return.")
@@ -330,6 +346,17 @@ def cmd_plan(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args, settings: Settings) -> int:
+    from .serve import Limits, read_api_key, serve
+
+    if min(args.max_tokens, args.concurrency, args.port) < 1 or args.queue < 0:
+        raise UserError("cli.serve_limits")
+    key = read_api_key(args.api_key_env, args.api_key_file)
+    limits = Limits(max_tokens=args.max_tokens, concurrency=args.concurrency, queue=args.queue)
+    return serve(args.model, settings, host=args.host, port=args.port, api_key=key, limits=limits,
+                 engine=args.engine, prefer=args.device, on_ready=lambda text: print(text, flush=True))
+
+
 def cmd_resume(args, settings: Settings) -> int:
     run = RunStore(settings).get(args.run)
     checkpoint = jobs.resume(run, settings, reap=not args.detach)
@@ -350,7 +377,7 @@ def cmd_chat(args, settings: Settings) -> int:
 
 
 COMMANDS = {"guided": cmd_guided, "models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
-            "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan,
+            "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan, "serve": cmd_serve,
             "presets": cmd_presets, "probe": cmd_probe, "eval": cmd_eval, "compare": cmd_compare,
             "pilot": cmd_pilot, "chat": cmd_chat, "card": cmd_card, "push": cmd_push, "export": cmd_export,
             "space": cmd_space}

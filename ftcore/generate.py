@@ -90,15 +90,27 @@ def _kwargs(tokenizer, decoding: Decoding) -> dict:
 def stream_chat(cache: ModelCache, ref: str, messages: list[dict[str, str]],
                 decoding: Decoding = Decoding()) -> Iterator[str]:
     """Yield the answer so far, growing token by token."""
+    model, tokenizer = cache.get(ref)
+    return _stream(model, tokenizer, _inputs(tokenizer, messages, model.device), decoding)
+
+
+def stream_text(cache: ModelCache, ref: str, prompt: str, decoding: Decoding = Decoding()) -> Iterator[str]:
+    """Yield the continuation of a plain text prompt (no chat template), growing token by token."""
+    model, tokenizer = cache.get(ref)
+    enc = tokenizer(prompt, return_tensors="pt")
+    return _stream(model, tokenizer, {k: v.to(model.device) for k, v in enc.items() if k != "token_type_ids"},
+                   decoding)
+
+
+def _stream(model, tokenizer, inputs: dict, decoding: Decoding) -> Iterator[str]:
     import torch
     from transformers import TextIteratorStreamer
 
-    model, tokenizer = cache.get(ref)
     streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
 
     def work():
         with torch.inference_mode():
-            model.generate(**_inputs(tokenizer, messages, model.device), streamer=streamer, **_kwargs(tokenizer, decoding))
+            model.generate(**inputs, streamer=streamer, **_kwargs(tokenizer, decoding))
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
