@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
+from .errors import UserError
 from .settings import Settings
 
 
@@ -32,7 +34,12 @@ def add_hub_parsers(sub) -> None:
 
     p = sub.add_parser("export", help="Copy a finished run's model repository files to a folder or a .zip.")
     p.add_argument("run")
-    p.add_argument("--out", required=True, help="A new folder, or a path ending in .zip.")
+    p.add_argument("--out", required=True, help="A new folder, or a path ending in .zip (or .gguf with --format "
+                   "gguf).")
+    p.add_argument("--format", default="hf", choices=["hf", "gguf"], help="hf: the model repository's files "
+                   "(safetensors, tokenizer, card); gguf: one GGUF file for llama.cpp and Ollama, with a Modelfile.")
+    p.add_argument("--quant", default="f16", choices=["f16", "q8_0"], help="GGUF weights: f16, or q8_0 (about "
+                   "half the size).")
 
     p = sub.add_parser("space", help="Build a folder that deploys this app as a Hugging Face Space.")
     space = p.add_subparsers(dest="space_command", required=True)
@@ -73,8 +80,34 @@ def cmd_export(args, settings: Settings) -> int:
     from .hub import export
     from .runs import RunStore
 
-    out = export(RunStore(settings).get(args.run), args.out, settings)
+    run = RunStore(settings).get(args.run)
+    if args.format == "gguf":
+        return export_gguf_files(run, Path(args.out).expanduser().resolve(), args.quant)
+    out = export(run, args.out, settings)
     print(f"Exported to {out}")
+    return 0
+
+
+def export_gguf_files(run, out: Path, quant: str) -> int:
+    """RUN.gguf and its Ollama Modelfile: into a new folder, or as the .gguf path given with the Modelfile beside."""
+    from .export_gguf import export_gguf, modelfile
+    from .hub import _final
+
+    folder = _final(run)
+    target = out if out.suffix == ".gguf" else out / f"{run.id}.{quant}.gguf"
+    if target.exists() or (out.suffix != ".gguf" and out.exists() and any(out.iterdir())):
+        raise UserError("hub.export_exists", path=out)
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(total // 10, 1) == 0:
+            print(f"  {100 * done // total}% of {total} tensors", file=sys.stderr, flush=True)
+
+    result = export_gguf(folder, target, quant, progress)
+    model_file = target.with_name("Modelfile") if out.suffix != ".gguf" else target.with_suffix(".Modelfile")
+    model_file.write_text(modelfile(folder, target.name), encoding="utf-8")
+    print(f"Exported {result['architecture']} as {quant} GGUF ({result['bytes'] / 2**20:.1f} MiB, "
+          f"{result['tensors']} tensors) to {target}\nOllama: ollama create {run.id} -f {model_file}\n"
+          f"llama.cpp: llama-cli -m {target} -cnv")
     return 0
 
 

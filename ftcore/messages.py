@@ -340,6 +340,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{split} 数据（{path}）在写入 {checkpoint} 之后已改变或不存在；继续训练会用上不同的数据。"
         "请改为新建一个运行。",
     ),
+    # export_gguf.py
+    "gguf.unsupported": (
+        "GGUF export supports {supported}; this model is {arch}. Export it as safetensors (--format hf) and "
+        "convert it with llama.cpp's convert_hf_to_gguf.py if llama.cpp knows the architecture.",
+        "GGUF 导出支持 {supported}；该模型是 {arch}。请以 safetensors 导出（--format hf），若 llama.cpp 支持该"
+        "架构，再用 llama.cpp 的 convert_hf_to_gguf.py 转换。",
+    ),
+    "gguf.quant": ("GGUF quantization '{quant}' is not one of {choices}.", "GGUF 量化方式“{quant}”无效，可选：{choices}。"),
+    "gguf.tokenizer": (
+        "GGUF export needs a byte-level BPE tokenizer (tokenizer.json); this one is {kind}.",
+        "GGUF 导出需要字节级 BPE 分词器（tokenizer.json）；当前分词器是 {kind}。",
+    ),
+    "gguf.tensor": (
+        "Tensor {tensor} has no GGUF name in the {arch} architecture; this model is not a plain {arch} model.",
+        "张量 {tensor} 在 {arch} 架构中没有对应的 GGUF 名称；该模型不是标准的 {arch} 模型。",
+    ),
     # serve/
     "serve.key_file": (
         "Cannot read an API key from '{path}': give a file whose first line is the key.",
