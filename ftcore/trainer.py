@@ -185,6 +185,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     rss_before = rss_bytes()
     model, _ = models.load(config.model.ref, settings, trust_remote_code=trust, empty=not loads_weights(config.dist))
     model.config.use_cache = False  # no KV cache in training; packed sequences also need it off to stay apart
+    from .packed_attention import kernel as packed_kernel
     from .packed_attention import use_packed_attention
 
     # packed rows attend document by document (varlen kernels on a GPU) instead of through one T x T mask
@@ -194,6 +195,8 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     loaded = gather_ints(local_parameter_bytes(model), rss_bytes() - rss_before)
     run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
                      strategy=config.dist.strategy, attention=model.config._attn_implementation,
+                     packed_kernel=packed_kernel(per_document or None, device_kind(), precision)
+                     if config.train.packing else None,
                      local_parameter_bytes=[row[0] for row in loaded], rss_growth_at_load=[row[1] for row in loaded],
                      **counts)
     if run.writes:

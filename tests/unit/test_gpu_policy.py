@@ -199,3 +199,25 @@ def test_plan_command_follows_a_data_file(cli, tiny_model, chat_file):
     worst, data = plan(), plan("--data", str(chat_file))
     assert data["activations"] < worst["activations"] / 5
     assert any("follow the data" in note for note in data["notes"])
+
+
+def test_packed_rows_build_no_square_mask_and_stay_apart_without_offsets(tiny_model, monkeypatch):
+    """The per-document path never asks transformers for the T x T mask, and a packed row that comes without the
+    collator's offsets (position ids only) still keeps its documents apart."""
+    from transformers import AutoModelForCausalLM, DataCollatorWithFlattening
+
+    from ftcore import packed_attention
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    model.config.use_cache = False
+    docs = [{"input_ids": list(range(5, 5 + n)), "labels": list(range(5, 5 + n))} for n in (7, 11, 4)]
+    batch = DataCollatorWithFlattening(return_position_ids=True, separator_id=-100)(docs)
+    with torch.no_grad():
+        alone = torch.cat([model(input_ids=torch.tensor([d["input_ids"]])).logits[0] for d in docs])
+        packed_attention.use_packed_attention(model)
+        built = []
+        real = packed_attention.sdpa_mask
+        monkeypatch.setattr(packed_attention, "sdpa_mask", lambda *a, **k: built.append(1) or real(*a, **k))
+        packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits[0]
+    assert built == [] and torch.allclose(packed, alone, atol=1e-5)
+    assert packed_attention.kernel(packed_attention.NAME, "cpu", "fp32") == "scaled_dot_product_attention per document"
