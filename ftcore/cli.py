@@ -347,7 +347,8 @@ def cmd_plan(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from .serve import Limits, read_api_key, serve
+    from .serve import read_api_key, serve
+    from .serve.app import Limits
 
     if min(args.max_tokens, args.concurrency, args.port) < 1 or args.queue < 0:
         raise UserError("cli.serve_limits")

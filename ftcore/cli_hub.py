@@ -30,6 +30,8 @@ def add_hub_parsers(sub) -> None:
     p.add_argument("--endpoint", default=None, help="Hub address (default: HF_ENDPOINT or https://huggingface.co).")
     p.add_argument("--token-file", default=None, help="A file holding the token (default: HF_TOKEN).")
     p.add_argument("--license", default=None, help="License for a card written now (default: the base's).")
+    p.add_argument("--gguf", default=None, choices=["f16", "q8_0"], help="Also upload a GGUF file of the model "
+                   "in this quantization (for llama.cpp and Ollama; written once into final/).")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("export", help="Copy a finished run's model repository files to a folder or a .zip.")
@@ -66,7 +68,7 @@ def cmd_push(args, settings: Settings) -> int:
     run = RunStore(settings).get(args.run)
     token = read_token(args.token_file)
     result = push(run, args.repo, token, settings=settings, private=not args.public, branch=args.branch, pr=args.pr,
-                  endpoint=args.endpoint, license=args.license,
+                  endpoint=args.endpoint, license=args.license, gguf=args.gguf,
                   progress=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(vars(result), indent=2))

@@ -27,8 +27,10 @@ class ModelCache:
     device policy puts it (ftcore.placement): a GPU this cache holds, a free GPU (locked like a training run's),
     a GPU a run leaves room on, or the CPU; `prefer` is auto, gpu (wait for one) or cpu."""
 
-    def __init__(self, settings: Settings, size: int = 3, prefer: str = "auto"):
+    def __init__(self, settings: Settings, size: int = 3, prefer: str = "auto", share: bool = True,
+                 holder: str = "chat"):
         self.settings, self.size, self.prefer = settings, size, prefer
+        self.share, self.holder = share, holder  # share: may sit beside a training run with room (see placement)
         self._items: OrderedDict[str, tuple] = OrderedDict()
         self._where: dict[str, placement.Placement] = {}
         self._lock = threading.Lock()
@@ -59,7 +61,8 @@ class ModelCache:
         need = placement.inference_gb(location)
         held = next((p for p in self._where.values() if p.allocation is not None), None)
         used = sum(p.need_gb for p in self._where.values() if held and p.device == held.device)
-        return placement.for_inference(self.settings, need, self.prefer, reuse=held, used_gb=used)
+        return placement.for_inference(self.settings, need, self.prefer, reuse=held, used_gb=used, share=self.share,
+                                       holder=self.holder)
 
     def _evict(self, ref: str) -> None:
         self._items.pop(ref)

@@ -259,6 +259,16 @@ CARD_TEMPLATE = """---
 
 {{ forgetting_table }}
 
+## Use it
+
+- transformers: `AutoModelForCausalLM.from_pretrained("{{ repo_id }}")` with its tokenizer's chat template.
+- An OpenAI-compatible endpoint: `ftcore serve {{ repo_id }}` (FullTune), then any OpenAI client at
+  `http://127.0.0.1:8000/v1`.
+{% if gguf %}- llama.cpp / Ollama: this repository holds `{{ gguf }}` ({{ gguf_quant }} GGUF): `llama-cli -m {{ gguf }} -cnv`,
+  or `ollama run hf.co/{{ repo_id }}`.
+{% else %}- llama.cpp / Ollama: `ftcore export RUN --format gguf --quant q8_0 --out DIR` writes a GGUF file and an Ollama
+  Modelfile.
+{% endif %}
 ## Intended use and limitations
 
 Intended for the task of its training data ({{ data_names }}): a small, specialised assistant. It inherits the
@@ -270,7 +280,7 @@ legal or financial decisions without review by a person.
 
 
 def make_card(run: Run, settings=None, *, license: str | None = None, language: list[str] | None = None,
-              repo: str | None = None) -> str:
+              repo: str | None = None, gguf: str | None = None) -> str:
     """The model card's text for a finished run (metadata from the run folder; nothing is written)."""
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -322,7 +332,8 @@ def make_card(run: Run, settings=None, *, license: str | None = None, language: 
         hardware=f"{meta.get('device', 'cpu')}, {meta.get('precision', '?')}",
         seconds=f"{meta.get('seconds', 0):.0f} s", peak=f"{peak / 1024:.2f} GiB" if peak else "not measured",
         hyperparameters=hyper, image=image, domain_table=_domain_table(report),
-        forgetting_table=_forgetting_table(report),
+        forgetting_table=_forgetting_table(report), repo_id=repo or run.id,
+        gguf=Path(gguf).name if gguf else None, gguf_quant=Path(gguf).stem.rsplit(".", 1)[-1] if gguf else None,
     )
     return str(card)
 
@@ -403,8 +414,9 @@ class PushResult:
     private: bool
 
 
-def files_to_publish(run: Run) -> list[Path]:
-    """The final/ files a model repository gets (weights, config, tokenizer, card, plots)."""
+def files_to_publish(run: Run, gguf: str | None = None) -> list[Path]:
+    """The final/ files a model repository gets (weights, config, tokenizer, card, plots; the GGUF file named
+    `gguf` when asked: it is opt-in)."""
     import fnmatch
 
     final = _final(run)
@@ -414,12 +426,25 @@ def files_to_publish(run: Run) -> list[Path]:
             name = path.name
             if any(fnmatch.fnmatch(name, p) for p in REPO_FILES) and not any(fnmatch.fnmatch(name, p) for p in NEVER):
                 out.append(path)
+            elif gguf and name == gguf:
+                out.append(path)
     return out
+
+
+def gguf_for_push(run: Run, quant: str, progress: Callable[[str], None]) -> str:
+    """final/RUN.QUANT.gguf for a push that includes GGUF (exported once, then reused); returns its name."""
+    from .export_gguf import export_gguf
+
+    name = f"{run.id}.{quant}.gguf"
+    if not (run.final_dir / name).is_file():
+        progress(Text("hub.progress_gguf", quant=quant))
+        export_gguf(_final(run), run.final_dir / name, quant)
+    return name
 
 
 def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True, branch: str | None = None,
          pr: bool = False, endpoint: str | None = None, license: str | None = None,
-         progress: Callable[[str], None] = print) -> PushResult:
+         progress: Callable[[str], None] = print, gguf: str | None = None) -> PushResult:
     """Upload the run's final model as one commit. Safe to run again: the repository is reused, unchanged files
     are not sent twice, and a failure before the commit leaves the repository as it was. `progress` gets each step
     as a Text (a str in English; text("zh") renders it in Chinese)."""
@@ -450,10 +475,11 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
         orgs = ", ".join(sorted(n for n in mine if n and n != me.get("name"))) or Text("hub.no_orgs")
         raise UserError("hub.not_owner", owner=owner, name=me.get("name"), orgs=orgs, repo_name=repo.split("/")[1])
 
-    if not (final / "README.md").is_file():
+    gguf_name = gguf_for_push(run, gguf, progress) if gguf else None
+    if not (final / "README.md").is_file():  # a card the user wrote or edited is kept as it is
         progress(Text("hub.progress_card"))
-        write_card(run, settings, license=license, repo=repo)
-    files = files_to_publish(run)
+        write_card(run, settings, license=license, repo=repo, gguf=gguf_name)
+    files = files_to_publish(run, gguf_name)
     size = sum(p.stat().st_size for p in files)
     created = False
     try:

@@ -818,6 +818,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # hub.py: the push's progress lines
     "hub.progress_checking": ("Checking the token with {endpoint}", "正在向 {endpoint} 验证令牌"),
+    "hub.progress_gguf": ("Writing the {quant} GGUF file …", "正在写入 {quant} GGUF 文件……"),
     "hub.progress_card": ("Writing the model card", "正在生成模型卡"),
     "hub.progress_creating": (
         "Creating {repo} ({visibility}) if it does not exist",

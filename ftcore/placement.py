@@ -119,9 +119,11 @@ class Placement:
 
 
 def for_inference(settings: Settings, need_gb: float, prefer: str = "auto", *, reuse: Placement | None = None,
-                  used_gb: float = 0.0, wait_s: float = 600.0, poll: float = 2.0) -> Placement:
+                  used_gb: float = 0.0, wait_s: float = 600.0, poll: float = 2.0, share: bool = True,
+                  holder: str = "chat") -> Placement:
     """A device for a model of `need_gb` in this process. `reuse`: a GPU this process holds already, with
-    `used_gb` of it taken by its other models."""
+    `used_gb` of it taken by its other models. share=False never goes onto a GPU a training run holds (a
+    long-lived server, whose traffic the run's plan does not know)."""
     if prefer not in PREFERENCES:
         raise UserError("placement.preference", value=prefer, choices=", ".join(PREFERENCES))
     found = inventory.detect()
@@ -133,11 +135,11 @@ def for_inference(settings: Settings, need_gb: float, prefer: str = "auto", *, r
     while True:
         if reuse is not None and reuse.gpu is not None and used_gb + need_gb <= reuse.gpu.memory_gb * 0.9:
             return Placement(reuse.device, reuse.gpu, None, need_gb=need_gb)
-        free = next(((d, a) for d in gpus if (a := inventory.try_lock(settings, [d], 1, holder="chat"))), None)
+        free = next(((d, a) for d in gpus if (a := inventory.try_lock(settings, [d], 1, holder=holder))), None)
         if free:
             gpu, allocation = free
             return Placement(_ordinal(gpu, gpus), gpu, allocation, need_gb=need_gb)
-        shared = next((d for d in gpus if room_beside_run(settings, d) >= need_gb), None)
+        shared = next((d for d in gpus if share and room_beside_run(settings, d) >= need_gb), None)
         if shared:
             return Placement(_ordinal(shared, gpus), shared, None, Text("placement.shared", gpu=shared.id),
                              need_gb=need_gb)

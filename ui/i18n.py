@@ -191,6 +191,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "temperature": ("Temperature (0 = greedy)", "温度（0 = 贪心解码）"),
     "top_p": ("Top-p", "Top-p"),
     "stop_strings": ("Stop strings (comma-separated)", "停止词（逗号分隔）"),
+    "use_in_app": ("Use it in your app", "在你的应用中使用"),
+    "use_in_app_help": ("An OpenAI-compatible endpoint (`ftcore serve`) and GGUF for llama.cpp and Ollama "
+                        "(`ftcore export --format gguf`); copy the snippet.",
+                        "OpenAI 兼容接口（`ftcore serve`）以及供 llama.cpp 和 Ollama 使用的 GGUF"
+                        "（`ftcore export --format gguf`）；复制下面的代码即可。"),
     "chat_device": ("Device for chat models", "对话模型的设备"),
     "chat_device_info": ("When every GPU is training: a GPU with room beside the run, else as chosen here.",
                          "所有 GPU 都在训练时：优先使用训练之外仍有余量的 GPU，否则按此处的选择。"),

@@ -94,6 +94,9 @@ def build(settings: ftcore.Settings):
                 result = gr.Markdown(elem_id="publish-result")
                 export = gr.Button(t("export_zip"), elem_id="publish-export")
                 download = gr.File(label=t("export_file"), interactive=False, elem_id="publish-file")
+                with gr.Accordion(t("use_in_app"), open=False):
+                    gr.Markdown(t("use_in_app_help"))
+                    snippet = gr.Code(language="python", lines=14, interactive=False, elem_id="publish-snippet")
             with gr.Column(scale=2):
                 with gr.Row():
                     make = gr.Button(t("make_card"), elem_id="publish-make-card")
@@ -109,12 +112,12 @@ def build(settings: ftcore.Settings):
 
     def on_run(run_id, lic, name):
         if not run_id:
-            return "", ""
+            return "", "", ""
         try:
             card = card_for(settings, run_id, lic, name)
         except ftcore.UserError as exc:
             raise error(exc) from None
-        return card, card.split("---", 2)[-1]
+        return card, card.split("---", 2)[-1], ftcore.client_snippet(run_id)
 
     def on_make(run_id, lic, name):
         try:
@@ -164,7 +167,7 @@ def build(settings: ftcore.Settings):
             raise error(exc) from None
 
     tab.select(on_select_tab, None, run)
-    run.input(on_run, [run, license, repo], [text, preview])
+    run.input(on_run, [run, license, repo], [text, preview, snippet])
     make.click(on_make, [run, license, repo], [text, preview])
     save.click(on_save, [run, text], preview)
     repo.change(repo_hint, repo, hint)

@@ -2,7 +2,8 @@
 
 On a GPU with vLLM installed it runs vLLM's own OpenAI server on a GPU no training run holds (vLLM takes most of a
 card's memory, so it never shares one); elsewhere the small server in `app.py` on transformers, with the device
-policy's placement (ftcore.placement): a free GPU, a GPU a run leaves room on, or the CPU. Bound to 127.0.0.1 by
+policy's placement (ftcore.placement): a free GPU (locked like a training run's, so queued runs wait for it)
+or the CPU; a server never sits on a GPU a run holds. Bound to 127.0.0.1 by
 default; the API key comes from an environment variable or a file, never from the command line.
 """
 
@@ -18,9 +19,8 @@ from pathlib import Path
 from .. import devices, models, placement
 from ..errors import UserError
 from ..settings import Settings
-from .app import Limits, build_app
 
-__all__ = ["Limits", "build_app", "read_api_key", "serve"]
+__all__ = ["client_snippet", "read_api_key", "serve"]  # the HTTP app (FastAPI) lives in .app, imported on use
 
 ENGINES = ("auto", "transformers", "vllm")
 
@@ -36,6 +36,24 @@ def read_api_key(env_name: str | None, key_file: str | None) -> str | None:
     return (os.environ.get(env_name) or "").strip() or None if env_name else None
 
 
+def client_snippet(ref: str, port: int = 8000) -> str:
+    """How to use a finished run from another program: serve it, call it with the openai client, or take it
+    to llama.cpp / Ollama as GGUF."""
+    return f"""# 1. serve it (OpenAI-compatible, on 127.0.0.1; set FTCORE_API_KEY to require a key)
+#    ftcore serve {ref} --port {port}
+# 2. call it from Python (pip install openai)
+from openai import OpenAI
+
+client = OpenAI(base_url="http://127.0.0.1:{port}/v1", api_key="unused-without-FTCORE_API_KEY")
+reply = client.chat.completions.create(
+    model="{ref}", messages=[{{"role": "user", "content": "Hello!"}}], max_tokens=200)
+print(reply.choices[0].message.content)
+# 3. or run it in llama.cpp / Ollama
+#    ftcore export {ref} --format gguf --quant q8_0 --out ./{ref}-gguf
+#    ollama create {ref} -f ./{ref}-gguf/Modelfile && ollama run {ref}
+"""
+
+
 def loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -46,8 +64,10 @@ def loopback(host: str) -> bool:
 
 
 def serve(ref: str, settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
-          limits: Limits | None = None, engine: str = "auto", prefer: str = "auto", on_ready=print) -> int:
-    """Serve `ref` until interrupted; returns the exit code."""
+          limits=None, engine: str = "auto", prefer: str = "auto", on_ready=print) -> int:
+    """Serve `ref` until interrupted; returns the exit code. limits: an app.Limits."""
+    from .app import Limits, build_app
+
     limits = limits or Limits()
     if engine not in ENGINES:
         raise UserError("serve.engine", value=engine, choices=", ".join(ENGINES))
@@ -71,7 +91,7 @@ def serve(ref: str, settings: Settings, *, host: str = "127.0.0.1", port: int = 
 
     from ..generate import ModelCache
 
-    cache = ModelCache(settings, size=1, prefer=prefer)
+    cache = ModelCache(settings, size=1, prefer=prefer, share=False, holder="serve")  # never beside a training run
     cache.get(ref)  # load before the first request, where the policy puts it
     where = cache.placement_of(ref)
     on_ready(f"Serving {ref} at http://{host}:{port}/v1 on {where.device} (transformers; "
@@ -81,7 +101,7 @@ def serve(ref: str, settings: Settings, *, host: str = "127.0.0.1", port: int = 
     return 0
 
 
-def _vllm(location: str, name: str, host: str, port: int, api_key: str | None, limits: Limits,
+def _vllm(location: str, name: str, host: str, port: int, api_key: str | None, limits,
           allocation: devices.Allocation, on_ready) -> int:
     """vLLM's OpenAI server on the locked GPU (its own scheduler and batching); the key travels in VLLM_API_KEY."""
     env = devices.child_env(os.environ, allocation)

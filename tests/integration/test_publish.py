@@ -133,6 +133,19 @@ def test_push_arrives_intact_and_again_is_safe(trained, stub):
     assert leaks == [], f"the token was written to {leaks}"
 
 
+def test_push_can_include_a_gguf_file(trained, stub):
+    out = ftcore(trained, "push", trained["run_id"], "--repo", "alice/shots-gguf", "--endpoint", stub.endpoint,
+                 "--gguf", "q8_0", "--json", hub_env=stub.env())
+    assert out.returncode == 0, out.stderr
+    name = f"{trained['run_id']}.q8_0.gguf"
+    final = trained["home"] / "runs" / trained["run_id"] / "final"
+    arrived = stub.files("alice/shots-gguf")
+    assert name in json.loads(out.stdout)["files"] and arrived[name] == (final / name).read_bytes()
+    assert arrived[name][:4] == b"GGUF" and "Writing the q8_0 GGUF file" in out.stderr
+    plain = hub.files_to_publish(RunStore(_settings(trained)).get(trained["run_id"]))
+    assert name not in {p.name for p in plain}  # opt-in: a later push without --gguf leaves it out
+
+
 def test_push_errors_are_one_line_with_exit_codes(trained, stub):
     run = trained["run_id"]
     cases = [

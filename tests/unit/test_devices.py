@@ -169,3 +169,18 @@ class TestInferencePlacement:
         assert placement.for_inference(settings, 0.5).device == "cpu"
         for allocation in held:
             allocation.release()
+
+
+def test_a_server_never_shares_a_training_gpu(monkeypatch, tmp_path):
+    gpu = Device("cuda0", "L4", 22.0, "GPU-0", (8, 9), 20.0)
+    monkeypatch.setattr(devices, "detect", lambda env=None: [gpu])
+    settings = Settings(home=tmp_path).ensure()
+    (settings.runs_dir / "small-run").mkdir()
+    (settings.runs_dir / "small-run" / "plan.json").write_text(f'{{"predicted": {{"total": {2**30}}}}}')
+    held = devices.try_lock(settings, [gpu], 1, holder="small-run")
+    assert placement.for_inference(settings, 1.0).device == "cuda:0"  # chat: room beside the run
+    assert placement.for_inference(settings, 1.0, share=False).device == "cpu"  # serve: never
+    held.release()
+    served = placement.for_inference(settings, 1.0, share=False, holder="serve")
+    assert served.device == "cuda:0" and devices.holder(settings, gpu) == "serve"  # queued runs wait for it
+    served.release()
