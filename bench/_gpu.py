@@ -108,17 +108,30 @@ def build(config, device: torch.device, dtype: torch.dtype, attn: str = "sdpa"):
     return model.train()
 
 
-def packed_batch(docs: list[list[int]], device: torch.device) -> dict:
-    """The engine's collator: one row, position_ids restarting per document, -100 at each document's first label."""
+def packed_batch(docs: list[list[int]], device: torch.device, boundaries: bool = False) -> dict:
+    """The engine's collator: one row, position_ids restarting per document, -100 at each document's first label;
+    with `boundaries` also the documents' offsets (cu_seq_lens_*, max_length_*), as the engine asks for them when
+    it attends document by document (ftcore.trainer.collator)."""
     from transformers import DataCollatorWithFlattening
 
-    batch = DataCollatorWithFlattening(return_position_ids=True, separator_id=-100)(
+    batch = DataCollatorWithFlattening(return_position_ids=True, separator_id=-100,
+                                       return_flash_attn_kwargs=boundaries)(
         [{"input_ids": d, "labels": d} for d in docs])
-    return {k: v.to(device) for k, v in batch.items()}
+    return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
 
 
 def random_docs(count: int, length: int, vocab: int, seed: int = 0) -> list[list[int]]:
     return torch.randint(0, vocab, (count, length), generator=torch.Generator().manual_seed(seed)).tolist()
+
+
+def varied_docs(total: int, longest: int, vocab: int, seed: int = 0) -> list[list[int]]:
+    """Documents of lengths drawn from [longest/8, longest] that fill `total` tokens (the last one shorter)."""
+    g, docs, left = torch.Generator().manual_seed(seed), [], total
+    while left >= 2:
+        n = min(left, int(torch.randint(max(2, longest // 8), longest + 1, (1,), generator=g)))
+        docs.append(torch.randint(0, vocab, (n,), generator=g).tolist())
+        left -= n
+    return docs
 
 
 def autocast(device: torch.device, on: bool = True):
@@ -147,6 +160,68 @@ def train_steps(model, optimizer, batch: dict, steps: int, device, mixed: bool, 
         times.append(time.perf_counter() - start)
         losses.append(loss.detach().item())
     return times, losses
+
+
+def step_parts(model, optimizer, parts: list[tuple[dict, float]], steps: int, device, mixed: bool) -> list[float]:
+    """Seconds per optimizer step whose loss is sum(weight x loss(batch)) over `parts`, one backward each (one
+    packed row, or each document on its own)."""
+    times = []
+    for _ in range(steps):
+        sync(device)
+        start = time.perf_counter()
+        forward_backward(model, parts, mixed)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        sync(device)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def forward_backward(model, parts: list[tuple[dict, float]], mixed: bool) -> float:
+    total = 0.0
+    for batch, weight in parts:
+        with autocast(batch["input_ids"].device, mixed):
+            loss = model(**batch).loss * weight
+        loss.backward()
+        total += loss.detach().item()
+    return total
+
+
+def loss_and_grads(model, parts: list[tuple[dict, float]], mixed: bool) -> tuple[float, list[torch.Tensor]]:
+    model.zero_grad(set_to_none=True)
+    loss = forward_backward(model, parts, mixed)
+    grads = [p.grad.detach().float().clone() for p in model.parameters()]
+    model.zero_grad(set_to_none=True)
+    return loss, grads
+
+
+def relative_gap(grads: list[torch.Tensor], reference: list[torch.Tensor]) -> float:
+    """||g - ref|| / ||ref|| over all parameters together."""
+    num = sum(float((g - r).double().pow(2).sum()) for g, r in zip(grads, reference, strict=True))
+    den = sum(float(r.double().pow(2).sum()) for r in reference)
+    return (num / den) ** 0.5 if den else float("inf")
+
+
+def matmul_ceiling(device: torch.device, n: int | None = None, repeats: int = 30) -> dict:
+    """The device's practical matrix-product ceiling: TFLOP/s of an n x n x n product (bf16 on a GPU, fp32 on
+    the CPU), the mean of `repeats` after warm-ups, on random data."""
+    cuda = device.type == "cuda"
+    n = n or (8192 if cuda else 512)
+    dtype = torch.bfloat16 if cuda else torch.float32
+    g = torch.Generator(device=device).manual_seed(0)
+    a = torch.randn(n, n, device=device, dtype=dtype, generator=g)
+    b = torch.randn(n, n, device=device, dtype=dtype, generator=g)
+    for _ in range(10 if cuda else 2):
+        a @ b
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    sync(device)
+    seconds = (time.perf_counter() - start) / repeats
+    return {"tflops": 2.0 * n**3 / seconds / 1e12, "n": n, "dtype": str(dtype).removeprefix("torch."),
+            "repeats": repeats}
 
 
 def packing_check(model, batch: dict, length: int, vocab: int, device) -> float:
@@ -223,3 +298,26 @@ def cap_memory(fit_gib: float) -> str:
         return f"no cap: the card has {total / GiB:.1f} GiB"
     torch.cuda.set_per_process_memory_fraction(limit / total)
     return f"allocator capped at {limit / GiB:.2f} GiB ({fit_gib} GiB card less {outside / GiB:.2f} GiB outside torch)"
+
+
+def mfu(tflops: float, peak: float | None, ceiling: float | None) -> dict:
+    """MFU against the dense peak (the datasheet's) and against the measured matmul ceiling (what this device
+    reaches on one large product): the first is the usual MFU, the second how close it is to the attainable."""
+    return {"mfu": tflops / peak if peak else None, "mfu_ceiling": tflops / ceiling if ceiling else None}
+
+
+def mfu_text(out: dict) -> str:
+    parts = [f"MFU {out['mfu']:.1%} of dense peak" if out.get("mfu") is not None else "",
+             f"{out['mfu_ceiling']:.1%} of the measured ceiling" if out.get("mfu_ceiling") is not None else ""]
+    text = ", ".join(p for p in parts if p)
+    return f", {text}" if text else ""
+
+
+def real_ftcore() -> None:
+    """Drop the bare `ftcore` and `ftcore.data` modules that load_planner registered, so that the next import
+    runs the real package __init__ (the product and varlen sections use the public API). Submodules already
+    loaded (ftcore.plan, ftcore.config...) come from the same files and stay."""
+    for name in ("ftcore.data", "ftcore"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None) is None:
+            del sys.modules[name]

@@ -1,21 +1,41 @@
 """One-command check of the engine's full fine-tuning path on a GPU machine (H100/H200, one GPU).
 
-1. bf16 full fine-tuning of a ~1.1B Llama built from a config (random weights), as the engine trains: fp32 weights
-   under bf16 autocast (the HF Trainer's bf16), padding-free packing (DataCollatorWithFlattening: one packed row of
-   batch_size documents of max_length tokens per step), fused AdamW, grad clipping at 1.0. Median tokens/s and MFU
-   over --steps steps after --warmup; target MFU >= 50%.
+0. The practical ceiling: TFLOP/s of one 8192^3 bf16 matrix product on this device. Every MFU is given against
+   the dense bf16 peak (the datasheet's, --peak-tflops) and against this measured ceiling.
+1. bf16 full fine-tuning of a ~1.1B Llama built from a config (random weights) in a loop written as the engine
+   trains: fp32 weights under bf16 autocast, padding-free packing (one packed row of batch_size documents of
+   max_length tokens per step), fused AdamW, grad clipping at 1.0. Median tokens/s and MFU over --steps steps
+   after --warmup; target MFU >= 50% of the dense peak.
 2. The same with torch.compile (decoder layers, or the whole model), Liger kernels (if the wheel was carried), both,
    and flex attention. Each variant also checks that packed documents stay apart (not with --compile-mode full).
 3. The planner (ftcore.plan, loaded without ftcore's __init__) against torch.cuda.max_memory_allocated of run 1.
 4. Whether one step of an 8B Llama (Llama-3-8B shape) with the low-memory preset fits an 80 GB card, the
    allocator capped to --fit-gib: the preset as the engine runs it (fp32 weights, autocast, checkpointing, batch
    1 x 2048, 2 accumulated micro-batches), with adafactor when bitsandbytes is absent, and with bf16 weights.
+5. The product (bench/_product.py): `python -m ftcore train` itself on a random-weight Llama and a tokenizer built
+   offline, barista chats, packing, precision auto, probes, in a temporary FTCORE_HOME: with the default AdamW
+   (probes general_en,arithmetic and the domain metric), then adafactor stepped in backward (the low-memory
+   mode; no probes unless --product-probes all). From the run folder: time to first step and each phase,
+   training tokens/s and MFU, the attention the engine chose, the planner against max_memory_allocated
+   (plan.json), the report's seconds; then one reply streamed from the final model (ModelCache + stream_chat):
+   time to first token and tokens/s.
+6. varlen (bench/_varlen.py): one packed row of documents of varied lengths through the engine's per-document
+   attention (ftcore.packed_attention: torch varlen_attn on CUDA), transformers' sdpa with the block-diagonal
+   mask, and each document on its own: same loss and gradients within a stated tolerance, then tokens/s of each.
 
 Each section reports its own failure and the rest go on; a summary block and one dated bench/RESULTS.md row end
-the run. Runs 1, 3, 4, then 2 (compile times are the least predictable), inside --budget-s.
+the run. Order: 0, 1, 3, 5, 6, 4, 2 (compile times are the least predictable), inside --budget-s: a section that
+needs more than is left is skipped ("budget: ..."). With --json the JSON of every number is rewritten after each
+section, and on SIGTERM (a timeout) what was measured is written, summarised and recorded before the exit.
 
-    bash bench/gpu_check.sh [--budget-s 420] [--steps 10] [--variants compile,liger]   (GPU machine)
-    .venv/bin/python bench/gpu_check.py --smoke            (CPU, tiny shapes, every code path, nothing recorded)
+Section 5 needs the engine's packages (transformers>=5.24,<6, accelerate, datasets, evaluate, pyyaml,
+safetensors, huggingface_hub, filelock, tokenizers, tqdm and what they need); the header says in one line what
+this machine lacks, and the section skips. A GPU image without network gets them as wheels in bench/wheels
+(gpu_check.sh installs those), fetched here with the device's platform flags: `python bench/_product.py` prints
+that pip command (the names and versions are _product.WHEELS; README.md, Benchmarks, says more).
+
+    bash bench/gpu_check.sh [--budget-s 360] [--sections 1,5,6] [--steps 10]   (GPU machine)
+    .venv/bin/python bench/gpu_check.py --smoke            (CPU, tiny shapes, every section, nothing recorded)
 """
 
 from __future__ import annotations
@@ -24,6 +44,8 @@ import argparse
 import gc
 import importlib
 import json
+import os
+import signal
 import statistics
 import sys
 import time
@@ -46,6 +68,9 @@ from _gpu import (  # noqa: E402
     llama_config,
     load_planner,
     low_memory_preset,
+    matmul_ceiling,
+    mfu,
+    mfu_text,
     packed_batch,
     packing_check,
     peak_tflops,
@@ -54,14 +79,23 @@ from _gpu import (  # noqa: E402
     step_flops,
     train_steps,
 )
+from _product import CARRY, VARIANTS, Product, needs_line, problems  # noqa: E402
+from _product import SMOKE as PRODUCT_SMOKE  # noqa: E402
+from _product import add_arguments as add_product_arguments  # noqa: E402
 from _results import RESULTS, record  # noqa: E402
+from _summary import summary  # noqa: E402
+from _varlen import run as varlen_run  # noqa: E402
 
 SHAPE_1B = "2048,16,32,8,8192,32000"  # hidden, layers, heads, kv heads, intermediate, vocab: 1.104B, untied
 SHAPE_8B = "4096,32,32,8,14336,128256"  # Llama-3-8B: 8.030B
-VARIANTS = ("compile", "flex", "liger", "liger+compile")
+VARIANTS_2 = ("compile", "flex", "liger", "liger+compile")
 SMOKE = {"shape": "64,2,4,2,128,256", "big_shape": "128,2,4,2,256,512", "batch_size": 2, "max_length": 32,
          "big_length": 32, "steps": 2, "warmup": 1, "compile_backend": "aot_eager",
-         "variants": "compile,liger,liger+compile"}  # flex on the CPU takes minutes
+         "variants": "compile,liger,liger+compile", **PRODUCT_SMOKE}  # flex on the CPU takes minutes
+
+
+class Terminated(BaseException):
+    """SIGTERM: not an Exception, so no section records it as its own failure."""
 
 
 class Check:
@@ -69,6 +103,23 @@ class Check:
         self.args, self.device, self.start = args, device, time.perf_counter()
         self.results: dict[str, dict] = {}
         self.peak, self.peak_source = peak_tflops(args.peak_tflops, device)
+        self.ceiling: float | None = None  # measured by section 0
+        self.current: str | None = None  # the section running now (a SIGTERM marks it interrupted)
+        self.current_start = self.start
+        self.state = "running"
+
+    def save(self) -> None:
+        """The JSON of everything so far (--json), replaced whole so that a kill mid-write keeps the last one."""
+        if not self.args.json:
+            return
+        payload = {"state": self.state, "elapsed_s": round(time.perf_counter() - self.start, 1),
+                   "peak": {"tflops": self.peak, "source": self.peak_source}, "ceiling_tflops": self.ceiling,
+                   "args": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(self.args).items()},
+                   "results": self.results}
+        path = Path(self.args.json)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+        os.replace(partial, path)
 
     def left(self) -> float:
         return self.args.budget_s - (time.perf_counter() - self.start)
@@ -78,6 +129,7 @@ class Check:
         is printed and recorded, never raised."""
         t0, left = time.perf_counter(), self.left()
         print(f"\n== {title}  [{t0 - self.start:.0f} s in, {left:.0f} s of budget left]", flush=True)
+        self.current, self.current_start = key, t0
         if need_s is not None and left < (0 if self.args.smoke else need_s):
             result = {"status": "skipped", "error": f"budget: {left:.0f} s left, this needs ~{need_s:.0f} s"}
         else:
@@ -94,8 +146,22 @@ class Check:
         result["seconds"] = round(time.perf_counter() - t0, 1)
         note = f": {result['error']}" if "error" in result else ""
         print(f"-- {title}: {result['status']}{note} ({result['seconds']:.1f} s)", flush=True)
-        self.results[key] = result
+        self.results[key], self.current = result, None
+        self.save()
         return result
+
+    def skip(self, key: str, title: str, why: str) -> None:
+        print(f"\n== {title}\nskipped: {why}")
+        self.results[key] = {"status": "skipped", "error": why}
+        self.save()
+
+    def ceiling_check(self) -> dict:
+        out = matmul_ceiling(self.device, self.args.ceiling_n or None)
+        self.ceiling = out["tflops"]
+        peak = f"; dense peak {self.peak:g} ({out['tflops'] / self.peak:.1%} of it)" if self.peak else ""
+        print(f"{out['n']}^3 {out['dtype']} matrix product: {out['tflops']:.4g} TFLOP/s, mean of {out['repeats']} "
+              f"after warm-ups{peak}")
+        return out
 
     def memory(self) -> int | None:
         return torch.cuda.max_memory_allocated() if self.device.type == "cuda" else None
@@ -122,19 +188,18 @@ class Check:
         out = {"params": sum(p.numel() for p in model.parameters()), "tokens_per_step": len(docs) * a.max_length,
                "step_s": step_s, "tokens_per_s": len(docs) * a.max_length / step_s, "tflops": flops / step_s / 1e12,
                "warmup_s": sum(warm), "loss": [round(losses[0], 3), round(losses[-1], 3)], "peak_bytes": self.memory()}
-        out["mfu"] = out["tflops"] / self.peak if self.peak else None
+        out.update(mfu(out["tflops"], self.peak, self.ceiling))
         out["graphs"] = torch._dynamo.utils.counters["stats"]["unique_graphs"] - graphs  # recompiles show here
         full = "compile" in name and a.compile_mode == "full"  # a new forward signature would recompile
         out["packing_rel_change"] = (None if full else
                                      packing_check(model, batch, a.max_length, config.vocab_size, device))
-        mfu = f", MFU {out['mfu']:.1%}" if out["mfu"] is not None else ""
         peak = f", peak {out['peak_bytes'] / GiB:.2f} GiB" if out["peak_bytes"] else ""
         rel = out["packing_rel_change"]
         apart = ("not checked (full compile)" if rel is None else
                  f"{'apart' if rel < 1e-2 else 'MIXED'} (last document moves by {rel:.1e} when the first changes)")
         print(f"{name}: {out['params'] / 1e6:,.1f}M params, {out['tokens_per_step']} tokens/step, median step "
               f"{step_s * 1e3:.1f} ms over {a.steps} -> {out['tokens_per_s']:,.0f} tok/s, {out['tflops']:.1f} TFLOP/s"
-              f"{mfu}{peak}; warm-up {out['warmup_s']:.1f} s ({out['graphs']} graphs compiled); "
+              f"{mfu_text(out)}{peak}; warm-up {out['warmup_s']:.1f} s ({out['graphs']} graphs compiled); "
               f"loss {out['loss'][0]} -> {out['loss'][1]}; packed documents {apart}")
         return out
 
@@ -219,82 +284,28 @@ class Check:
         return out
 
 
-def summary(check: Check) -> tuple[list[str], str, str]:
-    """Lines for people, and the numbers and ratio cells of the RESULTS.md row."""
-    a, r = check.args, check.results
-    lines, cells, ratio = [], [], []
-    mfus = {}
-    for name in ("eager", *a.variants):
-        key = "1" if name == "eager" else f"2:{name}"
-        res = r.get(key)
-        if res is None:
-            continue
-        if res["status"] != "ok":
-            text = f"{name}: {res['status']} ({res.get('error', '')})"
-        else:
-            mfu = f", MFU {res['mfu']:.1%}" if res["mfu"] is not None else ""
-            rel = res["packing_rel_change"]
-            text = (f"{name}: {res['tokens_per_s']:,.0f} tok/s{mfu}"
-                    + (f", peak {res['peak_bytes'] / GiB:.1f} GiB" if res["peak_bytes"] else "")
-                    + ("" if rel is None else ", docs apart" if rel < 1e-2 else ", DOCS MIXED"))
-            if res["mfu"] is not None:
-                mfus[name] = res["mfu"]
-        lines.append(text)
-        cells.append(text)
-    if mfus:
-        best = max(mfus, key=mfus.get)
-        verdict = "PASS" if mfus[best] >= 0.5 else "FAIL"
-        lines.append(f"best MFU {mfus[best]:.1%} ({best}; target >= 50%: {verdict}); peak used {check.peak:g} "
-                     f"TFLOP/s ({check.peak_source})")
-        ratio.append(f"MFU {mfus.get('eager', mfus[best]):.1%} eager, {mfus[best]:.1%} best ({verdict} at 50%)")
-    p = r.get("3")
-    if p and p["status"] == "ok" and p.get("ratio"):
-        ok = "PASS" if abs(p["ratio"] - 1) <= 0.15 else "FAIL"
-        text = (f"planner {p['planned_bytes'] / GiB:.1f} GiB vs measured {p['measured_bytes'] / GiB:.1f} GiB "
-                f"({p['ratio']:.2f}x; {ok} at 15%)")
-        lines.append(text)
-        cells.append(text)
-        ratio.append(f"plan/measured {p['ratio']:.2f}")
-    elif p:
-        lines.append(f"planner: {p['status']}, " + (p["error"] if "error" in p else
-                                                    f"planned {p['planned_gib']} GiB, no measured CUDA peak"))
-    for mode in a.big_modes:
-        b = r.get(f"4:{mode}")
-        if b is None:
-            continue
-        if b["status"] != "ok":
-            text = f"8B {mode}: {b['status']} ({b.get('error', '')})"
-        else:
-            peak = f", peak {b['peak_bytes'] / GiB:.1f} GiB" if b["peak_bytes"] else ""
-            plans = (", plan " + ", ".join(f"{k} {v}" for k, v in b["planned_gib"].items()) + " GiB"
-                     if b["planned_gib"] else "")
-            weights = "fp32 weights+autocast" if mode == "engine" else "bf16 weights"
-            verdict = ("ran (CPU)" if b["peak_bytes"] is None else
-                       f"{'fits' if b['fits'] else 'does NOT fit'} {a.fit_gib:g} GiB")
-            text = f"8B {weights}, {b['optimizer']}, ckpt, {a.big_length} tok: {verdict}{peak}{plans}"
-        lines.append(text)
-        cells.append(text)
-    return lines, "; ".join(cells), "; ".join(ratio)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="CPU, tiny shapes, every code path; records nothing.")
     parser.add_argument("--no-record", action="store_true", help="Do not append to bench/RESULTS.md.")
     parser.add_argument("--json", help="Also write every number to this JSON file.")
-    parser.add_argument("--budget-s", type=float, default=420.0, help="Skip what is left after this many seconds.")
-    parser.add_argument("--sections", default="1,2,3,4", help="Which sections to run, e.g. 1,3.")
+    parser.add_argument("--budget-s", type=float, default=360.0, help="Skip what is left after this many seconds "
+                        "(360: the whole call, start-up and transfers included, fits about 7 minutes).")
+    parser.add_argument("--sections", default="1,2,3,4,5,6", help="Which sections to run, e.g. 1,5,6 (the "
+                        "ceiling, 0, always runs).")
     parser.add_argument("--shape", default=SHAPE_1B, help="hidden,layers,heads,kv_heads,intermediate,vocab")
     parser.add_argument("--batch-size", type=int, default=8, help="Documents packed into one row per step.")
     parser.add_argument("--max-length", type=int, default=2048, help="Tokens per document.")
     parser.add_argument("--steps", type=int, default=10, help="Timed steps (median) after the warm-up.")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--attn", default="sdpa", help="Attention of sections 1-3 (the engine's default: sdpa).")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"Section 2, any of {', '.join(VARIANTS)}.")
+    parser.add_argument("--variants", default=",".join(VARIANTS_2), help=f"Section 2, any of {', '.join(VARIANTS_2)}.")
     parser.add_argument("--compile-mode", choices=("regional", "full"), default="regional",
                         help="regional: each decoder layer (compiled once, reused); full: the whole model.")
     parser.add_argument("--compile-backend", default="inductor")
     parser.add_argument("--peak-tflops", type=float, help="Dense bf16 peak for MFU (default: from the device name).")
+    parser.add_argument("--ceiling-n", type=int, default=0, help="Size of section 0's square matmul (0: 8192 on "
+                        "a GPU, 512 on the CPU).")
     parser.add_argument("--big-shape", default=SHAPE_8B, help="Section 4's model (Llama-3-8B by default).")
     parser.add_argument("--big-length", type=int, default=low_memory_preset()["max_length"])
     parser.add_argument("--big-micro", type=int, default=2, help="Micro-batches accumulated per step (the preset "
@@ -304,6 +315,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="engine: fp32 weights + autocast (as the engine trains); bf16: bf16 weights.")
     parser.add_argument("--fit-gib", type=float, default=79.19, help="Card to emulate, in GiB as torch counts: an "
                         "H100 80GB HBM3 reports total_memory=81089MB.")
+    add_product_arguments(parser)
     args = parser.parse_args(argv)
     if args.smoke:
         parser.set_defaults(**SMOKE)
@@ -311,38 +323,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.variants = [v for v in args.variants.split(",") if v]
     args.big_modes = [m for m in args.big_modes.split(",") if m]
     args.sections = set(args.sections.split(","))
-    unknown = set(args.variants) - set(VARIANTS)
+    args.product_variants = [v for v in args.product_variants.split(",") if v]
+    unknown = set(args.variants) - set(VARIANTS_2)
     if unknown:
-        parser.error(f"unknown variants {sorted(unknown)}: use {', '.join(VARIANTS)}")
+        parser.error(f"unknown variants {sorted(unknown)}: use {', '.join(VARIANTS_2)}")
+    unknown = set(args.product_variants) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown product variants {sorted(unknown)}: use {', '.join(VARIANTS)}")
     return args
 
 
-def main() -> None:
-    args = parse_args()
-    cuda = torch.cuda.is_available() and not args.smoke
-    if not cuda and not args.smoke:
-        raise SystemExit("gpu_check: no CUDA device here; run it on the GPU machine, or with --smoke on the CPU.")
-    import transformers
-
-    device = torch.device("cuda" if cuda else "cpu")
-    check = Check(args, device)
-    name = torch.cuda.get_device_name(0) if cuda else "CPU (smoke)"
-    total = f", {torch.cuda.get_device_properties(0).total_memory / GiB:.1f} GiB" if cuda else ""
-    print(f"gpu_check on {name}{total}; torch {torch.__version__}, transformers {transformers.__version__}; "
-          f"budget {args.budget_s:.0f} s; order 1, 3, 4, 2")
-    print(f"MFU peak: {check.peak or 'n/a'} TFLOP/s ({check.peak_source}); model "
-          f"{args.shape} (hidden,layers,heads,kv,intermediate,vocab), {args.batch_size} docs x {args.max_length} "
-          f"tokens packed per step, attention {args.attn}")
-    if args.attn == "sdpa" and args.batch_size > 1:
-        tokens = args.batch_size * args.max_length
-        print(f"note: sdpa with a packed-document mask has no flash kernel and computes the full {tokens}x{tokens} "
-              f"scores: {2 * args.batch_size:g}x the causal per-document attention that MFU counts")
+def sections(check: Check, product: Product | None) -> None:
+    """Every section asked for, in the order of the docstring (the ceiling first: every MFU uses it)."""
+    args = check.args
+    check.run("ceiling", "0. practical ceiling: one large matrix product", check.ceiling_check, 5)
+    if product is not None:
+        product.ceiling = check.ceiling
     if args.smoke:
         check.run("import", f"planner import with {', '.join(BLOCKED)} blocked", planner_import_isolated)
     if "1" in args.sections:
         check.run("1", "1. bf16 full fine-tuning, packed, fused AdamW (eager)", lambda: check.variant("eager"), 30)
     if "3" in args.sections:
         check.run("3", "3. planner vs measured (run 1)", check.planner, None)
+    if product is not None:
+        needs = check.results["5:needs"]
+        for i, name in enumerate(args.product_variants):
+            title = f"5. the product: python -m ftcore train ({name})"
+            probes = args.product_probes == "all" or i == 0
+            if needs["status"] != "ok":
+                check.skip(f"5:{name}", title, "needs: " + "; ".join(needs["problems"]))
+            else:
+                check.run(f"5:{name}", title, lambda n=name, pr=probes: product.variant(n, pr), 90 if probes else 45)
+        if product.runs:
+            check.run("5:chat", "5. the product: one streamed reply (ModelCache + stream_chat)", product.chat, 20)
+        else:
+            check.skip("5:chat", "5. the product: one streamed reply", "no finished product run")
+    if "6" in args.sections:
+        check.run("6", "6. varlen: engine per-document attention vs sdpa mask vs separate documents",
+                  lambda: varlen_run(args, check.device, check.peak, check.ceiling), 45)
     if "4" in args.sections:
         for mode in args.big_modes:
             check.run(f"4:{mode}", f"4. one low-memory step of {args.big_shape} ({mode})",
@@ -352,25 +370,87 @@ def main() -> None:
         # Liger patches transformers' Llama module for every model built after it: its variants go last
         for variant in sorted(args.variants, key=lambda v: "liger" in v):
             if "liger" in variant and missing:
-                print(f"\n== 2. {variant}\nliger: {missing}")
-                check.results[f"2:{variant}"] = {"status": "skipped", "error": f"liger {missing}"}
+                check.skip(f"2:{variant}", f"2. {variant}", f"liger {missing}")
                 continue
             need = 90 if variant in ("compile", "liger+compile", "flex") else 30
             check.run(f"2:{variant}", f"2. {variant}", lambda v=variant: check.variant(v), need)
 
+
+def main() -> None:
+    args = parse_args()
+    cuda = torch.cuda.is_available() and not args.smoke
+    if not cuda and not args.smoke:
+        raise SystemExit("gpu_check: no CUDA device here; run it on the GPU machine, or with --smoke on the CPU.")
+    found = problems() if "5" in args.sections else []  # before anything imports transformers here
+    try:
+        import transformers
+    except Exception as exc:  # a carried transformers without what it needs, say
+        if found:
+            print(needs_line(found))
+        raise SystemExit(f"gpu_check: transformers does not import here ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0][:300]}); {CARRY}") from None
+
+    device = torch.device("cuda" if cuda else "cpu")
+    check = Check(args, device)
+    name = torch.cuda.get_device_name(0) if cuda else "CPU (smoke)"
+    total = f", {torch.cuda.get_device_properties(0).total_memory / GiB:.1f} GiB" if cuda else ""
+    print(f"gpu_check on {name}{total}; torch {torch.__version__}, transformers {transformers.__version__}; "
+          f"budget {args.budget_s:.0f} s; order 0, 1, 3, 5, 6, 4, 2")
+    print(f"MFU peak: {check.peak or 'n/a'} TFLOP/s ({check.peak_source}), and the ceiling measured in 0; model "
+          f"{args.shape} (hidden,layers,heads,kv,intermediate,vocab), {args.batch_size} docs x {args.max_length} "
+          f"tokens packed per step, attention {args.attn}")
+    if args.attn == "sdpa" and args.batch_size > 1:
+        tokens = args.batch_size * args.max_length
+        print(f"note: sdpa with a packed-document mask has no flash kernel and computes the full {tokens}x{tokens} "
+              f"scores: {2 * args.batch_size:g}x the causal per-document attention that MFU counts")
+    product = None
+    if "5" in args.sections:
+        print(needs_line(found))
+        check.results["5:needs"] = {"status": "missing" if found else "ok", "problems": found}
+        product = Product(args, device, check.peak, None)
+
+    def on_term(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough; the cleanup must not be cut short
+        if check.current:
+            check.results[check.current] = {"status": "interrupted", "error": "SIGTERM",
+                                            "seconds": round(time.perf_counter() - check.current_start, 1)}
+        check.state = "interrupted"
+        check.save()  # first: whatever follows may be cut short by a SIGKILL
+        if product is not None:
+            product.stop()
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        sections(check, product)
+        check.state = "done"
+    except Terminated:
+        print(f"\n-- SIGTERM after {time.perf_counter() - check.start:.0f} s: stopped; what was measured is kept")
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the summary and the row take a moment: let them be
+        if product is not None:
+            product.cleanup()
+    finish(check, name)
+    if check.state == "interrupted":
+        sys.exit(143)
+
+
+def finish(check: Check, name: str) -> None:
+    """The summary, the JSON and the RESULTS.md row (also after a SIGTERM: what was measured stands)."""
+    args = check.args
     lines, numbers, ratio = summary(check)
     elapsed = time.perf_counter() - check.start
-    print(f"\n===== summary: {name}, {elapsed:.0f} s of {args.budget_s:.0f} s budget")
+    print(f"\n===== summary: {name}, {elapsed:.0f} s of {args.budget_s:.0f} s budget"
+          + (" (interrupted by SIGTERM)" if check.state == "interrupted" else ""))
     print("\n".join(lines) or "nothing measured")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"args": {k: sorted(v) if isinstance(v, set) else v
-                                                        for k, v in vars(args).items()},
-                                               "results": check.results}, indent=2, default=str), encoding="utf-8")
+    check.save()
     if args.smoke or args.no_record:
         print("(not recorded: --smoke / --no-record)")
         return
+    stopped = f", SIGTERM after {elapsed:.0f} s" if check.state == "interrupted" else ""
     record(f"gpu_check {args.shape} {args.batch_size}x{args.max_length} --steps {args.steps} "
-           f"{args.compile_mode} compile", numbers, ratio)
+           f"{args.compile_mode} compile; product {args.product_shape} b{args.product_batch} "
+           f"x{args.product_steps}{stopped}", numbers, ratio)
     print("RESULTS.md row: " + RESULTS.read_text(encoding="utf-8").splitlines()[-1])
 
 
