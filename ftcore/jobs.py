@@ -13,7 +13,7 @@ from .config import RunConfig
 from .data import fingerprint, read_examples
 from .datasets import stage_data_file
 from .errors import UserError
-from .runs import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, pid_alive, slug
+from .runs import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, slug, worker_alive
 from .settings import Settings
 
 
@@ -94,14 +94,26 @@ def last_checkpoint(run: Run) -> Path | None:
 
 def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
     """Continue a failed or cancelled run from its last complete checkpoint; refuses when the config or the
-    data changed since that checkpoint was written."""
+    data changed since that checkpoint was written. Two resumes of one run at once (two terminals, a double
+    click) start one worker: the check and the launch happen under the run's lock, and the second finds the run
+    queued."""
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(run.dir / ".resume.lock"), timeout=60):
+            return _resume(run, settings, reap)
+    except Timeout:
+        raise UserError("jobs.active", run=run.id, state="queued") from None
+
+
+def _resume(run: Run, settings: Settings, reap: bool) -> Path:
     state = run.status().get("state")
     if state in ACTIVE:
         raise UserError("jobs.active", run=run.id, state=state)
-    pid, deadline = run.status().get("pid"), time.monotonic() + 30
-    while pid_alive(pid) and time.monotonic() < deadline:  # a stopped worker may still be exiting
+    deadline = time.monotonic() + 30
+    while worker_alive(run.status()) and time.monotonic() < deadline:  # a stopped worker may still be exiting
         time.sleep(0.2)
-    if pid_alive(pid):
+    if worker_alive(run.status()):
         raise UserError("jobs.shutting_down", run=run.id)
     if state == "done":
         raise UserError("jobs.done", run=run.id)

@@ -10,7 +10,7 @@ import threading
 import time
 
 from .messages import Text
-from .runs import FINISHED, Run, now, pid_alive
+from .runs import FINISHED, Run, now, pid_alive, process_start
 from .settings import Settings
 
 SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
@@ -30,7 +30,7 @@ def launch(run: Run, settings: Settings, *, reap: bool = True, resume: str | Non
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             cwd=run.dir, env=env, start_new_session=True,
         )
-    run.update_status(pid=proc.pid)
+    run.update_status(pid=proc.pid, host=settings.node_name, pid_start=process_start(proc.pid))
     if reap:  # a long-lived parent (the UI) must collect its exited children
         threading.Thread(target=proc.wait, daemon=True).start()
     return proc.pid

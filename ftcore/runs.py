@@ -21,7 +21,7 @@ from .config import RunConfig
 from .errors import UserError
 from .messages import Bilingual, Localizable, Text, localize
 from .redact import redact_fields
-from .settings import Settings
+from .settings import Settings, this_node
 
 ACTIVE = ("queued", "running", "stopping")
 CHECKPOINT_META = "fulltune.json"  # marks a checkpoint this app wrote, with the config and data it came from
@@ -35,6 +35,29 @@ def status_error(status: dict[str, Any]) -> Bilingual | None:
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def process_start(pid: int | None) -> int | None:
+    """When a process started (clock ticks since boot, /proc/PID/stat field 22): with the pid it names one
+    process, so a pid reused after a worker died is not taken for that worker."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError, TypeError):
+        return None
+
+
+def worker_alive(status: dict[str, Any]) -> bool | None:
+    """Whether the worker a status names is running: True/False on the machine that started it, None elsewhere
+    (another node sharing the workspace cannot see its processes, so it must not judge)."""
+    pid = status.get("pid")
+    if not pid:
+        return False
+    if status.get("host") and status["host"] != this_node():
+        return None
+    if not pid_alive(pid):
+        return False
+    started = status.get("pid_start")
+    return started is None or process_start(pid) in (None, started)
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -78,15 +101,18 @@ class Run:
         return RunConfig.load(self.dir / "config.yaml")
 
     def status(self) -> dict[str, Any]:
-        """The status as last written, with a dead worker of an active run reported as failed."""
+        """The status as last written, with a dead worker of an active run reported as failed. Reading never
+        writes (a full disk, a read-only mount or another node's reader must not change a run): the verdict is
+        made again at each read, from the worker's host, pid and start time."""
         try:
             status = json.loads(self.status_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             error = Text("runs.status_unreadable")
             return {"state": "failed", "error": str(error), "error_zh": error.text("zh")}
-        if status.get("state") in ACTIVE and status.get("pid") and not pid_alive(status["pid"]):
-            status = self.update_status(state="failed", ended=now(),
-                                        error=Text("runs.worker_vanished"))
+        if status.get("state") in ACTIVE and status.get("pid") and worker_alive(status) is False:
+            error = Text("runs.worker_vanished")
+            status = {**status, "state": "failed", "error": str(error), "error_zh": error.text("zh"),
+                      "ended": status.get("ended") or None, "vanished": True}
         return status
 
     def update_status(self, **changes: Any) -> dict[str, Any]:

@@ -10,6 +10,11 @@ from pathlib import Path
 from .errors import UserError
 
 
+def this_node() -> str:
+    """This machine's name among the nodes sharing a workspace (FTCORE_NODE_NAME, else the host name)."""
+    return os.environ.get("FTCORE_NODE_NAME") or socket.gethostname()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Workspace layout. Everything the app writes lives under `home`."""
@@ -24,8 +29,7 @@ class Settings:
         raw = os.environ.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
         lang = "zh" if os.environ.get("FTCORE_LANG", "").strip().lower().startswith("zh") else "en"
         devices = tuple(d for d in os.environ.get("FTCORE_DEVICES", "").split(",") if d)
-        return cls(home=Path(raw).expanduser().resolve(),
-                   node_name=os.environ.get("FTCORE_NODE_NAME") or socket.gethostname(), lang=lang, devices=devices)
+        return cls(home=Path(raw).expanduser().resolve(), node_name=this_node(), lang=lang, devices=devices)
 
     @property
     def runs_dir(self) -> Path:

@@ -34,7 +34,7 @@ def test_dead_worker_is_reported_as_failed(home):
     run.update_status(state="running", pid=2**22 + 12345)
     status = run.status()
     assert status["state"] == "failed" and "worker.log" in status["error"]
-    assert json.loads(run.status_path.read_text())["state"] == "failed"
+    assert json.loads(run.status_path.read_text())["state"] == "running"  # the verdict is the reader's, unwritten
 
 
 def test_stop_request_marks_stopping(home):
@@ -60,3 +60,47 @@ def test_slug_and_pid_helpers():
     assert slug("Café latte / 合同 v2") == "caf-latte-v2"
     assert slug("合同") == "run"
     assert pid_alive(os.getpid()) and not pid_alive(None)
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_reading_a_vanished_workers_status_never_writes(home):
+    """A reader on a full disk or a read-only mount must still answer; the verdict is made at each read."""
+    import socket
+
+    run = make_run(home)
+    run.update_status(state="running", pid=dead_pid(), host=socket.gethostname())
+    before = run.status_path.read_bytes()
+    os.chmod(run.dir, 0o555)
+    try:
+        status = run.status()
+    finally:
+        os.chmod(run.dir, 0o755)
+    assert status["state"] == "failed" and "ended without a final status" in status["error"]
+    assert run.status_path.read_bytes() == before  # nothing written
+
+
+def test_another_nodes_live_run_is_not_marked_failed(home):
+    run = make_run(home)
+    run.update_status(state="running", pid=dead_pid(), host="node-elsewhere")  # that pid means nothing here
+    assert run.status()["state"] == "running"
+
+
+def test_a_reused_pid_is_not_taken_for_the_worker(home):
+    import socket
+
+    from ftcore.runs import process_start
+
+    run = make_run(home)
+    me = os.getpid()  # alive, but not the process that status names: another start time
+    run.update_status(state="running", pid=me, host=socket.gethostname(), pid_start=process_start(me) - 1)
+    assert run.status()["state"] == "failed"
+    run.update_status(pid_start=process_start(me))
+    assert run.status()["state"] == "running"
