@@ -31,7 +31,7 @@ MODEL = "smollm2-135m-instruct"
 
 def prompts(n: int) -> list[str]:
     out = []
-    for name in ("general_en", "general_zh", "arithmetic", "instruction", "kl"):
+    for name in ("general_en", "general_zh", "arithmetic", "instruction", "kl", "poems"):
         suite = builtin(name)
         out += [item.get("question") or item.get("prompt") for item in suite.items]
     return out[:n]
