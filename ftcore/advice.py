@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .config import RunConfig
 from .devices import Device
+from .errors import UserError
 from .hparams import LRSuggestion, suggest_learning_rate
 from .messages import Join, Text, message
 from .plan import GiB, Plan, PlanInput, estimate, plan_from_config, suggest
@@ -47,15 +48,19 @@ class Advice:
     learning_rate: LRSuggestion
     fixes: list[str] = field(default_factory=list)
     ram_gb: float | None = None  # a CPU run: the machine's memory, which the plan is compared with
+    refusal: UserError | None = None  # what Start would refuse on this machine, whatever the memory says
 
     def markdown(self, lang: str = "en") -> str:
         """The plan panel in English ("en") or Chinese ("zh")."""
         p = self.plan
         where = Text("advice.per_gpu" if p.capacity is not None and p.host == 0 else "advice.per_device")
-        lines = [message("advice.total", lang, total=p.total / GiB, where=where, weights=p.weights / GiB,
+        lines = [message("advice.refused", lang, error=self.refusal)] if self.refusal else []
+        lines += [message("advice.total", lang, total=p.total / GiB, where=where, weights=p.weights / GiB,
                          gradients=p.gradients / GiB, optimizer=p.optimizer / GiB, activations=p.activations / GiB,
                          buffers=p.buffers / GiB, millions=self.parameters / 1e6)]
-        if p.capacity is not None:
+        if self.refusal:
+            pass  # no "fits" for a configuration that does not start
+        elif p.capacity is not None:
             verdict = Text("advice.fits" if p.fits else "advice.does_not_fit")
             lines.append(message("advice.in_memory", lang, verdict=verdict, capacity=p.capacity / GiB))
         elif self.ram_gb:
@@ -78,6 +83,14 @@ def advise(config: RunConfig, model_config, devices: list[Device]) -> Advice:
     memory = (devices[0].memory_gb or None) if cuda else None
     p = plan_input(config, model_config, precision, memory)
     result = estimate(p)
+    try:  # the checks Start makes on this machine (process counts, precision, optimizers, strategies)
+        from .compat import check_environment
+        from .placement import inventory_flags
+
+        check_environment(config, *inventory_flags(devices))
+        refusal = None
+    except UserError as exc:
+        refusal = exc
     fixes = [text for text, _ in suggest(p, memory)] if memory and result.fits is False else []
     return Advice(plan=result, parameters=p.params, learning_rate=suggest_learning_rate(config.model.ref, p.params),
-                  fixes=fixes, ram_gb=None if cuda else devices[0].memory_gb)
+                  fixes=fixes, ram_gb=None if cuda else devices[0].memory_gb, refusal=refusal)

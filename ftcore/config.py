@@ -7,6 +7,7 @@ Each field's `help` feeds the CLI's --help and the UI's tooltips. Overrides look
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import shlex
 import types
@@ -197,6 +198,9 @@ class RunConfig:
             (len({t.name for t in d.tasks if t.name}) == len([t for t in d.tasks if t.name]),
              UserError("config.task_names")),
             (t.epochs > 0 or t.max_steps > 0, UserError("config.no_length")),
+            (all(math.isfinite(v) for v in (t.epochs, t.learning_rate, t.warmup_ratio, t.weight_decay,
+                                            t.max_grad_norm, d.replay, self.probe.budget)),
+             UserError("config.not_finite")),
             (t.max_steps >= 0, UserError("config.max_steps")),
             (0 < t.learning_rate < 1, UserError("config.learning_rate", value=t.learning_rate)),
             (t.batch_size >= 1, UserError("config.batch_size")),

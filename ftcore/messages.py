@@ -211,6 +211,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "method=distill 在每个进程上都保留一个完整的教师模型，{strategy} 策略不会切分它：请使用 "
         "dist.strategy=ddp、zero1 或 zero2。",
     ),
+    "config.not_finite": (
+        "A number in the settings is infinite or not a number (epochs, learning rate, warmup, weight decay, "
+        "gradient clipping, replay or the forgetting budget): give a finite value.",
+        "设置中有数值为无穷大或非数（轮数、学习率、预热、权重衰减、梯度裁剪、回放比例或遗忘预算）：请填写有限的数值。",
+    ),
     "config.logging_steps": (
         "train.logging_steps must be 0 (automatic) or more.",
         "train.logging_steps 必须为 0（自动）或更大。",
@@ -598,6 +603,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "advice.fits": ("**Fits**", "**放得下**"),
     "advice.does_not_fit": ("**Does not fit**", "**放不下**"),
     "advice.in_memory": ("{verdict} in {capacity:.1f} GiB.", "{verdict}：显存 {capacity:.1f} GiB。"),
+    "advice.refused": (
+        "**Start would refuse this configuration on this machine:** {error}",
+        "**在本机上无法以此配置开始训练：** {error}",
+    ),
     "advice.in_ram": (
         "{verdict} in this machine's {ram:.1f} GiB of RAM (with about {runtime} GiB for Python and torch).",
         "{verdict}：本机内存 {ram:.1f} GiB（其中约 {runtime} GiB 留给 Python 和 torch）。",

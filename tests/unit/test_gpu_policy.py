@@ -221,3 +221,23 @@ def test_packed_rows_build_no_square_mask_and_stay_apart_without_offsets(tiny_mo
         packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits[0]
     assert built == [] and torch.allclose(packed, alone, atol=1e-5)
     assert packed_attention.kernel(packed_attention.NAME, "cpu", "fp32") == "scaled_dot_product_attention per document"
+
+
+@pytest.mark.parametrize("values", [{"train.epochs": float("inf")}, {"train.learning_rate": float("nan")}])
+def test_infinite_settings_are_refused(values):
+    with pytest.raises(UserError) as err:
+        config(**values).validate()
+    assert err.value.key == "config.not_finite"
+
+
+@pytest.mark.parametrize("values", [{"dist.nproc": 64}, {"train.precision": "fp16"}])
+def test_the_plan_panel_never_says_fits_for_what_start_refuses(values):
+    from transformers import LlamaConfig
+
+    from ftcore import advise, devices
+
+    advice = advise(config(**values), LlamaConfig(**LLAMA_1B), [devices.cpu_device()])
+    assert advice.refusal is not None
+    text = advice.markdown("en")
+    assert text.startswith("**Start would refuse this configuration") and "Fits" not in text
+    assert "无法以此配置开始训练" in advice.markdown("zh")
