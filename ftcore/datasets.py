@@ -4,6 +4,7 @@ augmented) that the Data tab hands to training."""
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,7 @@ def stage_data_file(path: str | Path, settings: Settings) -> Path:
     """Copy a data file into the workspace under its content hash, so the run never depends on the original
     (an upload's temp file, a file the user edits later). The user's file name never becomes a path."""
     source = Path(path)
-    if source.is_relative_to(settings.datasets_dir):
+    if source.parent == settings.datasets_dir:  # staged already: named by its content, never changes
         return source
     target = settings.datasets_dir / f"{fingerprint(source)[:20]}{source.suffix.lower()}"
     if not target.is_file():
@@ -28,7 +29,9 @@ def stage_data_file(path: str | Path, settings: Settings) -> Path:
         partial.replace(target)
     names = target.with_name(target.name + ".name")
     if not names.is_file():  # the name the user knows it by, for model cards (a name only, never a path)
-        write_text(names, slug(source.stem) or "data")
+        # a prepared dataset's file (train.jsonl, val.jsonl) is known by its dataset's name
+        known = dataset_name(source) if (source.parent / "info.json").is_file() else source.stem
+        write_text(names, slug(known) or "data")
     return target
 
 
@@ -68,7 +71,8 @@ def prepare_dataset(settings: Settings, examples: list[Example], name: str, *, v
         dropped = result.dropped_augmented
     added = (augment_examples(train, augment_ops, augment_factor, seed=seed, paraphrase=paraphrase)
              if augment_ops else [])
-    dataset_id = f"{slug(name or 'dataset')}-{now()[:19].replace(':', '').replace('-', '')}"
+    # the time, and a random part: two datasets of one name in one second must not replace each other
+    dataset_id = f"{slug(name or 'dataset')}-{now()[:19].replace(':', '').replace('-', '')}-{secrets.token_hex(3)}"
     root = prepared_root(settings)
     staging = root / f".{dataset_id}.partial"
     shutil.rmtree(staging, ignore_errors=True)

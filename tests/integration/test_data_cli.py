@@ -1,6 +1,7 @@
 """`ftcore data report|split|augment` and prepared datasets, end to end through the CLI and the API."""
 
 import json
+from pathlib import Path
 
 import ftcore
 from ftcore import DEMOS
@@ -55,6 +56,13 @@ def test_prepared_dataset_trains(home, tiny_model):
         "train.max_steps": 2, "probe.suites": "none", "probe.domain": False})
     run = ftcore.start(config, home)
     assert ftcore.wait(run, timeout=120)["state"] == "done"
+    staged = run.config().data.train  # the run trains on a content-addressed copy, not the prepared file
+    assert staged != info["train_file"] and Path(staged).parent == home.datasets_dir
+    from ftcore.datasets import dataset_name
+
+    assert dataset_name(staged) == "barista-subset"
+    again = ftcore.prepare_dataset(home, examples[:8], "Barista subset")  # same name, same second
+    assert again != dataset_id and len(ftcore.prepared_datasets(home)) == 2
 
 
 def test_paraphrase_op_asks_the_chosen_model(home, tiny_model):
