@@ -18,6 +18,7 @@ from .errors import UserError
 from .messages import Text, restore
 from .probes import BUILTIN, compare, load_suite, run_suite, within_budget
 from .probes.domain import MAX_EXAMPLES, evaluate_domain
+from .probes.runner import Stopped
 from .runs import Run
 from .settings import Settings
 
@@ -76,11 +77,12 @@ def fewshot_baseline(model, tokenizer, config: RunConfig, sets: dict[str, list],
     return {"k": k, "domain": domain, **({"tasks": tasks} if tasks else {})}
 
 
-def evaluate_tasks(model, tokenizer, sets: dict[str, list], max_length: int) -> tuple[dict, dict | None]:
+def evaluate_tasks(model, tokenizer, sets: dict[str, list], max_length: int, stop=None) -> tuple[dict, dict | None]:
     """Domain metrics: of the one dataset, or of each task and their combination."""
     if list(sets) == [""]:
-        return evaluate_domain(model, tokenizer, sets[""], max_length), None
-    per_task = {name: evaluate_domain(model, tokenizer, examples, max_length) for name, examples in sets.items()}
+        return evaluate_domain(model, tokenizer, sets[""], max_length, stop=stop), None
+    per_task = {name: evaluate_domain(model, tokenizer, examples, max_length, stop=stop)
+                for name, examples in sets.items()}
     return combine(per_task), per_task
 
 
@@ -92,11 +94,13 @@ def primary_metric(domain: dict) -> tuple[str, float]:
     return "loss", -domain.get("loss", float("inf"))
 
 
-def _scores(model, tokenizer, suites, base_model, config: RunConfig, on_result) -> dict[str, dict]:
+def _scores(model, tokenizer, suites, base_model, config: RunConfig, on_result, stop=None) -> dict[str, dict]:
     out = {}
     for suite in suites:
+        if stop is not None and stop():
+            raise Stopped
         result = run_suite(model, tokenizer, suite, base=base_model,
-                           max_new_tokens=config.probe.max_new_tokens or None)
+                           max_new_tokens=config.probe.max_new_tokens or None, stop=stop)
         out[suite.name] = {**result.to_dict(), "items": result.items[:60]}
         on_result(result)
     return out
@@ -111,9 +115,10 @@ def _cache_key(ref: str, source_kind: str, suites, config: RunConfig) -> str | N
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def make_report(run: Run, settings: Settings, device: str | None = None) -> dict[str, Any]:
+def make_report(run: Run, settings: Settings, device: str | None = None, stop=None) -> dict[str, Any]:
     """Evaluate base and candidates, write report.json and events, and return the report. The models load on
-    `device` (default: this process's GPU, else the CPU) in the device policy's dtype."""
+    `device` (default: this process's GPU, else the CPU) in the device policy's dtype. `stop`: checked between
+    suites, candidates and generation batches; true raises Stopped and writes no report."""
     config = run.config()
     began = time.perf_counter()
     suites = [load_suite(name) for name in suite_names(config.probe.suites)]
@@ -133,7 +138,7 @@ def make_report(run: Run, settings: Settings, device: str | None = None) -> dict
     cache = settings.home / "probe-cache" / f"{key}.json" if key else None
     base = {"ref": config.model.ref}
     if examples:
-        base["domain"], tasks = evaluate_tasks(base_model, tokenizer, examples, config.data.max_length)
+        base["domain"], tasks = evaluate_tasks(base_model, tokenizer, examples, config.data.max_length, stop)
         if tasks:
             base["tasks"] = tasks
         if config.probe.fewshot:
@@ -145,7 +150,7 @@ def make_report(run: Run, settings: Settings, device: str | None = None) -> dict
         base["probes"] = json.loads(cache.read_text(encoding="utf-8"))
     else:
         base["probes"] = _scores(base_model, tokenizer, [s for s in suites if s.kind != "kl"], None, config,
-                                 record("base"))
+                                 record("base"), stop)
         if cache:
             write_json(cache, base["probes"])
     if any(s.kind == "kl" for s in suites):
@@ -153,13 +158,15 @@ def make_report(run: Run, settings: Settings, device: str | None = None) -> dict
 
     rows_by_name, report_candidates = {}, []
     for name, path in candidates:
+        if stop is not None and stop():
+            raise Stopped
         model, tok = models.load(str(path), settings, phase="eval", device=device)
         entry: dict[str, Any] = {"name": name, "path": str(Path(path).relative_to(run.dir))}
         if examples:
-            entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length)
+            entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length, stop)
             if tasks:
                 entry["tasks"] = tasks
-        entry["probes"] = _scores(model, tok, suites, base_model, config, record(name))
+        entry["probes"] = _scores(model, tok, suites, base_model, config, record(name), stop)
         rows = compare(base["probes"], entry["probes"], config.probe.budget)
         entry["rows"] = [r.to_dict() for r in rows]
         entry["within_budget"] = within_budget(rows)

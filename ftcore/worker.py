@@ -127,8 +127,13 @@ def report(run: Run, flag: StopFlag) -> None:
         return
     run.update_status(phase="evaluating")
     run.append_event("message", text="Evaluating the base and the fine-tuned model (domain metric, probes)")
+    from .probes.runner import Stopped
+
     try:
-        make_report(run, Settings.from_env())
+        make_report(run, Settings.from_env(), stop=lambda: bool(flag.reason) or run.stop_requested)
+    except Stopped:  # the model is complete: the run is done, without the report nobody wants any more
+        run.append_event("message", text="The evaluation report was stopped; the final model is complete "
+                                         "(ftcore compare RUN --rerun makes the report later)")
     except Exception as exc:
         traceback.print_exc()
         run.append_event("message", text=f"The evaluation report could not be made: {type(exc).__name__}: {exc}")

@@ -43,7 +43,7 @@ def answer_loss(model, tokenizer, examples, max_length: int = 512, batch_size: i
 
 
 def evaluate_domain(model, tokenizer, examples, max_length: int = 512, max_new_tokens: int = 64,
-                    generate_answers: bool = True) -> dict:
+                    generate_answers: bool = True, stop=None) -> dict:
     """Metrics for chat or classification examples (the last assistant turn is the reference)."""
     began = time.perf_counter()
     examples = list(examples)[:MAX_EXAMPLES]
@@ -56,7 +56,7 @@ def evaluate_domain(model, tokenizer, examples, max_length: int = 512, max_new_t
         references = [e.messages[-1]["content"].strip() for e in chats]
         budget = max(len(tokenizer(r, add_special_tokens=False)["input_ids"]) for r in references) + 4
         replies = generate(model, tokenizer, prompts, min(max_new_tokens, budget) if classification else
-                           max_new_tokens)
+                           max_new_tokens, stop=stop)
         if classification:
             labels = sorted(set(references), key=len, reverse=True)
             predictions = [_label_of(reply, labels) for reply in replies]

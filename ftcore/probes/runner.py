@@ -14,6 +14,10 @@ from .suites import Suite
 MAX_NEW_TOKENS = {"qa": 48, "checks": 160}
 
 
+class Stopped(Exception):
+    """A stop was asked for while suites ran (the report ends between two batches)."""
+
+
 @dataclass
 class SuiteResult:
     suite: str
@@ -27,8 +31,10 @@ class SuiteResult:
         return asdict(self)
 
 
-def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_size: int = 16) -> list[str]:
-    """Greedy answers to single-turn chat prompts, in batches (left padding so the prompts end together)."""
+def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_size: int = 16, stop=None
+             ) -> list[str]:
+    """Greedy answers to single-turn chat prompts, in batches (left padding so the prompts end together).
+    `stop`: a callable checked before each batch; true raises Stopped."""
     import torch
 
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
@@ -39,6 +45,8 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_si
         order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
         out: dict[int, str] = {}
         for start in range(0, len(order), batch_size):
+            if stop is not None and stop():
+                raise Stopped
             chunk = order[start:start + batch_size]
             texts = [tokenizer.apply_chat_template([{"role": "user", "content": prompts[i]}], tokenize=False,
                                                    add_generation_prompt=True) for i in chunk]
@@ -89,13 +97,14 @@ def next_token_kl(base, tuned, tokenizer, prompts: list[str]) -> float:
 
 
 def run_suite(model, tokenizer, suite: Suite, *, base=None, batch_size: int = 16,
-              max_new_tokens: int | None = None) -> SuiteResult:
+              max_new_tokens: int | None = None, stop=None) -> SuiteResult:
     """Score one suite. `base` (a model sharing the tokenizer) is needed for the kl kind only."""
     began = time.perf_counter()
     items: list[dict[str, Any]] = []
     if suite.kind in ("qa", "checks"):
         prompts = [item["question" if suite.kind == "qa" else "prompt"] for item in suite.items]
-        replies = generate(model, tokenizer, prompts, max_new_tokens or MAX_NEW_TOKENS[suite.kind], batch_size)
+        replies = generate(model, tokenizer, prompts, max_new_tokens or MAX_NEW_TOKENS[suite.kind], batch_size,
+                           stop)
         for item, prompt, reply in zip(suite.items, prompts, replies, strict=True):
             if suite.kind == "qa":
                 ok = match_answer(reply, item["answer"], item.get("match", "contains"))
