@@ -3,7 +3,6 @@ stopping, a disk check before each checkpoint, and checkpoints that appear only 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -12,10 +11,17 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
+from ._atomic import write_json
+from .checkpoints import fsync_dir, seal
 from .distributed import barrier, sync_any
 from .messages import Text
 from .runs import CHECKPOINT_META, Run, config_digest
 from .stopflag import StopFlag
+
+
+def _size(count: int) -> str:
+    """A byte count people read at a glance: GB from one GB up, MB below (never "0.0 GB")."""
+    return f"{count / 2**30:.1f} GB" if count >= 2**30 else f"{max(count / 2**20, 0.1):.1f} MB"
 
 
 class RunCallback(TrainerCallback):
@@ -61,9 +67,8 @@ class RunCallback(TrainerCallback):
         need = int(self.checkpoint_bytes * 1.1)
         if free >= need:
             return True
-        self.failure = (f"Not enough disk space for a checkpoint: about {need / 2**30:.1f} GB needed, "
-                        f"{free / 2**30:.1f} GB free under {self.run.dir}. Free some space, then `ftcore resume "
-                        f"{self.run.id}`.")
+        self.failure = (f"Not enough disk space for a checkpoint: about {_size(need)} needed, {_size(free)} free "
+                        f"under {self.run.dir}. Free some space, then `ftcore resume {self.run.id}`.")
         return False
 
     def on_log(self, args, state, control, logs=None, **kwargs):
@@ -126,13 +131,16 @@ class RunCallback(TrainerCallback):
         source = self.staging / name
         if not self.run.writes or not source.is_dir():
             return
-        (source / CHECKPOINT_META).write_text(json.dumps({
+        files = seal(source)  # every file's sha256, each flushed to disk, before the checkpoint becomes visible
+        write_json(source / CHECKPOINT_META, {
             "step": state.global_step, "config_sha256": config_digest(self.run), "data": self.fingerprints,
-            "written_by": "fulltune"}, indent=2), encoding="utf-8")
+            "written_by": "fulltune", "files": files})
+        fsync_dir(source)
         self.run.checkpoints_dir.mkdir(exist_ok=True)
         target = self.run.checkpoints_dir / name
         shutil.rmtree(target, ignore_errors=True)
         os.replace(source, target)  # the checkpoint becomes visible complete, in one rename
+        fsync_dir(self.run.checkpoints_dir)
         self.run.append_event("checkpoint", step=state.global_step, path=f"checkpoints/{name}")
         kept = sorted(self.run.checkpoints_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
         for old in kept[: max(0, len(kept) - self.keep)]:

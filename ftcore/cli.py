@@ -125,8 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", choices=["auto", "gpu", "cpu"], help="transformers engine: auto "
                    "(a free GPU, or one a run leaves room on, else the CPU), gpu (wait for one), cpu.")
 
-    p = sub.add_parser("resume", help="Continue a failed or cancelled run from its last complete checkpoint.")
+    p = sub.add_parser("resume", help="Continue a failed or cancelled run from its newest checkpoint that verifies "
+                       "(every file's sha256 as written).")
     p.add_argument("run")
+    p.add_argument("--checkpoint", type=int, default=None, metavar="STEP", help="Resume from checkpoint-STEP "
+                   "instead (refused when it does not verify).")
     p.add_argument("--detach", action="store_true", help="Start the worker and return.")
 
     p = sub.add_parser("chat", help="Print one answer to a prompt.")
@@ -360,7 +363,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
 def cmd_resume(args, settings: Settings) -> int:
     run = RunStore(settings).get(args.run)
-    checkpoint = jobs.resume(run, settings, reap=not args.detach)
+    checkpoint = jobs.resume(run, settings, reap=not args.detach, step=args.checkpoint)
     print(f"Resuming {run.id} from {checkpoint.name}")
     return 0 if args.detach else follow(run)
 

@@ -88,11 +88,12 @@ def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: fl
 
 def last_checkpoint(run: Run) -> Path | None:
     """The newest complete checkpoint that this app wrote (it carries our metadata file)."""
-    found = [p for p in run.checkpoints_dir.glob("checkpoint-*") if (p / CHECKPOINT_META).is_file()]
-    return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
+    from .checkpoints import listed
+
+    return next(iter(listed(run)), None)
 
 
-def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
+def resume(run: Run, settings: Settings, *, reap: bool = True, step: int | None = None) -> Path:
     """Continue a failed or cancelled run from its last complete checkpoint; refuses when the config or the
     data changed since that checkpoint was written. Two resumes of one run at once (two terminals, a double
     click) start one worker: the check and the launch happen under the run's lock, and the second finds the run
@@ -101,12 +102,14 @@ def resume(run: Run, settings: Settings, *, reap: bool = True) -> Path:
 
     try:
         with FileLock(str(run.dir / ".resume.lock"), timeout=60):
-            return _resume(run, settings, reap)
+            return _resume(run, settings, reap, step)
     except Timeout:
         raise UserError("jobs.active", run=run.id, state="queued") from None
 
 
-def _resume(run: Run, settings: Settings, reap: bool) -> Path:
+def _resume(run: Run, settings: Settings, reap: bool, step: int | None) -> Path:
+    from .checkpoints import choose
+
     state = run.status().get("state")
     if state in ACTIVE:
         raise UserError("jobs.active", run=run.id, state=state)
@@ -117,9 +120,13 @@ def _resume(run: Run, settings: Settings, reap: bool) -> Path:
         raise UserError("jobs.shutting_down", run=run.id)
     if state == "done":
         raise UserError("jobs.done", run=run.id)
-    checkpoint = last_checkpoint(run)
+    checkpoint, skipped = choose(run, step)  # verified against the checksums written with it
+    if checkpoint is None and skipped:
+        raise UserError("checkpoints.none_verify", run=run.id, problems="; ".join(f"{n}: {p}" for n, p in skipped))
     if checkpoint is None:
         raise UserError("jobs.no_checkpoint", run=run.id)
+    for name, trouble in skipped:
+        run.append_event("message", text=f"Skipped {name}: {trouble}; resuming from {checkpoint.name}")
     meta = json.loads((checkpoint / CHECKPOINT_META).read_text(encoding="utf-8"))
     if meta["config_sha256"] != config_digest(run):
         raise UserError("jobs.config_changed", run=run.id, checkpoint=checkpoint.name)

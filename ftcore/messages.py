@@ -383,6 +383,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "所有 GPU 都被训练或其他服务占用，而 vLLM 会占用一块 GPU 的大部分显存：请等待空闲 GPU，或使用 "
         "--engine transformers（它可以与留有余量的训练共用 GPU）。",
     ),
+    # checkpoints.py
+    "checkpoints.no_such": (
+        "Run {run} has no checkpoint at step {step}; it has: {steps}.",
+        "运行 {run} 没有第 {step} 步的检查点；现有：{steps}。",
+    ),
+    "checkpoints.corrupt": (
+        "{checkpoint} cannot be trusted: {problem}. Resume from another one (--checkpoint STEP), or without "
+        "--checkpoint to take the newest that verifies.",
+        "{checkpoint} 不可信：{problem}。请从其他检查点继续（--checkpoint STEP），或不加 --checkpoint，"
+        "使用最新的可通过校验的检查点。",
+    ),
+    "checkpoints.none_verify": (
+        "No checkpoint of run {run} verifies ({problems}); start the run again.",
+        "运行 {run} 没有能通过校验的检查点（{problems}）；请重新开始训练。",
+    ),
     # placement.py
     "placement.cpu_torch": (
         "This machine has GPUs ({gpus}) but this PyTorch cannot use them (CUDA build: {built}): install the CUDA "
