@@ -5,7 +5,8 @@ process that waits in the queue can still choose which GPUs its training process
 `CUDA_VISIBLE_DEVICES` (SLURM, containers; indices or UUIDs) limits the inventory to those GPUs, and a run's
 devices are handed to its training process by UUID, which means the same card whatever CUDA's device order is.
 
-A run holds its GPUs (or the CPU) through lock files under $FTCORE_HOME/devices, named by node and physical GPU,
+A run holds its GPUs (or the CPU) through lock files in one folder for the whole machine (FTCORE_LOCK_DIR, else the
+system temp folder: two workspaces on one machine share the GPUs), named by node and physical GPU,
 until its worker exits, and waits as `queued`, oldest first, until they are free. Locks are `flock`s, so a worker
 that dies for any reason frees its devices; the queue lives in the run folders' status files and in the waiting
 worker processes themselves, so it survives a restart of the app.
@@ -235,17 +236,28 @@ def acquire(run: Run, settings: Settings, devices: list[Device], stop_requested,
 
 
 def lock_path(settings: Settings, device: Device) -> Path:
-    # the node name keeps nodes that share one workspace from locking each other's devices
-    return settings.home / "devices" / f"{settings.node_name}-{device.lock_name}.lock"
+    # machine-wide (not per workspace), and named by node: nodes that share a lock folder on shared storage
+    # never lock each other's devices
+    return settings.lock_dir / f"{settings.node_name}-{device.lock_name}.lock"
+
+
+def _lock_dir(settings: Settings) -> None:
+    """The machine-wide lock folder, writable by every user of the machine (sticky, like /tmp)."""
+    if not settings.lock_dir.is_dir():
+        settings.lock_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            os.chmod(settings.lock_dir, 0o1777)
+        except OSError:
+            pass
 
 
 def try_lock(settings: Settings, devices: list[Device], need: int, holder: str = "") -> Allocation | None:
     """Lock `need` of `devices` without waiting, or none of them. The holder (a run id, or `chat`) is written
     into each lock file so that others can tell who uses a GPU."""
-    (settings.home / "devices").mkdir(parents=True, exist_ok=True)
+    _lock_dir(settings)
     allocation = Allocation(devices=[])
     for device in devices:
-        fd = os.open(lock_path(settings, device), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_path(settings, device), os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

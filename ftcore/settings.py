@@ -10,6 +10,15 @@ from pathlib import Path
 from .errors import UserError
 
 
+def default_lock_dir() -> Path:
+    """Where device locks live: one folder for the whole machine (FTCORE_LOCK_DIR, else the system temp folder),
+    so that runs of two workspaces on one machine still queue for the same GPUs."""
+    import tempfile
+
+    raw = os.environ.get("FTCORE_LOCK_DIR")
+    return Path(raw).expanduser().resolve() if raw else Path(tempfile.gettempdir()) / "fulltune-device-locks"
+
+
 def this_node() -> str:
     """This machine's name among the nodes sharing a workspace (FTCORE_NODE_NAME, else the host name)."""
     return os.environ.get("FTCORE_NODE_NAME") or socket.gethostname()
@@ -23,13 +32,15 @@ class Settings:
     node_name: str = field(default_factory=socket.gethostname)  # tells apart nodes that share one workspace
     lang: str = "en"  # the language of the CLI's messages: en, or zh when FTCORE_LANG starts with zh
     devices: tuple[str, ...] = ()  # in a training process: the devices its job holds ("cuda3", or "cpu")
+    lock_dir: Path = field(default_factory=default_lock_dir)  # machine-wide device locks
 
     @classmethod
     def from_env(cls) -> Settings:
         raw = os.environ.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
         lang = "zh" if os.environ.get("FTCORE_LANG", "").strip().lower().startswith("zh") else "en"
         devices = tuple(d for d in os.environ.get("FTCORE_DEVICES", "").split(",") if d)
-        return cls(home=Path(raw).expanduser().resolve(), node_name=this_node(), lang=lang, devices=devices)
+        return cls(home=Path(raw).expanduser().resolve(), node_name=this_node(), lang=lang, devices=devices,
+                   lock_dir=default_lock_dir())
 
     @property
     def runs_dir(self) -> Path:

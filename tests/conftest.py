@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,6 +15,9 @@ import pytest
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers on two cores: one compute thread each (subprocesses too)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+# device locks are machine-wide: give this test process its own folder, so that the two pytest workers' runs do not
+# queue behind each other (tests that want a shared folder set FTCORE_LOCK_DIR themselves)
+os.environ.setdefault("FTCORE_LOCK_DIR", tempfile.mkdtemp(prefix="ftcore-test-locks-"))
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -41,6 +45,7 @@ def embedded_home(tmp_path_factory) -> Settings:
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("FTCORE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FTCORE_LOCK_DIR", str(tmp_path / "locks"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     settings = Settings.from_env()
     yield settings

@@ -35,3 +35,19 @@ def test_runs_wait_for_the_device_in_order_and_can_be_cancelled(cli, home, tiny_
     ended = {run.id: run.events("end")[-1]["time"] for run in (first, second)}
     assert ended[first.id] <= began[second.id] < began[third.id]  # in the order they were queued
     assert ended[second.id] <= began[third.id]  # the CPU is one slot: never two trainings at once
+
+
+def test_two_workspaces_on_one_machine_share_the_device(home, tiny_model, chat_file, tmp_path, monkeypatch):
+    """The locks are machine-wide: a run of a second workspace waits for the device a first workspace's run holds."""
+    from conftest import run_cli
+
+    from ftcore import Settings
+
+    other = Settings(home=tmp_path / "other-home", lock_dir=home.lock_dir).ensure()
+    busy = start(lambda *a: run_cli(*a, env_home=home), home, tiny_model, chat_file, "first", 100000)
+    wait_for(lambda: busy.status().get("step", 0) >= 1, run=busy)
+    waiting = start(lambda *a: run_cli(*a, env_home=other), other, tiny_model, chat_file, "second", 3)
+    wait_for(lambda: any("Queued" in e.get("text", "") for e in waiting.events("message")))
+    assert waiting.status()["state"] == "queued" and not waiting.events("train")
+    assert run_cli("stop", busy.id, env_home=home).returncode == 0
+    wait_for(lambda: waiting.status()["state"] == "done", timeout=120, run=waiting)

@@ -90,14 +90,14 @@ def test_training_process_environment():
 
 
 def test_locks_are_per_physical_gpu_and_name_their_holder(tmp_path):
-    settings = Settings(home=tmp_path)
+    settings = Settings(home=tmp_path, lock_dir=tmp_path / "locks")
     gpus = [Device("cuda4", "H100", 80.0, "GPU-4"), Device("cuda5", "H100", 80.0, "GPU-5")]
     first = devices.try_lock(settings, gpus, 1, holder="run-a")
     second = devices.try_lock(settings, gpus, 1, holder="run-b")
     assert first.ids == ["cuda4"] and second.ids == ["cuda5"]  # two queued runs never share a GPU
     assert devices.try_lock(settings, gpus, 1) is None
     assert devices.holder(settings, gpus[0]) == "run-a"
-    assert (tmp_path / "devices" / f"{settings.node_name}-GPU-4.lock").is_file()
+    assert (settings.lock_dir / f"{settings.node_name}-GPU-4.lock").is_file()
     first.release()
     assert devices.holder(settings, gpus[0]) is None
     assert devices.try_lock(settings, gpus, 1).ids == ["cuda4"]
