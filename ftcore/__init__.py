@@ -53,12 +53,12 @@ from .redact import redact
 from .report import recommendation
 from .runs import ACTIVE, FINISHED, Run, RunStore, status_error
 from .serve import client_snippet
-from .settings import Settings
+from .settings import Settings, allowed_hosts
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "client_snippet",
+    "allowed_hosts", "client_snippet",
     "METHODS", "OFFLOADS", "OPTIMIZERS", "PRECISIONS", "STRATEGIES", "Advice", "Device", "DistConfig", "advise",
     "command_line", "describe_devices", "detect_devices", "field_help", "load_config", "load_layers", "presets",
     "last_checkpoint", "suggest_learning_rate",

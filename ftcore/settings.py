@@ -19,6 +19,21 @@ def default_lock_dir() -> Path:
     return Path(raw).expanduser().resolve() if raw else Path(tempfile.gettempdir()) / "fulltune-device-locks"
 
 
+def allowed_hosts() -> list[str]:
+    """Host names the app answers to (a page on another name, e.g. a DNS-rebinding attack, gets 400): loopback,
+    the name it serves on, the Space's host, and FTCORE_ALLOWED_HOSTS (comma-separated, for a reverse proxy)."""
+    hosts = ["127.0.0.1", "localhost", "[::1]", "::1"]
+    served = os.environ.get("GRADIO_SERVER_NAME", "").strip()
+    if served and served not in ("0.0.0.0", "::"):
+        hosts.append(served)
+    elif served:  # every interface: this machine's own names
+        hosts += [socket.gethostname(), socket.getfqdn()]
+    if os.environ.get("SPACE_HOST"):
+        hosts.append(os.environ["SPACE_HOST"].strip())
+    hosts += [h.strip() for h in os.environ.get("FTCORE_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    return list(dict.fromkeys(hosts))
+
+
 def this_node() -> str:
     """This machine's name among the nodes sharing a workspace (FTCORE_NODE_NAME, else the host name)."""
     return os.environ.get("FTCORE_NODE_NAME") or socket.gethostname()

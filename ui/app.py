@@ -46,7 +46,12 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
 
 
 def launch_kwargs(settings: ftcore.Settings) -> dict:
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     return {
+        # the Host header must name this app: a rebinding page's requests carry its own host name and get 400
+        "app_kwargs": {"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=ftcore.allowed_hosts())]},
         "ssr_mode": False,
         "run_history": False,
         "enable_monitoring": False,

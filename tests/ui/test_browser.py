@@ -300,3 +300,17 @@ def test_publish_tab_renders_the_card_and_pushes_without_keeping_the_token(brows
             proc.wait(timeout=30)
     written = [p for root in (home.home, tmp_path) for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
     assert written and [str(p) for p in written if token.encode() in p.read_bytes()] == []
+
+
+def test_a_foreign_host_header_is_refused(app_url):
+    """DNS rebinding: a page on evil.example whose name now points at 127.0.0.1 sends Host: evil.example."""
+    import urllib.error
+
+    port = app_url.rsplit(":", 1)[1].strip("/")
+    for host, expected in ((f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200), ("evil.example", 400)):
+        request = urllib.request.Request(app_url + "config", headers={"Host": host, "Origin": f"http://{host}"})
+        try:
+            status = urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        assert status == expected, host
