@@ -45,13 +45,37 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
     return demo
 
 
+IMAGE_POLICY = "img-src 'self' data: blob:"  # model output may hold <img src=http://...>: never fetched
+
+
+class ImagePolicy:
+    """A Content-Security-Policy on every response: images only from the app itself and data:/blob: URLs, so a
+    model's (or a prompt injection's) markdown image cannot carry the conversation to another server."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_policy(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"content-security-policy", IMAGE_POLICY.encode())]
+            await send(message)
+
+        return await self.app(scope, receive, with_policy)
+
+
 def launch_kwargs(settings: ftcore.Settings) -> dict:
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
     return {
         # the Host header must name this app: a rebinding page's requests carry its own host name and get 400
-        "app_kwargs": {"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=ftcore.allowed_hosts())]},
+        "app_kwargs": {"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=ftcore.allowed_hosts()),
+                                      Middleware(ImagePolicy)]},
         "ssr_mode": False,
         "run_history": False,
         "enable_monitoring": False,

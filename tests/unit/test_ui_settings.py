@@ -10,7 +10,7 @@ def test_launch_settings_are_locked_down(home):
     assert kwargs["enable_monitoring"] is False and kwargs["strict_cors"] is True
     assert kwargs["allowed_paths"] == [] and kwargs["max_file_size"]
     assert "runs" not in kwargs["footer_links"]
-    (host_check,) = kwargs["app_kwargs"]["middleware"]  # the Host allow-list against DNS rebinding
+    host_check, _images = kwargs["app_kwargs"]["middleware"]  # the Host allow-list against DNS rebinding
     assert {"127.0.0.1", "localhost"} <= set(host_check.kwargs["allowed_hosts"])
 
 
