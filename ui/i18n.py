@@ -108,6 +108,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "knob_empty": ("{name} is empty; give it a value.", "{name} 为空，请填写一个值。"),
     "upload_first": ("Upload a data file first, or pick a demo or prepared dataset.",
                      "请先上传数据文件，或选择示例数据集或已准备的数据集。"),
+    "unknown_source": ("Unknown data source '{source}': pick one from the list ({demos}, a prepared dataset or an "
+                       "upload).", "未知的数据来源“{source}”：请从列表中选择（{demos}、已准备的数据集或上传的文件）。"),
     "prepared_gone": ("Prepared dataset '{source}' is gone; prepare it again in the Data tab.",
                       "已准备的数据集“{source}”不存在了，请在“数据”页重新准备。"),
     "runs": ("Runs", "运行列表"),

@@ -93,7 +93,9 @@ def data_config(settings: ftcore.Settings, source: str, upload: str | None) -> f
         if not found:
             raise UIError("prepared_gone", source=source)
         return ftcore.DataConfig(train=found[0]["train_file"], val=found[0]["val_file"], format="messages")
-    demo = ftcore.DEMOS[source.removeprefix("demo:")]
+    demo = ftcore.DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
+    if demo is None:  # a mixture table row typed by hand
+        raise UIError("unknown_source", source=source, demos=", ".join(f"demo:{n}" for n in ftcore.DEMOS))
     return ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
 
 
