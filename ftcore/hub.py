@@ -431,6 +431,17 @@ def files_to_publish(run: Run, gguf: str | None = None) -> list[Path]:
     return out
 
 
+def _not_found(exc: Exception) -> bool:
+    """The repository does not exist: the client's RepoNotFound, or a plain 404 (a proxy or a Hub mirror that
+    answers without the Hub's error code)."""
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+    if isinstance(exc, RepositoryNotFoundError):
+        return True
+    response = getattr(exc, "response", None) if isinstance(exc, HfHubHTTPError) else None
+    return getattr(response, "status_code", None) == 404
+
+
 def gguf_for_push(run: Run, quant: str, progress: Callable[[str], None]) -> str:
     """final/RUN.QUANT.gguf for a push that includes GGUF (exported once, then reused); returns its name."""
     from .export_gguf import export_gguf
@@ -489,9 +500,7 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
             info = api.repo_info(repo)
             is_private = bool(info.private)
         except Exception as exc:
-            from huggingface_hub.errors import RepositoryNotFoundError
-
-            if not isinstance(exc, RepositoryNotFoundError):
+            if not _not_found(exc):
                 raise
             api.create_repo(repo, private=private, exist_ok=True)
             created, is_private = True, private

@@ -146,6 +146,15 @@ def test_push_can_include_a_gguf_file(trained, stub):
     assert name not in {p.name for p in plain}  # opt-in: a later push without --gguf leaves it out
 
 
+def test_a_plain_404_for_a_new_repository_still_pushes(trained, stub):
+    """A proxy or Hub mirror that answers repo_info with a bare 404 (no RepoNotFound code) means: not there yet."""
+    stub.fail_next(404, path_contains="/api/models/alice/plain-404", method="GET")
+    out = ftcore(trained, "push", trained["run_id"], "--repo", "alice/plain-404", "--endpoint", stub.endpoint,
+                 hub_env=stub.env())
+    assert out.returncode == 0, out.stderr
+    assert "model.safetensors" in stub.files("alice/plain-404")
+
+
 def test_push_errors_are_one_line_with_exit_codes(trained, stub):
     run = trained["run_id"]
     cases = [
