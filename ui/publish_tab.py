@@ -48,6 +48,19 @@ def card_for(settings: ftcore.Settings, run_id: str, license: str | None, repo: 
     return path.read_text(encoding="utf-8")
 
 
+def preview_of(settings: ftcore.Settings, run_id: str, card: str) -> str:
+    """The card's body for the preview, its loss curve inlined as a data: URL (the page cannot fetch the run
+    folder's files, and its Content-Security-Policy allows images from data: URLs)."""
+    import base64
+
+    body = card.split("---", 2)[-1]
+    image = ftcore.RunStore(settings).get(run_id).final_dir / hub.CARD_IMAGE
+    if image.is_file():
+        data = base64.b64encode(image.read_bytes()).decode()
+        body = body.replace(f"]({hub.CARD_IMAGE})", f"](data:image/png;base64,{data})")
+    return body
+
+
 def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, private: bool, endpoint: str,
              license: str | None, progress=lambda line: None, lang: str = "en") -> str:
     """Push and return Markdown with the link; errors are UserError/RemoteError with one-line messages."""
@@ -94,9 +107,6 @@ def build(settings: ftcore.Settings):
                 result = gr.Markdown(elem_id="publish-result")
                 export = gr.Button(t("export_zip"), elem_id="publish-export")
                 download = gr.File(label=t("export_file"), interactive=False, elem_id="publish-file")
-                with gr.Accordion(t("use_in_app"), open=False):
-                    gr.Markdown(t("use_in_app_help"))
-                    snippet = gr.Code(language="python", lines=14, interactive=False, elem_id="publish-snippet")
             with gr.Column(scale=2):
                 with gr.Row():
                     make = gr.Button(t("make_card"), elem_id="publish-make-card")
@@ -106,6 +116,9 @@ def build(settings: ftcore.Settings):
                         preview = gr.Markdown(elem_id="publish-preview")
                     with gr.Tab(t("card_text")):
                         text = gr.Code(language="markdown", lines=24, interactive=True, elem_id="publish-card")
+                with gr.Accordion(t("use_in_app"), open=False):  # full width: the snippet's lines stay whole
+                    gr.Markdown(t("use_in_app_help"))
+                    snippet = gr.Code(language="python", lines=14, interactive=False, elem_id="publish-snippet")
 
     def on_select_tab():
         return gr.update(choices=finished_runs(settings))
@@ -117,7 +130,7 @@ def build(settings: ftcore.Settings):
             card = card_for(settings, run_id, lic, name)
         except ftcore.UserError as exc:
             raise error(exc) from None
-        return card, card.split("---", 2)[-1], ftcore.client_snippet(run_id)
+        return card, preview_of(settings, run_id, card), ftcore.client_snippet(run_id)
 
     def on_make(run_id, lic, name):
         try:
@@ -128,7 +141,7 @@ def build(settings: ftcore.Settings):
             card = card_for(settings, run_id, lic, name)
         except ftcore.UserError as exc:
             raise error(exc) from None
-        return card, card.split("---", 2)[-1]
+        return card, preview_of(settings, run_id, card)
 
     def on_save(run_id, card):
         try:
@@ -138,7 +151,7 @@ def build(settings: ftcore.Settings):
         except ftcore.UserError as exc:
             raise error(exc) from None
         gr.Info(both("card_saved"))
-        return card.split("---", 2)[-1]
+        return preview_of(settings, run_id, card or "")
 
     def do_push(run_id, name, secret, is_private, address, lic, progress, lang) -> str:
         def step(line: str) -> None:

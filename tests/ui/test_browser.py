@@ -278,6 +278,8 @@ def test_publish_tab_renders_the_card_and_pushes_without_keeping_the_token(brows
             pick(page, "publish-run", run_dir.name)
             page.locator("#publish-preview").get_by_text("What the model kept").wait_for(timeout=60_000)
             page.locator("#publish-preview img").first.wait_for(timeout=30_000)  # the loss curve
+            page.wait_for_function("() => { const i = document.querySelector('#publish-preview img'); "
+                                   "return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)  # drawn
             page.get_by_text("Use it in your app").click()  # how to serve and call this run, copyable
             page.locator("#publish-snippet").get_by_text(f"ftcore serve {run_dir.name}").wait_for(timeout=30_000)
             assert "chat.completions.create" in page.locator("#publish-snippet").inner_text()
