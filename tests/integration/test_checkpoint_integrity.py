@@ -13,13 +13,19 @@ from ftcore import RunStore
 from ftcore.checkpoints import choose, listed, problem
 
 
-def test_a_corrupt_newest_checkpoint_is_skipped_for_one_that_verifies(cli, home, tiny_model, chat_file):
-    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "400", "--batch-size",
-              "2", "--save-steps", "3", "--detach", "--name", "verify")
+def killed_run(cli, home, tiny_model, chat_file, name: str, steps: int):
+    """A run killed (-9) once it has two checkpoints."""
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", str(steps),
+              "--batch-size", "2", "--save-steps", "3", "--detach", "--name", name)
     run = RunStore(home).get(out.stdout.split()[-1])
     wait_for(lambda: len(listed(run)) >= 2, run=run)
     os.killpg(run.status()["pid"], signal.SIGKILL)
     wait_for(lambda: run.status()["state"] == "failed")
+    return run
+
+
+def test_a_corrupt_newest_checkpoint_is_skipped_for_one_that_verifies(cli, home, tiny_model, chat_file):
+    run = killed_run(cli, home, tiny_model, chat_file, "verify", 400)
     newest, older = listed(run)[:2]
     meta = json.loads((newest / "fulltune.json").read_text())
     assert "model.safetensors" in meta["files"] and len(meta["files"]["model.safetensors"]) == 64
@@ -38,12 +44,7 @@ def test_a_corrupt_newest_checkpoint_is_skipped_for_one_that_verifies(cli, home,
 
 
 def test_resume_takes_the_newest_that_verifies(cli, home, tiny_model, chat_file):
-    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "60", "--batch-size",
-              "2", "--save-steps", "3", "--detach", "--name", "fallback")
-    run = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: len(listed(run)) >= 2, run=run)
-    os.killpg(run.status()["pid"], signal.SIGKILL)
-    wait_for(lambda: run.status()["state"] == "failed")
+    run = killed_run(cli, home, tiny_model, chat_file, "fallback", 60)
     newest, older = listed(run)[:2]
     (newest / "model.safetensors").write_bytes(bytes((newest / "model.safetensors").stat().st_size))
     resumed = cli("resume", run.id, timeout=300)
