@@ -16,7 +16,8 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
     settings = (settings or ftcore.Settings.from_env()).ensure()
     ftcore.preload_libraries()  # before any handler thread imports them
     cache = ftcore.ModelCache(settings, size=3)
-    with gr.Blocks(title="FullTune", analytics_enabled=False) as demo:
+    # files the app hands to browsers (exports, plots) leave gradio's cache after an hour
+    with gr.Blocks(title="FullTune", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown(t("title"))
         gr.Markdown(t("subtitle"))
         guided_panel.build(settings)

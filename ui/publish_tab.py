@@ -75,12 +75,24 @@ def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, priv
             + ", ".join(f"`{name}`" for name in result.files))
 
 
+EXPORT_TTL_S = 3600  # an export waits this long for its download, then it is removed
+
+
 def export_zip(settings: ftcore.Settings, run_id: str) -> str:
+    """The run as a .zip for this browser session to download: in a folder with an unguessable name (another
+    client cannot find it), and exports older than an hour are removed first."""
+    import secrets
+    import shutil
+
     if not run_id:
         raise UIError("pick_run")
     run = ftcore.RunStore(settings).get(run_id)
-    folder = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "exports"
-    out = folder / f"{run.id}-{time.strftime('%H%M%S')}.zip"
+    root = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "exports"
+    if root.is_dir():
+        for old in root.iterdir():
+            if time.time() - old.stat().st_mtime > EXPORT_TTL_S:
+                shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+    out = root / secrets.token_hex(16) / f"{run.id}.zip"
     return str(hub.export(run, out, settings))
 
 

@@ -31,3 +31,24 @@ def test_an_unknown_mixture_source_is_a_clear_error(home):
         mixture_tasks(home, [["demo:nonsense", 1.0]], None)
     assert err.value.key == "unknown_source" and "demo:barista" in err.value.text("en")
     assert "未知的数据来源" in err.value.text("zh")
+
+
+def test_exports_have_unguessable_names_and_old_ones_go(home, tiny_model, tmp_path, monkeypatch):
+    import os
+    import time
+
+    import ftcore
+    from ui import publish_tab
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    import shutil
+
+    run = ftcore.RunStore(home).create(ftcore.apply_overrides(ftcore.RunConfig(name="zip"), ["data.train=a.jsonl"]))
+    shutil.copytree(tiny_model, run.final_dir)
+    stale = tmp_path / "exports" / "stale"
+    stale.mkdir(parents=True)
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    first, second = publish_tab.export_zip(home, run.id), publish_tab.export_zip(home, run.id)
+    assert first != second and all(len(os.path.basename(os.path.dirname(p))) == 32 for p in (first, second))
+    assert run.id not in os.path.dirname(first)  # the folder name says nothing about the run
+    assert not stale.exists()  # older than an hour: removed
