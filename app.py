@@ -5,14 +5,15 @@ import os
 from ftcore import Settings
 
 settings = Settings.from_env().ensure()
-os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "tmp" / "gradio"))
+# gradio reads these when it is imported: its temp folder (uploads, served files) inside the workspace
+os.environ["GRADIO_TEMP_DIR"] = str(settings.gradio_temp_dir)
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import ui  # noqa: E402  (gradio reads the variables above when it is imported)
+import ui  # noqa: E402
 
 demo = ui.build_app(settings)
 
 if __name__ == "__main__":
-    if os.environ.get("FTCORE_SKIP_PREPARE") != "1":
+    if settings.prepare_embedded:
         ui.prepare_embedded(settings)
     demo.queue(default_concurrency_limit=4).launch(**ui.launch_kwargs(settings))

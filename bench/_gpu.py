@@ -42,8 +42,8 @@ def deadline(seconds: float):
 
 
 def load_planner() -> types.ModuleType:
-    """ftcore.plan (with config.py, errors.py, data/formats.py) without ftcore's __init__: bare package modules are
-    registered first. The __init__ re-exports the whole engine; its heavy imports (datasets, gguf, evaluate,
+    """ftcore.plan.memory (with config/schema.py, errors.py, messages, data/formats.py) without ftcore's
+    __init__: bare package modules are registered first. The __init__ re-exports the whole engine; its heavy imports (datasets, gguf, evaluate,
     gradio) are lazy today, but one added at top level would break this check on a GPU image. yaml, which
     config.py imports for file I/O the planner never does, is stubbed while loading if it is missing."""
     for name, folder in (("ftcore", ROOT / "ftcore"), ("ftcore.data", ROOT / "ftcore" / "data")):
@@ -57,7 +57,7 @@ def load_planner() -> types.ModuleType:
     except ImportError:
         stub = sys.modules["yaml"] = types.ModuleType("yaml")
     try:
-        return importlib.import_module("ftcore.plan")
+        return importlib.import_module("ftcore.plan.memory")
     finally:
         if stub is not None and sys.modules.get("yaml") is stub:
             del sys.modules["yaml"]
@@ -84,7 +84,7 @@ print(f"{{plan.estimate(p).total / 2**30:.3f}} GiB; leaked: {{leaked}}")
     if out.returncode or "leaked: []" not in out.stdout:
         raise RuntimeError(f"planner import with {', '.join(BLOCKED)} blocked failed:\n"
                            f"{out.stdout}{out.stderr[-2000:]}")
-    print(f"ftcore.plan loaded without ftcore/__init__.py: {out.stdout.strip()}")
+    print(f"ftcore.plan.memory loaded without ftcore/__init__.py: {out.stdout.strip()}")
     return {"output": out.stdout.strip()}
 
 
@@ -111,7 +111,7 @@ def build(config, device: torch.device, dtype: torch.dtype, attn: str = "sdpa"):
 def packed_batch(docs: list[list[int]], device: torch.device, boundaries: bool = False) -> dict:
     """The engine's collator: one row, position_ids restarting per document, -100 at each document's first label;
     with `boundaries` also the documents' offsets (cu_seq_lens_*, max_length_*), as the engine asks for them when
-    it attends document by document (ftcore.trainer.collator)."""
+    it attends document by document (ftcore.train.arguments.collator)."""
     from transformers import DataCollatorWithFlattening
 
     batch = DataCollatorWithFlattening(return_position_ids=True, separator_id=-100,
@@ -281,8 +281,8 @@ def compile_model(model, args) -> None:
 
 
 def low_memory_preset() -> dict:
-    """The knobs of ftcore/presets/low-memory.yaml (flat `key: value` lines, read without yaml)."""
-    text = (ROOT / "ftcore" / "presets" / "low-memory.yaml").read_text(encoding="utf-8")
+    """The knobs of ftcore/config/presets/low-memory.yaml (flat `key: value` lines, read without yaml)."""
+    text = (ROOT / "ftcore" / "config" / "presets" / "low-memory.yaml").read_text(encoding="utf-8")
     raw = dict(re.findall(r"^\s+(\w+):\s*(\S+)", text, flags=re.M))
     return {"batch_size": int(raw["batch_size"]), "grad_accum": int(raw["grad_accum"]),
             "gradient_checkpointing": raw["gradient_checkpointing"] == "true", "optimizer": raw["optimizer"],
@@ -316,7 +316,7 @@ def mfu_text(out: dict) -> str:
 def real_ftcore() -> None:
     """Drop the bare `ftcore` and `ftcore.data` modules that load_planner registered, so that the next import
     runs the real package __init__ (the product and varlen sections use the public API). Submodules already
-    loaded (ftcore.plan, ftcore.config...) come from the same files and stay."""
+    loaded (ftcore.plan.memory, ftcore.config.schema...) come from the same files and stay."""
     for name in ("ftcore.data", "ftcore"):
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None) is None:

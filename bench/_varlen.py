@@ -1,7 +1,7 @@
 """Section 6 of bench/gpu_check.py: packed rows through the engine's per-document attention against the two
 other ways to train them.
 
-- engine: ftcore.packed_attention as the trainer switches it on (use_packed_attention): on CUDA in bf16,
+- engine: ftcore.train.packed_attention as the trainer switches it on (use_packed_attention): on CUDA in bf16,
   torch.nn.attention.varlen.varlen_attn over the whole row (flash-attn's varlen when that package is there);
   on the CPU, causal scaled_dot_product_attention document by document;
 - sdpa_mask: transformers' plain sdpa, which masks the packed row with one block-diagonal T x T mask;
@@ -36,7 +36,7 @@ TOLERANCE = {"bf16": {"loss": 1e-2, "grad": 5e-2}, "fp32": {"loss": 1e-5, "grad"
 
 
 def kernel_of(chosen: str | None, device: torch.device, mixed: bool) -> str:
-    from ftcore.packed_attention import NAME, varlen_available
+    from ftcore.train.packed_attention import NAME, varlen_available
 
     if chosen == "flash_attention_2":
         return "flash-attn varlen (flash_attention_2)"
@@ -53,7 +53,7 @@ def kernel_of(chosen: str | None, device: torch.device, mixed: bool) -> str:
 
 def run(args, device: torch.device, peak: float | None, ceiling: float | None) -> dict:
     real_ftcore()
-    from ftcore.packed_attention import use_packed_attention
+    from ftcore.train.packed_attention import use_packed_attention
 
     mixed = device.type == "cuda"  # the engine: bf16 autocast on a GPU with bf16, fp32 on the CPU
     precision = "bf16" if mixed else "fp32"
@@ -62,7 +62,7 @@ def run(args, device: torch.device, peak: float | None, ceiling: float | None) -
     docs = varied_docs(args.batch_size * args.max_length, args.max_length, config.vocab_size)
     tokens = sum(len(d) for d in docs)
     targets = sum(len(d) - 1 for d in docs)
-    chosen = use_packed_attention(model, device.type, precision)  # what ftcore.trainer does for packed rows
+    chosen = use_packed_attention(model, device.type, precision)  # what ftcore.train.trainer does for packed rows
     parts = {"engine": (chosen, [(packed_batch(docs, device, boundaries=True), 1.0)]),
              "sdpa_mask": ("sdpa", [(packed_batch(docs, device), 1.0)]),
              "separate": ("sdpa", [({"input_ids": torch.tensor([d], device=device),

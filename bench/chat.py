@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _results import record  # noqa: E402
 
 from ftcore import Decoding, ModelCache, Settings, ensure_embedded, side_by_side, stream_chat  # noqa: E402
-from ftcore.generate import _inputs, _kwargs  # noqa: E402  the engine's own prompt and decoding arguments
+from ftcore.serve.generate import _inputs, _kwargs  # noqa: E402  the engine's own prompt and decoding arguments
 
 MODEL = "smollm2-135m-instruct"
 PROMPTS = (

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _results import record  # noqa: E402
 
 from ftcore import Settings, ensure_embedded  # noqa: E402
-from ftcore.export_gguf import export_gguf  # noqa: E402
-from ftcore.probes import builtin  # noqa: E402
+from ftcore.eval.probes import builtin  # noqa: E402
+from ftcore.publish.gguf import export_gguf  # noqa: E402
 
 MODEL = "smollm2-135m-instruct"
 

@@ -8,7 +8,7 @@
    after --warmup; target MFU >= 50% of the dense peak.
 2. The same with torch.compile (decoder layers, or the whole model), Liger kernels (if the wheel was carried), both,
    and flex attention. Each variant also checks that packed documents stay apart (not with --compile-mode full).
-3. The planner (ftcore.plan, loaded without ftcore's __init__) against torch.cuda.max_memory_allocated of run 1.
+3. The planner (ftcore.plan.memory, loaded without ftcore's __init__) against torch.cuda.max_memory_allocated of run 1.
 4. Whether one step of an 8B Llama (Llama-3-8B shape) with the low-memory preset fits an 80 GB card, the
    allocator capped to --fit-gib: the preset as the engine runs it (fp32 weights, autocast, checkpointing, batch
    1 x 2048, 2 accumulated micro-batches), with adafactor when bitsandbytes is absent, and with bf16 weights.
@@ -20,7 +20,7 @@
    (plan.json), the report's seconds; then one reply streamed from the final model (ModelCache + stream_chat):
    time to first token and tokens/s.
 6. varlen (bench/_varlen.py): one packed row of documents of varied lengths through the engine's per-document
-   attention (ftcore.packed_attention: torch varlen_attn on CUDA), transformers' sdpa with the block-diagonal
+   attention (ftcore.train.packed_attention: torch varlen_attn on CUDA), transformers' sdpa with the block-diagonal
    mask, and each document on its own: same loss and gradients within a stated tolerance, then tokens/s of each.
 
 Each section reports its own failure and the rest go on; a summary block and one dated bench/RESULTS.md row end
@@ -207,7 +207,7 @@ class Check:
         a, plan = self.args, load_planner()
         config = llama_config(a.shape, a.max_length)
         memory = torch.cuda.get_device_properties(0).total_memory / GiB if self.device.type == "cuda" else None
-        # as ftcore.advice.plan_input builds it for this run: bf16 = autocast, fused AdamW, one process
+        # as ftcore.plan.advice.plan_input builds it for this run: bf16 = autocast, fused AdamW, one process
         p = plan.plan_from_config(config, batch_size=a.batch_size, grad_accum=1, max_length=a.max_length,
                                   precision="bf16", optimizer="adamw_torch_fused", gradient_checkpointing=False,
                                   device_memory_gb=memory, nproc=1, strategy="ddp", offload="none")
@@ -262,7 +262,7 @@ class Check:
             cls, kwargs = ((bnb.optim.AdamW8bit, {"lr": 1e-5}) if optim == "adamw_8bit" else
                            (Adafactor, {"lr": 1e-5, "scale_parameter": False, "relative_step": False}))
             if in_backward:  # the engine's wrapper (ftcore/optim_backward.py needs only torch)
-                wrapper = importlib.import_module("ftcore.optim_backward").OptimizerInBackward
+                wrapper = importlib.import_module("ftcore.train.optim_backward").OptimizerInBackward
                 optimizer = wrapper(list(model.named_parameters()), cls, kwargs, 0.0, set())
             else:
                 optimizer = cls(model.parameters(), **kwargs)

@@ -2,8 +2,8 @@
 optimizer the engine offers, measured against the planner; and the low-memory mode (adafactor stepped in the
 backward pass, train.optimizer_in_backward) against its target of at most 6 bytes per parameter.
 
-Each variant runs in its own process: the engine's Trainer (ftcore.hf_trainer, with the TrainingArguments that
-ftcore.trainer builds) trains the embedded model for 2 steps on the barista demo. Measured in that process:
+Each variant runs in its own process: the engine's Trainer (ftcore.train.engine, with the TrainingArguments that
+ftcore.train.trainer builds) trains the embedded model for 2 steps on the barista demo. Measured in that process:
 - weights: bytes of the model's parameters (a tied tensor once);
 - gradients: the most gradient bytes alive at one time in backward (a hook on every weight, registered before the
   optimizer's own hooks, sums the gradients that exist when each one completes);
@@ -11,7 +11,7 @@ ftcore.trainer builds) trains the embedded model for 2 steps on the barista demo
 - process check: on a GPU torch.cuda.memory_allocated after the step; on the CPU the resident memory after the step
   (freed blocks handed back with malloc_trim) less the resident memory before the model loaded, per parameter:
   weights + states at rest plus the run's Python objects, so a little above weights + states.
-Planned: ftcore.plan's weights + gradients + optimizer states for the same model and knobs. The tensor counts are
+Planned: ftcore.plan.memory's weights + gradients + optimizer states for the same model and knobs. The tensor counts are
 exact; the process check varies a little, hence --repeats (medians).
 
     .venv/bin/python bench/memory.py [--repeats 3] [--only adamw_torch_fused,adafactor+bwd]
@@ -37,7 +37,7 @@ from _results import record  # noqa: E402
 from ftcore.config import OPTIMIZERS  # noqa: E402
 
 MODEL = "smollm2-135m-instruct"
-LOW_MEMORY = "adafactor+bwd"  # the low-memory mode: what ftcore/presets/low-memory.yaml sets
+LOW_MEMORY = "adafactor+bwd"  # the low-memory mode: what ftcore/config/presets/low-memory.yaml sets
 VARIANTS = [*OPTIMIZERS, LOW_MEMORY, "adamw_torch_fused+bwd", "adamw_8bit+bwd"]
 TARGET = {"ratio": 0.10, "low_memory_bytes": 6.0}
 
@@ -80,13 +80,13 @@ def one(variant: str, args) -> dict:
     from transformers import TrainerCallback
 
     from ftcore import DEMOS, Settings, ensure_embedded, read_examples
-    from ftcore.advice import plan_input
     from ftcore.config import RunConfig
     from ftcore.data import tokenize_all
-    from ftcore.hf_trainer import trainer_class
     from ftcore.models import load
-    from ftcore.plan import estimate
-    from ftcore.trainer import collator, training_arguments
+    from ftcore.plan.advice import plan_input
+    from ftcore.plan.memory import estimate
+    from ftcore.train.arguments import collator, training_arguments
+    from ftcore.train.engine import trainer_class
 
     name, bwd = variant.removesuffix("+bwd"), variant.endswith("+bwd")
     settings = Settings.from_env().ensure()

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _results import record  # noqa: E402
 
 from ftcore import Settings, ensure_embedded  # noqa: E402
-from ftcore.advice import CPU_RUNTIME_GB  # noqa: E402
+from ftcore.plan.advice import CPU_RUNTIME_GB  # noqa: E402
 
 MODEL = "smollm2-135m-instruct"
 GiB = 2**30

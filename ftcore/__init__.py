@@ -3,9 +3,8 @@
 Importing ftcore is cheap: torch and transformers load only when a model or a trainer is needed.
 """
 
-from . import guided, hub
-from .advice import Advice, advise
-from .config import (
+from ftcore import publish as hub
+from ftcore.config import (
     DEFAULT_MODEL,
     METHODS,
     OFFLOADS,
@@ -25,22 +24,17 @@ from .config import (
     parse_columns,
     presets,
 )
-from .data import DEMOS, FORMATS, Example, check_file, read_examples, render_spans, write_jsonl
-from .data.augment import augment_examples, paraphrase_with_model
-from .data.report import format_report, quality_report
-from .data.split import split_examples
-from .datasets import prepare_dataset, prepared_datasets
-from .devices import Device
-from .devices import describe as describe_devices
-from .devices import detect as detect_devices
-from .errors import DataError, UserError
-from .generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
-from .hparams import suggest_learning_rate
-from .jobs import check, last_checkpoint, resume, start
-from .launcher import launch, stop, wait
-from .messages import MESSAGES, Join, Text, localize, message
-from .mixture import mixture_share
-from .models import (
+from ftcore.data import DEMOS, FORMATS, Example, check_file, read_examples, render_spans, write_jsonl
+from ftcore.data.augment import augment_examples, paraphrase_with_model
+from ftcore.data.mixture import mixture_share
+from ftcore.data.quality.report import format_report, quality_report
+from ftcore.data.split import split_examples
+from ftcore.data.store import prepare_dataset, prepared_datasets
+from ftcore.errors import DataError, UserError
+from ftcore.eval.report import recommendation
+from ftcore.eval.schema import Candidate, DomainRow, ProbeRow, Report
+from ftcore.messages import MESSAGES, Join, Text, localize, message
+from ftcore.models import (
     EMBEDDED,
     ensure_embedded,
     list_models,
@@ -49,11 +43,19 @@ from .models import (
     preload_libraries,
     resolve,
 )
-from .redact import redact
-from .report import recommendation
-from .runs import ACTIVE, FINISHED, Run, RunStore, status_error
-from .serve import client_snippet
-from .settings import Settings, allowed_hosts
+from ftcore.plan.advice import Advice, advise
+from ftcore.plan.lr import suggest_learning_rate
+from ftcore.recipes import guided
+from ftcore.redact import redact
+from ftcore.runs.devices import Device
+from ftcore.runs.devices import describe as describe_devices
+from ftcore.runs.devices import detect as detect_devices
+from ftcore.runs.jobs import check, last_checkpoint, resume, start
+from ftcore.runs.launcher import launch, stop, wait
+from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, eval_losses, status_error
+from ftcore.serve import client_snippet
+from ftcore.serve.generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
+from ftcore.settings import Settings, allowed_hosts
 
 __version__ = "0.1.0"
 
@@ -69,4 +71,5 @@ __all__ = [
     "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
     "stream_chat", "wait", "write_jsonl", "redact", "hub", "guided", "TaskConfig", "mixture_share",
     "MESSAGES", "Join", "Text", "localize", "message", "recommendation", "status_error",
+    "Candidate", "DomainRow", "ProbeRow", "Report", "eval_losses",
 ]

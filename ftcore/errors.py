@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .messages import message
+from ftcore.messages import message
 
 
 class UserError(Exception):

@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._atomic import write_json
-from .errors import UserError
-from .messages import Join, Text
-from .settings import Settings
+from ftcore._atomic import write_json
+from ftcore.errors import UserError
+from ftcore.messages import Join, Text
+from ftcore.settings import Settings
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
@@ -65,7 +65,7 @@ def resolve(ref: str, settings: Settings) -> ModelSource:
     if ref in EMBEDDED:
         spec = EMBEDDED[ref]
         if importlib.util.find_spec(spec.package) is None:  # e.g. on a Space: the Hub has the same model
-            problem = _hub_problem(spec.hub_id)
+            problem = _hub_problem(spec.hub_id, settings)
             if problem is None:
                 return ModelSource(spec.hub_id, "hub", spec.hub_id)
             raise UserError("models.embedded_package", ref=ref, pip=spec.pip, hub_id=spec.hub_id, problem=problem)
@@ -86,23 +86,23 @@ def resolve(ref: str, settings: Settings) -> ModelSource:
         return ModelSource(ref, "folder", str(folder.resolve()))
     tried.append(Text("models.tried_folder"))
     if _HUB_ID.match(ref):
-        problem = _hub_problem(ref)
+        problem = _hub_problem(ref, settings)
         if problem is None:
             return ModelSource(ref, "hub", ref)
         tried.append(Text("models.tried_hub", ref=ref, problem=problem))
     raise UserError("models.unknown", ref=ref, tried=Join(tried))
 
 
-def _hub_problem(repo_id: str) -> Text | None:
+def _hub_problem(repo_id: str, settings: Settings) -> Text | None:
     from huggingface_hub import HfApi, try_to_load_from_cache
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
     if isinstance(try_to_load_from_cache(repo_id, "config.json"), str):
         return None
-    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false"):
+    if settings.offline:
         return Text("models.hub_offline")
     try:
-        HfApi().model_info(repo_id, timeout=10)
+        HfApi(endpoint=settings.hub_endpoint).model_info(repo_id, timeout=10)
     except RepositoryNotFoundError:
         return Text("models.hub_not_found")
     except HfHubHTTPError as exc:
@@ -176,7 +176,7 @@ def load(ref: str, settings: Settings, *, phase: str = "train", device: str | No
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from . import placement
+    from ftcore.runs import placement
 
     location = materialize(resolve(ref, settings), settings)
     tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust_remote_code)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UserError
+from ftcore.errors import UserError
 
 
 def default_lock_dir() -> Path:
@@ -19,43 +20,79 @@ def default_lock_dir() -> Path:
     return Path(raw).expanduser().resolve() if raw else Path(tempfile.gettempdir()) / "fulltune-device-locks"
 
 
-def allowed_hosts() -> list[str]:
-    """Host names the app answers to (a page on another name, e.g. a DNS-rebinding attack, gets 400): loopback,
-    the name it serves on, the Space's host, and FTCORE_ALLOWED_HOSTS (comma-separated, for a reverse proxy)."""
-    hosts = ["127.0.0.1", "localhost", "[::1]", "::1"]
-    served = os.environ.get("GRADIO_SERVER_NAME", "").strip()
-    if served and served not in ("0.0.0.0", "::"):
-        hosts.append(served)
-    elif served:  # every interface: this machine's own names
-        hosts += [socket.gethostname(), socket.getfqdn()]
-    if os.environ.get("SPACE_HOST"):
-        hosts.append(os.environ["SPACE_HOST"].strip())
-    hosts += [h.strip() for h in os.environ.get("FTCORE_ALLOWED_HOSTS", "").split(",") if h.strip()]
-    return list(dict.fromkeys(hosts))
-
-
 def this_node() -> str:
     """This machine's name among the nodes sharing a workspace (FTCORE_NODE_NAME, else the host name)."""
     return os.environ.get("FTCORE_NODE_NAME") or socket.gethostname()
 
 
+def allowed_hosts() -> list[str]:
+    """The host names the app answers to, from this environment's settings."""
+    return Settings.from_env().allowed_hosts()
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Workspace layout. Everything the app writes lives under `home`."""
+    """Everything FullTune takes from its environment, read once (from_env) and passed down; nothing else in the
+    engine or the UI reads environment variables for its own settings. Everything the app writes lives under
+    `home`."""
 
     home: Path
     node_name: str = field(default_factory=socket.gethostname)  # tells apart nodes that share one workspace
     lang: str = "en"  # the language of the CLI's messages: en, or zh when FTCORE_LANG starts with zh
     devices: tuple[str, ...] = ()  # in a training process: the devices its job holds ("cuda3", or "cpu")
     lock_dir: Path = field(default_factory=default_lock_dir)  # machine-wide device locks
+    hub_endpoint: str = "https://huggingface.co"  # HF_ENDPOINT, as huggingface_hub reads it
+    offline: bool = False  # HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE, parsed as huggingface_hub parses them
+    space_id: str | None = None  # SPACE_ID: the app runs as a Hugging Face Space
+    space_host: str | None = None  # SPACE_HOST: the Space's public host name
+    server_name: str = ""  # GRADIO_SERVER_NAME: the address the app serves on
+    extra_hosts: tuple[str, ...] = ()  # FTCORE_ALLOWED_HOSTS: more host names the app answers to (a proxy)
+    prepare_embedded: bool = True  # FTCORE_SKIP_PREPARE=1 turns off converting the embedded model at app start
+    gradio_temp: Path | None = None  # GRADIO_TEMP_DIR: where the app's uploads and served files live
 
     @classmethod
-    def from_env(cls) -> Settings:
-        raw = os.environ.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
-        lang = "zh" if os.environ.get("FTCORE_LANG", "").strip().lower().startswith("zh") else "en"
-        devices = tuple(d for d in os.environ.get("FTCORE_DEVICES", "").split(",") if d)
-        return cls(home=Path(raw).expanduser().resolve(), node_name=this_node(), lang=lang, devices=devices,
-                   lock_dir=default_lock_dir())
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        from huggingface_hub import constants
+
+        env = os.environ if env is None else env
+        raw = env.get("FTCORE_HOME") or str(Path.home() / ".cache" / "fulltune")
+        lang = "zh" if env.get("FTCORE_LANG", "").strip().lower().startswith("zh") else "en"
+        lock = env.get("FTCORE_LOCK_DIR")
+        return cls(
+            home=Path(raw).expanduser().resolve(), node_name=env.get("FTCORE_NODE_NAME") or socket.gethostname(),
+            lang=lang, devices=tuple(d for d in env.get("FTCORE_DEVICES", "").split(",") if d),
+            lock_dir=Path(lock).expanduser().resolve() if lock else default_lock_dir(),
+            # huggingface_hub's constants are fixed when it is first imported; these follow the environment of the
+            # moment, with the library's own default and its own reading of a true value ("False" is not offline)
+            hub_endpoint=(env.get("HF_ENDPOINT") or constants._HF_DEFAULT_ENDPOINT).rstrip("/"),
+            offline=constants._is_true(env.get("HF_HUB_OFFLINE") or env.get("TRANSFORMERS_OFFLINE")),
+            space_id=env.get("SPACE_ID") or None, space_host=(env.get("SPACE_HOST") or "").strip() or None,
+            server_name=env.get("GRADIO_SERVER_NAME", "").strip(),
+            extra_hosts=tuple(h.strip() for h in env.get("FTCORE_ALLOWED_HOSTS", "").split(",") if h.strip()),
+            prepare_embedded=env.get("FTCORE_SKIP_PREPARE") != "1",
+            gradio_temp=Path(env["GRADIO_TEMP_DIR"]).expanduser().resolve() if env.get("GRADIO_TEMP_DIR") else None,
+        )
+
+    @property
+    def on_space(self) -> bool:
+        return self.space_id is not None
+
+    @property
+    def gradio_temp_dir(self) -> Path:
+        """Where the app's uploads and served files live: GRADIO_TEMP_DIR, else inside the workspace."""
+        return self.gradio_temp or self.home / "tmp" / "gradio"
+
+    def allowed_hosts(self) -> list[str]:
+        """Host names the app answers to (a page on another name, e.g. a DNS-rebinding attack, gets 400):
+        loopback, the name it serves on, the Space's host, and FTCORE_ALLOWED_HOSTS (for a reverse proxy)."""
+        hosts = ["127.0.0.1", "localhost", "[::1]", "::1"]
+        if self.server_name and self.server_name not in ("0.0.0.0", "::"):
+            hosts.append(self.server_name)
+        elif self.server_name:  # every interface: this machine's own names
+            hosts += [socket.gethostname(), socket.getfqdn()]
+        if self.space_host:
+            hosts.append(self.space_host)
+        return list(dict.fromkeys([*hosts, *self.extra_hosts]))
 
     @property
     def runs_dir(self) -> Path:

@@ -75,7 +75,7 @@ def launch_kwargs(settings: ftcore.Settings) -> dict:
 
     return {
         # the Host header must name this app: a rebinding page's requests carry its own host name and get 400
-        "app_kwargs": {"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=ftcore.allowed_hosts()),
+        "app_kwargs": {"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts()),
                                       Middleware(ImagePolicy)]},
         "ssr_mode": False,
         "run_history": False,

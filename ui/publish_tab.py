@@ -6,10 +6,7 @@ stays in the browser session; nothing here writes it, logs it or hands it to ano
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import gradio as gr
 
@@ -17,8 +14,6 @@ import ftcore
 from ftcore import hub
 
 from .i18n import UIError, both, both_of, error, lang_of, t, tr
-
-ON_SPACE = bool(os.environ.get("SPACE_ID"))
 
 
 def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
@@ -87,7 +82,7 @@ def export_zip(settings: ftcore.Settings, run_id: str) -> str:
     if not run_id:
         raise UIError("pick_run")
     run = ftcore.RunStore(settings).get(run_id)
-    root = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "exports"
+    root = settings.gradio_temp_dir / "exports"
     if root.is_dir():
         for old in root.iterdir():
             if time.time() - old.stat().st_mtime > EXPORT_TTL_S:
@@ -101,7 +96,7 @@ def build(settings: ftcore.Settings):
         with gr.Row():
             with gr.Column(scale=1):
                 run = gr.Dropdown(finished_runs(settings), label=t("publish_run"), elem_id="publish-run")
-                if ON_SPACE:
+                if settings.on_space:
                     gr.LoginButton(t("hub_login"))
                     token = gr.State("")  # the OAuth token arrives as a handler argument instead
                 else:
@@ -174,7 +169,7 @@ def build(settings: ftcore.Settings):
         except ftcore.UserError as exc:
             raise gr.Error(hub.redact(both_of(exc))) from None
 
-    if ON_SPACE:  # gradio fills oauth_token from the session of the signed-in user
+    if settings.on_space:  # gradio fills oauth_token from the session of the signed-in user
         def on_push(run_id, name, _unused, is_private, address, lic, oauth_token: gr.OAuthToken | None,
                     request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
             if oauth_token is None:

@@ -4,7 +4,6 @@ learning rate, gradient norm, tokens/s) and the worker log's tail. Plain functio
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pandas as pd
 
@@ -100,11 +99,9 @@ def curves(run: ftcore.Run | None, lang: str = "en") -> dict[str, pd.DataFrame]:
                               "series": tr("series_speed", lang)})
             previous = (seen, event["time"]) if seen is not None else previous
         elif kind == "eval":
-            for key, value in event.items():  # eval_loss, or eval_TASK_loss for each task of a mixture
-                if key.startswith("eval_") and key.endswith("_loss") and value is not None:
-                    task = key[len("eval_"):-len("_loss")]
-                    series = tr("series_validation_task", lang, task=task) if task else tr("series_validation", lang)
-                    loss.append({"step": step, "value": value, "series": series})
+            for task, value in ftcore.eval_losses(event).items():  # one, or one per task of a mixture
+                series = tr("series_validation_task", lang, task=task) if task else tr("series_validation", lang)
+                loss.append({"step": step, "value": value, "series": series})
         elif kind == "train_begin":
             previous = None  # a resumed run restarts its clock
     columns = ["step", "value", "series"]
@@ -116,7 +113,7 @@ def log_tail(run: ftcore.Run | None, lines: int = 40) -> str:
     """The end of worker.log, with anything shaped like a Hub token masked."""
     if run is None:
         return ""
-    path = Path(run.dir) / "worker.log"
+    path = run.log_path()
     if not path.is_file():
         return ""
     with open(path, "rb") as handle:

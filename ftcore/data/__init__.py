@@ -6,9 +6,17 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .formats import FORMATS
-from .read import CheckSummary, DataProblems, Example, check_file, iter_examples, read_examples, write_jsonl
-from .render import IGNORE, Tokenized, assistant_spans, render_spans, tokenize_all
+from ftcore.data.formats import FORMATS
+from ftcore.data.read import (
+    CheckSummary,
+    DataProblems,
+    Example,
+    check_file,
+    iter_examples,
+    read_examples,
+    write_jsonl,
+)
+from ftcore.data.render import IGNORE, Tokenized, assistant_spans, render_spans, tokenize_all
 
 DEMO_DIR = Path(__file__).parent / "demo"
 

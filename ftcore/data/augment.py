@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import DataError, UserError
-from .read import Example
+from ftcore.data.read import Example
+from ftcore.errors import DataError, UserError
 
 OPS = ("synonym", "reorder", "swap", "delete", "paraphrase")
 SYNONYM_DIR = Path(__file__).parent / "synonyms"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DataError
+from ftcore.errors import DataError
 
 FORMATS = ("messages", "alpaca", "prompt_completion", "text", "classification")
 ROLES = {"system", "user", "assistant"}

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._atomic import write_text
-from ..errors import DataError, UserError
-from .formats import FORMATS, RowProblem, detect, map_columns, to_messages
-from .sources import iter_rows
+from ftcore._atomic import write_text
+from ftcore.data.formats import FORMATS, RowProblem, detect, map_columns, to_messages
+from ftcore.data.sources import iter_rows
+from ftcore.errors import DataError, UserError
 
 MAX_PROBLEMS = 20
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UserError
+from ftcore.errors import UserError
 
 IGNORE = -100
 

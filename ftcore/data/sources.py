@@ -14,8 +14,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import DataError
-from ..messages import Text
+from ftcore.errors import DataError
+from ftcore.messages import Text
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt")
 MAX_LINE_BYTES = 8 * 1024 * 1024

@@ -10,8 +10,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from ..errors import UserError
-from .read import Example
+from ftcore.data.read import Example
+from ftcore.errors import UserError
 
 MAX_VAL_RATIO = 0.9
 

@@ -2,7 +2,7 @@
 
 On a GPU with vLLM installed it runs vLLM's own OpenAI server on a GPU no training run holds (vLLM takes most of a
 card's memory, so it never shares one); elsewhere the small server in `app.py` on transformers, with the device
-policy's placement (ftcore.placement): a free GPU (locked like a training run's, so queued runs wait for it)
+policy's placement (ftcore.runs.placement): a free GPU (locked like a training run's, so queued runs wait for it)
 or the CPU; a server never sits on a GPU a run holds. Bound to 127.0.0.1 by
 default; the API key comes from an environment variable or a file, never from the command line.
 """
@@ -16,9 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import devices, models, placement
-from ..errors import UserError
-from ..settings import Settings
+from ftcore import models
+from ftcore.errors import UserError
+from ftcore.runs import devices, placement
+from ftcore.settings import Settings
 
 __all__ = ["client_snippet", "read_api_key", "serve"]  # the HTTP app (FastAPI) lives in .app, imported on use
 
@@ -66,7 +67,7 @@ def loopback(host: str) -> bool:
 def serve(ref: str, settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
           limits=None, engine: str = "auto", prefer: str = "auto", on_ready=print) -> int:
     """Serve `ref` until interrupted; returns the exit code. limits: an app.Limits."""
-    from .app import Limits, build_app
+    from ftcore.serve.app import Limits, build_app
 
     limits = limits or Limits()
     if engine not in ENGINES:
@@ -89,7 +90,7 @@ def serve(ref: str, settings: Settings, *, host: str = "127.0.0.1", port: int = 
             raise UserError("serve.vllm_busy")
     import uvicorn
 
-    from ..generate import ModelCache
+    from ftcore.serve.generate import ModelCache
 
     cache = ModelCache(settings, size=1, prefer=prefer, share=False, holder="serve")  # never beside a training run
     cache.get(ref)  # load before the first request, where the policy puts it

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from ..generate import Decoding, ModelCache, stream_chat, stream_text
+from ftcore.serve.generate import Decoding, ModelCache, stream_chat, stream_text
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from conftest import wait_for
 
 import ftcore
 from ftcore import RunStore
-from ftcore.checkpoints import choose, listed, problem
+from ftcore.train.checkpoint import choose, listed, problem
 
 
 def killed_run(cli, home, tiny_model, chat_file, name: str, steps: int):
@@ -51,4 +51,4 @@ def test_resume_takes_the_newest_that_verifies(cli, home, tiny_model, chat_file)
     assert resumed.returncode == 0, resumed.stderr
     assert run.status()["state"] == "done" and run.status()["resumed_from"] == older.name
     assert any(e["text"].startswith(f"Skipped {newest.name}") for e in run.events("message"))
-    assert ftcore.jobs.last_checkpoint(run) is not None
+    assert ftcore.runs.jobs.last_checkpoint(run) is not None

@@ -58,7 +58,7 @@ def test_prepared_dataset_trains(home, tiny_model):
     assert ftcore.wait(run, timeout=120)["state"] == "done"
     staged = run.config().data.train  # the run trains on a content-addressed copy, not the prepared file
     assert staged != info["train_file"] and Path(staged).parent == home.datasets_dir
-    from ftcore.datasets import dataset_name
+    from ftcore.data.store import dataset_name
 
     assert dataset_name(staged) == "barista-subset"
     again = ftcore.prepare_dataset(home, examples[:8], "Barista subset")  # same name, same second

@@ -92,7 +92,7 @@ def test_zero3_stop_checkpoints_and_resume_continues(cli, home, tiny_model, chat
     wait_for(lambda: run.status().get("step", 0) >= 3, timeout=400, run=run)
     stopped = cli("stop", run.id, "--grace", "120")
     assert "cancelled" in stopped.stdout, (stopped.stdout, stopped.stderr, run.status())
-    checkpoint = ftcore.jobs.last_checkpoint(run)  # the stop wrote one, from both ranks' shards
+    checkpoint = ftcore.runs.jobs.last_checkpoint(run)  # the stop wrote one, from both ranks' shards
     assert checkpoint is not None and list(checkpoint.glob("global_step*/*optim_states.pt"))
     assert not list(run.dir.glob(".trainer/checkpoint-*"))  # nothing left half-moved
     stopped_at = int(checkpoint.name.split("-")[1])

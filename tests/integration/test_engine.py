@@ -30,7 +30,7 @@ def test_kill_9_then_resume_finishes_and_continues_the_curve(cli, home, tiny_mod
     os.killpg(run.status()["pid"], signal.SIGKILL)
     status = wait_for(lambda: run.status()["state"] == "failed" and run.status())
     assert "ended without a final status" in status["error"]
-    checkpoint = ftcore.jobs.last_checkpoint(run)
+    checkpoint = ftcore.runs.jobs.last_checkpoint(run)
     resumed_at = int(checkpoint.name.split("-")[-1])
     before = train_steps(run)
 
@@ -73,7 +73,7 @@ def test_resume_refuses_changed_config_or_missing_checkpoint(cli, home, tiny_mod
 def test_nan_guard_stops_after_tolerance_and_never_saves_a_nan_step(home, tmp_path):
     from transformers import TrainerControl, TrainerState
 
-    from ftcore.callbacks import RunCallback, StopFlag
+    from ftcore.train.callbacks import RunCallback, StopFlag
 
     run = RunStore(home).create(ftcore.apply_overrides(ftcore.RunConfig(name="nan"), ["data.train=a.jsonl"]))
     callback = RunCallback(run, tmp_path, StopFlag(), keep=2, fingerprints={}, nan_tolerance=2)
@@ -150,11 +150,11 @@ def test_unwise_combinations_are_refused_before_a_run_exists(cli, home, tiny_mod
 
 
 def test_an_optimizer_without_its_package_names_the_package(monkeypatch):
-    real = ftcore.compat.importlib.util.find_spec
-    monkeypatch.setattr(ftcore.compat.importlib.util, "find_spec",
+    real = ftcore.train.compat.importlib.util.find_spec
+    monkeypatch.setattr(ftcore.train.compat.importlib.util, "find_spec",
                         lambda name, *a: None if name == "galore_torch" else real(name, *a))
     with pytest.raises(UserError, match="pip install galore-torch"):
-        ftcore.compat.check_optimizer("galore_adamw")
+        ftcore.train.compat.check_optimizer("galore_adamw")
 
 
 def test_quantized_checkpoint_is_refused(home, tiny_model, tmp_path):
@@ -166,13 +166,13 @@ def test_quantized_checkpoint_is_refused(home, tiny_model, tmp_path):
     config["quantization_config"] = {"quant_method": "bitsandbytes", "load_in_8bit": True}
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(UserError, match="adamw_8bit"):
-        ftcore.compat.check_model_folder(folder)
+        ftcore.train.compat.check_model_folder(folder)
 
 
 def test_early_stopping_and_disk_check(home, tmp_path):
     from transformers import TrainerControl, TrainerState
 
-    from ftcore.callbacks import RunCallback, StopFlag
+    from ftcore.train.callbacks import RunCallback, StopFlag
 
     run = RunStore(home).create(ftcore.apply_overrides(ftcore.RunConfig(name="es"), ["data.train=a.jsonl"]))
     callback = RunCallback(run, tmp_path, StopFlag(), keep=2, fingerprints={}, patience=2)

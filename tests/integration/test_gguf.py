@@ -10,7 +10,7 @@ from conftest import run_cli
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ftcore import RunStore, UserError
-from ftcore.export_gguf import export_gguf, modelfile, supported
+from ftcore.publish.gguf import export_gguf, modelfile, supported
 
 PROMPTS = ["How hot should the milk be for a flat white?", "合同类型：买卖合同\n法律风险评级：", "Espresso ratio?"]
 

@@ -10,8 +10,9 @@ from conftest import wait_for
 from fakegpu import H100, fake_smi
 
 import ftcore
-from ftcore import RunStore, devices, launcher
+from ftcore import RunStore
 from ftcore.errors import UserError
+from ftcore.runs import devices, launcher
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ftcore import RunStore
-from ftcore.guided import CPU_STEPS, CPU_SUITES
+from ftcore.recipes.guided import CPU_STEPS, CPU_SUITES
 
 
 def test_guided_run_walks_every_step(cli, home, tiny_model):

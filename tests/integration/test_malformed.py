@@ -12,7 +12,7 @@ import time
 import pytest
 
 # runs the real CLI, then reports this process's own peak memory (VmHWM; ru_maxrss would include pytest's)
-CHECK = ("import sys\nfrom ftcore.cli import main\ncode = main(sys.argv[1:])\n"
+CHECK = ("import sys\nfrom ftcore.cli.main import main\ncode = main(sys.argv[1:])\n"
          "hwm = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
          "print('VmHWM', hwm, file=sys.stderr)\nsys.exit(code)")
 GOOD = json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]})

@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from ftcore import RunConfig, RunStore, UserError, apply_overrides
-from ftcore.methods import ProgressiveCallback, stage_layers
+from ftcore.train.methods import ProgressiveCallback, stage_layers
 
 
 def train(cli, home, tiny_model, chat_file, *extra):
@@ -76,7 +76,7 @@ def test_pilot_runs_full_and_lora_and_tabulates_them(cli, home, tiny_model, chat
     header = next(i for i, line in enumerate(lines) if line.startswith("method"))
     full, lora = lines[header + 1].split(), lines[header + 2].split()
     assert full[:2] == ["full", "done"] and lora[:2] == ["lora", "done"]
-    from ftcore.pilot import pilot_rows
+    from ftcore.recipes.pilot import pilot_rows
 
     rows = pilot_rows(sorted(RunStore(home).list(), key=lambda r: r.id))
     by = {r["method"]: r for r in rows}
@@ -85,7 +85,7 @@ def test_pilot_runs_full_and_lora_and_tabulates_them(cli, home, tiny_model, chat
 
 
 def test_distill_loss_terms():
-    from ftcore.methods import distill_loss
+    from ftcore.train.methods import distill_loss
 
     torch.manual_seed(0)
     logits, labels = torch.randn(2, 5, 11), torch.randint(0, 11, (2, 5))

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from hubstub import StandInHub
 
-from ftcore import RunStore, hub
+from ftcore import RunStore
+from ftcore import publish as hub
 
 TOKEN = "hf_KnownTestTokenForTheSearch0123"
 READ_TOKEN = "hf_ReadOnlyTokenOfBob0123456789"
@@ -204,7 +205,7 @@ def test_space_folder_has_front_matter_and_its_app_starts(trained, tmp_path):
 
     assert meta["sdk"] == "gradio" and meta["sdk_version"] == gradio.__version__ and meta["app_file"] == "app.py"
     assert meta["hf_oauth"] is True and {"write-repos", "manage-repos"} <= set(meta["hf_oauth_scopes"])
-    assert (space / "ftcore" / "presets").is_dir() and (space / "ui" / "publish_tab.py").is_file()
+    assert (space / "ftcore" / "config" / "presets").is_dir() and (space / "ui" / "publish_tab.py").is_file()
     assert "gradio" in (space / "requirements.txt").read_text()
     port = _free_port()
     env = {**os.environ, "FTCORE_HOME": str(tmp_path / "space-home"), "FTCORE_SKIP_PREPARE": "1",

@@ -13,7 +13,7 @@ def test_two_resumes_at_once_start_one_worker(cli, home, tiny_model, chat_file):
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "200", "--batch-size",
               "2", "--save-steps", "3", "--detach", "--name", "twice")
     run = RunStore(home).get(out.stdout.split()[-1])
-    wait_for(lambda: ftcore.jobs.last_checkpoint(run), run=run)
+    wait_for(lambda: ftcore.runs.jobs.last_checkpoint(run), run=run)
     assert cli("stop", run.id).returncode == 0
     assert run.status()["state"] == "cancelled"
     results, barrier = [], threading.Barrier(2)

@@ -15,8 +15,8 @@ from transformers import (
 from transformers.optimization import Adafactor, get_scheduler
 
 from ftcore.data import DEMOS, read_examples, tokenize_all
-from ftcore.hf_trainer import trainer_class
-from ftcore.optim_backward import OptimizerInBackward
+from ftcore.train.engine import trainer_class
+from ftcore.train.optim_backward import OptimizerInBackward
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def test_step_in_backward_checkpoints_and_resumes_its_optimizer_states(tiny_mode
 
 
 def test_per_document_attention_gives_the_same_loss_and_gradients(tiny_model, rows):
-    from ftcore.packed_attention import NAME, use_packed_attention
+    from ftcore.train.packed_attention import NAME, use_packed_attention
 
     _, examples = rows
     batch = DataCollatorWithFlattening(return_position_ids=True, separator_id=-100, return_flash_attn_kwargs=True)(
@@ -165,7 +165,7 @@ def test_per_document_attention_gives_the_same_loss_and_gradients(tiny_model, ro
 def test_packed_rows_on_cuda_match_separate_sequences_in_bf16(tiny_model, rows):
     """On a GPU the per-document path is PyTorch's varlen kernel (or FlashAttention-2): the packed row's loss and
     gradients equal those of the documents run one by one, under bf16 autocast as the engine trains."""
-    from ftcore.packed_attention import use_packed_attention
+    from ftcore.train.packed_attention import use_packed_attention
 
     _, examples = rows
     feats = [{k: r[k] for k in ("input_ids", "labels")} for r in examples]

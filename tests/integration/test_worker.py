@@ -26,7 +26,7 @@ def test_detached_worker_is_followed_through_status_and_events(cli, home, tiny_m
     final = ftcore.wait(run, timeout=180)
     assert final["state"] == "done", final
     assert "running" in seen_states or "done" in seen_states
-    wait_for(lambda: not ftcore.runs.pid_alive(final["pid"]), timeout=30)  # the worker exits after its status
+    wait_for(lambda: not ftcore.runs.store.pid_alive(final["pid"]), timeout=30)  # the worker exits after its status
 
 
 def test_stop_checkpoints_and_ends_cancelled(cli, home, tiny_model, chat_file):
@@ -72,8 +72,9 @@ def test_side_by_side_streams_both_models(home, tiny_model, cli, chat_file):
 
 
 def test_out_of_memory_message_names_configurations_that_fit(home, tiny_model, monkeypatch):
-    from ftcore import RunConfig, RunStore, apply_overrides, devices
-    from ftcore.worker import _what_fits
+    from ftcore import RunConfig, RunStore, apply_overrides
+    from ftcore.runs import devices
+    from ftcore.runs.worker import _what_fits
 
     config = apply_overrides(RunConfig(name="oom"), ["data.train=x.jsonl", f"model.ref={tiny_model}",
                                                      "train.batch_size=64", "data.max_length=4096"])

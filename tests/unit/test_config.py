@@ -63,10 +63,10 @@ def test_distributed_settings_are_checked(overrides, message):
 
 def test_torchrun_command_for_one_and_several_nodes(tmp_path):
     from ftcore.config import DistConfig
-    from ftcore.distributed import deepspeed_config, torchrun_command
+    from ftcore.train.distributed import deepspeed_config, torchrun_command
 
     one = torchrun_command(tmp_path, DistConfig(nproc=4), resume="checkpoint-9")
-    assert one[1:] == ["-m", "torch.distributed.run", "--nproc-per-node", "4", "--standalone", "-m", "ftcore.worker",
+    assert one[1:] == ["-m", "torch.distributed.run", "--nproc-per-node", "4", "--standalone", "-m", "ftcore.runs.worker",
                        str(tmp_path), "--rank", "--resume", "checkpoint-9"]
     node = torchrun_command(tmp_path, DistConfig(nproc=8, nnodes=2, node_rank=1, master_addr="10.0.0.1"))
     assert node[node.index("--nnodes"):node.index("-m", 3)] == [
@@ -77,13 +77,13 @@ def test_torchrun_command_for_one_and_several_nodes(tmp_path):
     assert z3["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"] is True
 
 
-@pytest.mark.parametrize("name", __import__("ftcore.distributed", fromlist=["x"]).deepspeed_presets())
+@pytest.mark.parametrize("name", __import__("ftcore.train.distributed", fromlist=["x"]).deepspeed_presets())
 def test_every_shipped_deepspeed_preset_is_valid(name):
     """Each JSON preset parses, names its ZeRO stage, and leaves batch sizes to the Trainer ("auto")."""
     import json
     from importlib import resources
 
-    config = json.loads((resources.files("ftcore") / "presets" / "deepspeed" / f"{name}.json").read_text())
+    config = json.loads((resources.files("ftcore") / "config" / "presets" / "deepspeed" / f"{name}.json").read_text())
     assert config["zero_optimization"]["stage"] == int(name[4])
     assert config["train_micro_batch_size_per_gpu"] == "auto" and config["gradient_accumulation_steps"] == "auto"
     assert ("offload" in name) == ("offload_optimizer" in config["zero_optimization"])

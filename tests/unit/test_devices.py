@@ -10,9 +10,9 @@ import types
 import pytest
 from fakegpu import H100, T4, fake_smi  # noqa: E402  (tests/ is on sys.path)
 
-from ftcore import devices, placement
-from ftcore.devices import Allocation, Device
 from ftcore.errors import UserError
+from ftcore.runs import devices, placement
+from ftcore.runs.devices import Allocation, Device
 from ftcore.settings import Settings
 
 
@@ -131,7 +131,7 @@ class TestInferencePlacement:
     def two_gpus(self, monkeypatch, tmp_path):
         gpus = [Device("cuda0", "L4", 22.0, "GPU-0", (8, 9), 20.0), Device("cuda1", "L4", 22.0, "GPU-1", (8, 9), 6.0)]
         monkeypatch.setattr(devices, "detect", lambda env=None: list(gpus))
-        return Settings(home=tmp_path).ensure(), gpus
+        return Settings(home=tmp_path, lock_dir=tmp_path / "locks").ensure(), gpus  # a lock folder of its own
 
     def hold(self, settings, gpu, run_id, planned_gib):
         folder = settings.runs_dir / run_id
@@ -174,7 +174,7 @@ class TestInferencePlacement:
 def test_a_server_never_shares_a_training_gpu(monkeypatch, tmp_path):
     gpu = Device("cuda0", "L4", 22.0, "GPU-0", (8, 9), 20.0)
     monkeypatch.setattr(devices, "detect", lambda env=None: [gpu])
-    settings = Settings(home=tmp_path).ensure()
+    settings = Settings(home=tmp_path, lock_dir=tmp_path / "locks").ensure()
     (settings.runs_dir / "small-run").mkdir()
     (settings.runs_dir / "small-run" / "plan.json").write_text(f'{{"predicted": {{"total": {2**30}}}}}')
     held = devices.try_lock(settings, [gpu], 1, holder="small-run")

@@ -14,11 +14,12 @@ import torch
 
 import ftcore
 from ftcore import UserError
-from ftcore.advice import apply_suggestion, plan_input
-from ftcore.compat import check_environment
 from ftcore.config import DistConfig
-from ftcore.distributed import deepspeed_config, deepspeed_presets, fsdp_arguments, launch_command
-from ftcore.plan import data_tokens, estimate, plan_from_config, suggest
+from ftcore.plan.advice import apply_suggestion, plan_input
+from ftcore.plan.memory import data_tokens, estimate, plan_from_config
+from ftcore.plan.suggest import suggest
+from ftcore.train.compat import check_environment
+from ftcore.train.distributed import deepspeed_config, deepspeed_presets, fsdp_arguments, launch_command
 
 LLAMA_1B = dict(hidden_size=2048, num_hidden_layers=16, num_attention_heads=32, num_key_value_heads=8,
                 vocab_size=128256, intermediate_size=8192, tie_word_embeddings=True, head_dim=64)
@@ -62,7 +63,7 @@ def test_multi_node_needs_an_address_and_accepts_one():
 def test_every_planner_suggestion_passes_the_validator(model, gpu_gb, nproc, strategy, optimizer, monkeypatch):
     """The suggestions a user is shown (the plan panel, the out-of-memory message) all start (an optional
     optimizer's package aside: the suggestion names it, and bitsandbytes needs a GPU to install usefully)."""
-    monkeypatch.setattr("ftcore.compat.check_optimizer", lambda name: None)
+    monkeypatch.setattr("ftcore.train.compat.check_optimizer", lambda name: None)
     base = config(**{"dist.nproc": nproc, "dist.strategy": strategy, "train.optimizer": optimizer,
                      "train.batch_size": 8, "data.max_length": 2048})
     shapes = LLAMA_1B if model == "1b" else LLAMA_8B
@@ -132,7 +133,7 @@ def test_packed_attention_choice_per_device(monkeypatch, tiny_model):
 
     from transformers import AutoModelForCausalLM
 
-    from ftcore import packed_attention
+    from ftcore.train import packed_attention
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model)
     assert packed_attention.choose(model, "cpu", "fp32") == packed_attention.NAME
@@ -147,7 +148,7 @@ def test_packed_attention_choice_per_device(monkeypatch, tiny_model):
 
 
 def test_packed_attention_runs_in_the_autocast_dtype_and_reads_offsets_once(monkeypatch):
-    from ftcore import packed_attention
+    from ftcore.train import packed_attention
 
     torch.manual_seed(0)
     q, k, v = torch.randn(1, 4, 12, 8), torch.randn(1, 2, 12, 8), torch.randn(1, 2, 12, 8)
@@ -182,7 +183,7 @@ def test_load_for_evaluation_follows_the_policy(tiny_model, tmp_path):
 
 
 def test_teacher_follows_the_training_precision():
-    from ftcore.trainer import teacher_dtype
+    from ftcore.train.trainer import teacher_dtype
 
     assert teacher_dtype("bf16") == torch.bfloat16 and teacher_dtype("fp16") == torch.float16
     assert teacher_dtype("fp32") == torch.float32
@@ -206,7 +207,7 @@ def test_packed_rows_build_no_square_mask_and_stay_apart_without_offsets(tiny_mo
     collator's offsets (position ids only) still keeps its documents apart."""
     from transformers import AutoModelForCausalLM, DataCollatorWithFlattening
 
-    from ftcore import packed_attention
+    from ftcore.train import packed_attention
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model)
     model.config.use_cache = False
@@ -234,7 +235,8 @@ def test_infinite_settings_are_refused(values):
 def test_the_plan_panel_never_says_fits_for_what_start_refuses(values):
     from transformers import LlamaConfig
 
-    from ftcore import advise, devices
+    from ftcore import advise
+    from ftcore.runs import devices
 
     advice = advise(config(**values), LlamaConfig(**LLAMA_1B), [devices.cpu_device()])
     assert advice.refusal is not None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ftcore import RunConfig, RunStore, UserError, hub, redact
+from ftcore import RunConfig, RunStore, UserError, redact
+from ftcore import publish as hub
+from ftcore.publish import card
 
 
 @pytest.mark.parametrize("name", ["alice/barista-135m", "org_1/m.v2", "A/b"])
@@ -75,14 +77,14 @@ def test_card_shows_each_task_and_the_prompting_baseline():
               "candidates": [{"name": "final", "rows": [], "domain": {"loss": 1.5, "examples": 4},
                               "tasks": {"chat": {"loss": 2.9, "examples": 2},
                                         "risk": {"loss": 0.4, "accuracy": 40.0, "examples": 2}}}]}
-    table = hub._domain_table(report)
+    table = card.domain_table(report)
     assert "| task | metric | base | base + 3-shot prompt | fine-tuned |" in table
     assert "| all | loss | 8 | 3.5 | 1.5 |" in table and "| risk | accuracy | 0 | 10 | 40 |" in table
     assert "examples |" not in table  # counts are not metrics
-    results = {(r.dataset_name, r.metric_name): r.metric_value for r in hub._eval_results(report, "m", "data")}
+    results = {(r.dataset_name, r.metric_name): r.metric_value for r in card.eval_results(report, "m", "data")}
     assert results == {("chat", "domain loss"): 2.9, ("risk", "domain loss"): 0.4, ("risk", "domain accuracy"): 40.0}
 
     single = {**report, "base": {"domain": {"loss": 8.0}}, "candidates": [{"name": "final", "rows": [],
                                                                            "domain": {"loss": 1.5, "examples": 4}}]}
-    assert "| all | loss | 8 | 1.5 |" in hub._domain_table(single)
-    assert [r.dataset_name for r in hub._eval_results(single, "m", "data")] == ["data"]
+    assert "| all | loss | 8 | 1.5 |" in card.domain_table(single)
+    assert [r.dataset_name for r in card.eval_results(single, "m", "data")] == ["data"]

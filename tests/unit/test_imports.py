@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_import_ftcore_loads_no_gradio_and_no_torch():
-    code = "import sys, ftcore, ftcore.cli; print(sorted(m for m in ('gradio','torch','transformers') if m in sys.modules))"
+    code = "import sys, ftcore, ftcore.cli.main; print(sorted(m for m in ('gradio','torch','transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -11,7 +11,8 @@ import pytest
 
 from ftcore import UserError
 from ftcore.config import OPTIMIZERS
-from ftcore.plan import GiB, PlanInput, estimate, format_plan, plan_from_config, suggest
+from ftcore.plan.memory import GiB, PlanInput, estimate, format_plan, plan_from_config
+from ftcore.plan.suggest import suggest
 
 # A literal 1M-parameter model: divisible by 4 ranks, small enough that the byte rules can be read off.
 P = PlanInput(params=1_000_000, trainable=1_000_000, hidden_size=128, num_layers=4, num_heads=4, vocab_size=1000,
@@ -181,7 +182,7 @@ def test_format_plan_prints_gib_and_the_verdict():
 
 
 def test_importing_the_planner_loads_no_torch():
-    code = "import sys, ftcore.plan; print('torch' in sys.modules, 'transformers' in sys.modules)"
+    code = "import sys, ftcore.plan.memory; print('torch' in sys.modules, 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -4,9 +4,9 @@ refused for a GPU reason. Layers apply in order (defaults, preset, file, flags).
 import pytest
 
 from ftcore import UserError, apply_overrides
-from ftcore.compat import check_environment
 from ftcore.config import load_layers, presets
-from ftcore.hparams import suggest_learning_rate
+from ftcore.plan.lr import suggest_learning_rate
+from ftcore.train.compat import check_environment
 
 
 def test_presets_are_listed_with_descriptions():

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ftcore import UserError
-from ftcore.probes import (
+from ftcore.eval.probes import (
     BUILTIN,
     CHECKS,
     builtin,
@@ -15,7 +15,7 @@ from ftcore.probes import (
     load_suite,
     match_answer,
 )
-from ftcore.report import recommend, suite_names
+from ftcore.eval.report import recommend, suite_names
 
 
 @pytest.mark.parametrize("reply, answer, rule, ok", [

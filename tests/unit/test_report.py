@@ -10,7 +10,7 @@ import pytest
 
 from ftcore import DEMOS, read_examples
 from ftcore.data import Example
-from ftcore.data.report import format_report, quality_report
+from ftcore.data.quality.report import format_report, quality_report
 
 TEMPLATE = "合同类型：{text}\n法律风险评级："
 
@@ -185,6 +185,6 @@ def test_twenty_thousand_rows_are_fast():
 
 
 def test_importing_the_report_loads_no_torch():
-    code = "import sys, ftcore.data.report; print(sorted({'torch', 'gradio', 'numpy'} & set(sys.modules)))"
+    code = "import sys, ftcore.data.quality.report; print(sorted({'torch', 'gradio', 'numpy'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -33,15 +33,16 @@ def test_an_unknown_mixture_source_is_a_clear_error(home):
     assert "未知的数据来源" in err.value.text("zh")
 
 
-def test_exports_have_unguessable_names_and_old_ones_go(home, tiny_model, tmp_path, monkeypatch):
+def test_exports_have_unguessable_names_and_old_ones_go(home, tiny_model, tmp_path):
+    import dataclasses
     import os
+    import shutil
     import time
 
     import ftcore
     from ui import publish_tab
 
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
-    import shutil
+    home = dataclasses.replace(home, gradio_temp=tmp_path)  # the app's settings name gradio's temp folder
 
     run = ftcore.RunStore(home).create(ftcore.apply_overrides(ftcore.RunConfig(name="zip"), ["data.train=a.jsonl"]))
     shutil.copytree(tiny_model, run.final_dir)

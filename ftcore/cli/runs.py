@@ -1,0 +1,162 @@
+"""`ftcore train|runs|status|stop|resume`: start a run from flags, follow it to the end, list, stop and resume runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+from ftcore.cli.probe import cmd_pilot
+from ftcore.config import (
+    RunConfig,
+    apply_overrides,
+    load_layers,
+    parse_columns,
+    parse_template,
+)
+from ftcore.errors import UserError
+from ftcore.runs import jobs, launcher
+from ftcore.runs.store import FINISHED, Run, RunStore
+from ftcore.settings import Settings
+
+TRAIN_FLAGS = [  # flag, section, key, type
+    ("--data", "data", "train", str), ("--val", "data", "val", str), ("--format", "data", "format", str),
+    ("--template", "data", "template", parse_template), ("--columns", "data", "columns", parse_columns),
+    ("--max-length", "data", "max_length", int),
+    ("--epochs", "train", "epochs", float), ("--max-steps", "train", "max_steps", int),
+    ("--lr", "train", "learning_rate", float), ("--batch-size", "train", "batch_size", int),
+    ("--grad-accum", "train", "grad_accum", int), ("--save-steps", "train", "save_steps", int),
+    ("--seed", "train", "seed", int),
+    ("--nproc", "dist", "nproc", int), ("--nnodes", "dist", "nnodes", int), ("--node-rank", "dist", "node_rank", int),
+    ("--master-addr", "dist", "master_addr", str), ("--master-port", "dist", "master_port", int),
+    ("--strategy", "dist", "strategy", str), ("--offload", "dist", "offload", str),
+]
+
+
+def train_config(args) -> RunConfig:
+    config = load_layers(args.preset, args.config)
+    values = {key: value for key, value in vars(args).items() if "." in key and value is not None}
+    values.update(data_values(values.pop("data.train", None), values.pop("data.val", None)))
+    config = apply_overrides(config, args.overrides, values)
+    if args.name:
+        config.name = args.name
+    if not config.name:
+        config.name = "run"
+    return config.validate()
+
+
+def data_values(files: list[str] | None, vals: list[str] | None) -> dict:
+    """--data/--val as config values: one file is data.train/data.val; several files, or FILE:WEIGHT, make a
+    multi-task mixture (data.tasks) with one --val per --data."""
+    if not files:
+        if vals:
+            return {"data.val": vals[-1]}
+        return {}
+    parsed = []
+    for text in files:
+        match = re.fullmatch(r"(.+):(\d+(?:\.\d*)?|\.\d+)", text)
+        parsed.append((match.group(1), float(match.group(2))) if match and not os.path.exists(text) else (text, None))
+    if len(parsed) == 1 and parsed[0][1] is None:
+        return {"data.train": parsed[0][0], **({"data.val": vals[-1]} if vals else {})}
+    if vals and len(vals) != len(parsed):
+        raise UserError("cli.val_count", data=len(parsed), val=len(vals))
+    return {"data.tasks": [{"train": path, "weight": 1.0 if weight is None else weight,
+                            "val": vals[i] if vals else None} for i, (path, weight) in enumerate(parsed)]}
+
+
+def cmd_train(args, settings: Settings) -> int:
+    config = train_config(args)
+    if config.dist.nnodes > 1 and config.dist.node_rank > 0:  # node 0 reports progress; this node waits
+        jobs.check(config, settings)
+        run, pid = jobs.join(config, settings, reap=False)
+        print(f"Node {config.dist.node_rank} joined run {run.id}")
+        return 0 if args.detach else os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if args.pilot:
+        from ftcore.recipes.pilot import start_pilot
+
+        runs = start_pilot(config, settings, reap=not args.detach)
+        print("Pilot runs: " + " ".join(r.id for r in runs))
+        if args.detach:
+            return 0
+        for run in runs:
+            launcher.wait(run)
+        return cmd_pilot(argparse.Namespace(runs=[r.id for r in runs]), settings)
+    run = jobs.start(config, settings, reap=not args.detach)
+    if args.detach:
+        print(f"Started run {run.id}")
+        return 0
+    return follow(run)
+
+
+def follow(run: Run) -> int:
+    """Show a progress bar until the run ends; Ctrl-C stops the run cleanly."""
+    from tqdm import tqdm
+
+    print(f"Run {run.id}: {run.dir}")
+    bar = tqdm(total=None, unit="step", dynamic_ncols=True)
+    try:
+        while True:
+            status = run.status()
+            if status.get("total_steps") and bar.total != status["total_steps"]:
+                bar.total = status["total_steps"]
+            bar.n = status.get("step", 0)
+            loss = status.get("loss")
+            bar.set_postfix_str(f"{status.get('state')}" + (f" loss={loss:.4f}" if loss is not None else ""))
+            if status.get("state") in FINISHED:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        bar.close()
+        print("Stopping: writing a checkpoint...", file=sys.stderr)
+        status = launcher.stop(run)
+    bar.close()
+    state = status.get("state")
+    if state == "done":
+        print(f"Done. Final model: {run.final_dir}")
+        return 0
+    print(f"Run {run.id} {state}: {status.get('error')}", file=sys.stderr)
+    return 1
+
+
+def cmd_runs(args, settings: Settings) -> int:
+    rows = []
+    for run in RunStore(settings).list():
+        status = run.status()
+        config = run.config()
+        rows.append({"id": run.id, "name": config.name, "state": status.get("state"), "step": status.get("step"),
+                     "total_steps": status.get("total_steps"), "model": config.model.ref,
+                     "created": status.get("created")})
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for r in rows:
+            print(f"{r['id']:<45} {r['state']:<10} {r['step']}/{r['total_steps'] or '?':<8} {r['model']}")
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    run = RunStore(settings).get(args.run)
+    status = run.status()
+    if args.json:
+        print(json.dumps({"id": run.id, **status}, indent=2, ensure_ascii=False))
+    else:
+        for key in ("state", "step", "total_steps", "epoch", "loss", "pid", "started", "ended", "error"):
+            if status.get(key) is not None:
+                print(f"{key:<12} {status[key]}")
+    return 0
+
+
+def cmd_stop(args, settings: Settings) -> int:
+    status = launcher.stop(RunStore(settings).get(args.run), grace=args.grace)
+    print(f"{args.run}: {status.get('state')}")
+    return 0
+
+
+def cmd_resume(args, settings: Settings) -> int:
+    run = RunStore(settings).get(args.run)
+    checkpoint = jobs.resume(run, settings, reap=not args.detach, step=args.checkpoint)
+    print(f"Resuming {run.id} from {checkpoint.name}")
+    return 0 if args.detach else follow(run)

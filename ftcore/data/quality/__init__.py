@@ -1,0 +1,1 @@
+"""Data quality before training: the report and its detectors."""

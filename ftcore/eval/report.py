@@ -1,0 +1,209 @@
+"""The report every run ends with: the domain metric and the forgetting probes for the base model and the final
+model (and, when asked, each kept checkpoint), base-vs-tuned rows with verdicts against the forgetting budget,
+and the recommended candidate: the best domain metric whose forgetting stays within budget."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from ftcore import models
+from ftcore._atomic import write_json
+from ftcore.config import RunConfig
+from ftcore.data import read_examples
+from ftcore.errors import UserError
+from ftcore.eval.domain import MAX_EXAMPLES, evaluate_domain
+from ftcore.eval.probes import BUILTIN, compare, load_suite, run_suite, within_budget
+from ftcore.eval.probes.runner import Stopped
+from ftcore.eval.schema import Report
+from ftcore.messages import Text
+from ftcore.runs import placement
+from ftcore.runs.store import Run
+from ftcore.settings import Settings
+
+
+def suite_names(text: str) -> list[str]:
+    text = (text or "").strip()
+    if text in ("", "none"):
+        return []
+    if text == "all":
+        return list(BUILTIN)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def domain_sets(config: RunConfig) -> tuple[dict[str, list], str]:
+    """Examples per task ('' for a single dataset): its validation split, or an even sample of its training data
+    when there is none (said in the report)."""
+    out, splits = {}, set()
+    for task in config.data.task_list():
+        if task.val:
+            out[task.name] = read_examples(task.val, task.format, task.template, task.columns)[:MAX_EXAMPLES]
+            splits.add("validation")
+        else:
+            train = read_examples(task.train, task.format, task.template, task.columns)
+            step = max(1, len(train) // 50)
+            out[task.name] = train[::step][:50]
+            splits.add("training sample (no validation file)")
+    return out, " + ".join(sorted(splits))
+
+
+def combine(per_task: dict[str, dict]) -> dict:
+    """The mixture's domain numbers: per-task metrics averaged by example count; perplexity from the mean loss."""
+    import math
+
+    total = sum(m.get("examples", 0) for m in per_task.values()) or 1
+    keys = {k for m in per_task.values() for k, v in m.items() if isinstance(v, int | float)} - {"examples"}
+    out: dict[str, Any] = {k: sum(m.get(k, 0) * m.get("examples", 0) for m in per_task.values()) / total
+                           for k in keys if all(k in m for m in per_task.values())}
+    if "loss" in out:
+        out["perplexity"] = math.exp(min(out["loss"], 50))
+    out["examples"] = total
+    out["seconds"] = sum(m.get("seconds", 0) for m in per_task.values())
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def fewshot_baseline(model, tokenizer, config: RunConfig, sets: dict[str, list], k: int) -> dict:
+    """Domain metrics of the base model prompted with k worked examples from each task's training split."""
+    from ftcore.eval.fewshot import draw_shots, with_shots
+
+    prompted = {}
+    for task in config.data.task_list():
+        if task.name in sets:
+            train = read_examples(task.train, task.format, task.template, task.columns)
+            prompted[task.name] = with_shots(sets[task.name], draw_shots(train, k, config.train.seed))
+    # the worked examples sit in the prompt: room for them on top of the run's max length
+    domain, tasks = evaluate_tasks(model, tokenizer, prompted, config.data.max_length * (k + 1))
+    return {"k": k, "domain": domain, **({"tasks": tasks} if tasks else {})}
+
+
+def evaluate_tasks(model, tokenizer, sets: dict[str, list], max_length: int, stop=None) -> tuple[dict, dict | None]:
+    """Domain metrics: of the one dataset, or of each task and their combination."""
+    if list(sets) == [""]:
+        return evaluate_domain(model, tokenizer, sets[""], max_length, stop=stop), None
+    per_task = {name: evaluate_domain(model, tokenizer, examples, max_length, stop=stop)
+                for name, examples in sets.items()}
+    return combine(per_task), per_task
+
+
+def primary_metric(domain: dict) -> tuple[str, float]:
+    """The number candidates are ranked by: accuracy, else ROUGE-L, else minus the loss."""
+    for key in ("accuracy", "rouge_l"):
+        if key in domain:
+            return key, domain[key]
+    return "loss", -domain.get("loss", float("inf"))
+
+
+def _scores(model, tokenizer, suites, base_model, config: RunConfig, on_result, stop=None) -> dict[str, dict]:
+    out = {}
+    for suite in suites:
+        if stop is not None and stop():
+            raise Stopped
+        result = run_suite(model, tokenizer, suite, base=base_model,
+                           max_new_tokens=config.probe.max_new_tokens or None, stop=stop)
+        out[suite.name] = {**result.to_dict(), "items": result.items[:60]}
+        on_result(result)
+    return out
+
+
+def _cache_key(ref: str, source_kind: str, suites, config: RunConfig) -> str | None:
+    """Base-model probe scores are reused for models that cannot change (embedded ones and finished runs)."""
+    if source_kind not in ("embedded", "run"):
+        return None
+    blob = json.dumps([ref, [(s.name, s.items) for s in suites if s.kind != "kl"], config.probe.max_new_tokens],
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def make_report(run: Run, settings: Settings, device: str | None = None, stop=None) -> dict[str, Any]:
+    """Evaluate base and candidates, write report.json and events, and return the report. The models load on
+    `device` (default: this process's GPU, else the CPU) in the device policy's dtype. `stop`: checked between
+    suites, candidates and generation batches; true raises Stopped and writes no report."""
+    config = run.config()
+    began = time.perf_counter()
+    suites = [load_suite(name) for name in suite_names(config.probe.suites)]
+    examples, split = domain_sets(config) if config.probe.domain else ({}, "")
+    candidates = [("final", run.final_dir)]
+    if config.probe.checkpoints:
+        candidates += [(p.name, p) for p in run.checkpoints()]
+
+    def record(who: str):
+        return lambda result: run.append_event("probe", model=who, suite=result.suite, suite_kind=result.kind,
+                                               score=result.score, seconds=result.seconds)
+
+    source = models.resolve(config.model.ref, settings)
+    base_model, tokenizer = models.load(config.model.ref, settings, phase="eval", device=device)
+    key = _cache_key(config.model.ref, source.kind, suites, config)
+    cache = settings.home / "probe-cache" / f"{key}.json" if key else None
+    base = {"ref": config.model.ref}
+    if examples:
+        base["domain"], tasks = evaluate_tasks(base_model, tokenizer, examples, config.data.max_length, stop)
+        if tasks:
+            base["tasks"] = tasks
+        if config.probe.fewshot:
+            try:
+                base["fewshot"] = fewshot_baseline(base_model, tokenizer, config, examples, config.probe.fewshot)
+            except UserError as exc:  # the report goes on without the baseline, and says why
+                base["fewshot"] = {"k": config.probe.fewshot, "error": str(exc)}
+    if cache and cache.is_file():
+        base["probes"] = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        base["probes"] = _scores(base_model, tokenizer, [s for s in suites if s.kind != "kl"], None, config,
+                                 record("base"), stop)
+        if cache:
+            write_json(cache, base["probes"])
+    if any(s.kind == "kl" for s in suites):
+        base["probes"]["kl"] = {"suite": "kl", "kind": "kl", "score": 0.0, "n": 0, "seconds": 0.0, "items": []}
+
+    rows_by_name, report_candidates = {}, []
+    for name, path in candidates:
+        if stop is not None and stop():
+            raise Stopped
+        model, tok = models.load(str(path), settings, phase="eval", device=device)
+        entry: dict[str, Any] = {"name": name, "path": str(Path(path).relative_to(run.dir))}
+        if examples:
+            entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length, stop)
+            if tasks:
+                entry["tasks"] = tasks
+        entry["probes"] = _scores(model, tok, suites, base_model, config, record(name), stop)
+        rows = compare(base["probes"], entry["probes"], config.probe.budget)
+        entry["rows"] = [r.to_dict() for r in rows]
+        entry["within_budget"] = within_budget(rows)
+        if examples:
+            entry["metric"], entry["metric_value"] = primary_metric(entry["domain"])
+        rows_by_name[name] = rows
+        report_candidates.append(entry)
+        del model
+        placement.release_cuda_memory()
+
+    report = {"budget": config.probe.budget, "suites": [s.name for s in suites], "domain_split": split,
+              "base": base, "candidates": report_candidates, **recommend(report_candidates, config.probe.budget),
+              "seconds": round(time.perf_counter() - began, 1)}
+    write_json(run.report_path, report)
+    run.append_event("report", recommended=report["recommended"], recommendation=report["recommendation"],
+                     seconds=report["seconds"])
+    return report
+
+
+def recommend(candidates: list[dict], budget: float) -> dict[str, Any]:
+    """The recommended candidate and why: the text in English, and its catalog key and values for readers in
+    another language (recommendation() turns them back into a text)."""
+    inside = [c for c in candidates if c["within_budget"]]
+    if not inside:
+        best, text = None, Text("report.over_budget", budget=budget)
+    elif "metric_value" in inside[0]:
+        best = max(inside, key=lambda c: c["metric_value"])
+        text = Text("report.best", name=best["name"], metric=best["metric"], value=abs(best["metric_value"]))
+    else:
+        best = inside[0]
+        text = Text("report.within_budget", name=best["name"])
+    return {"recommended": None if best is None else best["name"], "recommendation": str(text),
+            "recommendation_key": text.key, "recommendation_values": text.values}
+
+
+def recommendation(report: Report | dict[str, Any]) -> str:
+    """A report's recommendation, renderable in either language (a report written before the key was kept stays
+    in English)."""
+    return (report if isinstance(report, Report) else Report.from_dict(report)).recommendation()

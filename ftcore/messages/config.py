@@ -1,0 +1,221 @@
+"""Texts of the run configuration: validation of each section, presets, YAML files and overrides, each as (English, Chinese)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # config.py: RunConfig.validate and the checks of its sections
+    "config.no_train": (
+        "data.train is empty: give a training file with --data FILE.",
+        "data.train 为空：请用 --data FILE 指定训练文件。",
+    ),
+    "config.train_and_tasks": (
+        "Give data.train or data.tasks, not both: put every dataset of a mixture in data.tasks "
+        "(or repeat --data FILE[:WEIGHT]).",
+        "data.train 和 data.tasks 只能给一个：请把混合训练的所有数据集都放进 data.tasks"
+        "（或重复使用 --data FILE[:WEIGHT]）。",
+    ),
+    "config.task_no_train": (
+        "Every entry of data.tasks needs a train file.",
+        "data.tasks 中的每一项都需要一个训练文件。",
+    ),
+    "config.task_weight": (
+        "Task weights must be > 0 (a weight is the task's sampling share).",
+        "任务权重必须大于 0（权重就是该任务的采样占比）。",
+    ),
+    "config.task_format": (
+        "Unknown task format: use auto or one of {formats}.",
+        "未知的任务格式：请用 auto 或 {formats} 之一。",
+    ),
+    "config.task_names": ("Task names in data.tasks must be different.", "data.tasks 中的任务名称不能重复。"),
+    "config.no_length": ("Set epochs > 0 or max_steps > 0.", "请设置 epochs > 0 或 max_steps > 0。"),
+    "config.max_steps": (
+        "max_steps must be >= 0 (0 means: use epochs).",
+        "max_steps 必须 >= 0（0 表示按 epochs 训练）。",
+    ),
+    "config.learning_rate": (
+        "learning_rate {value} is out of range; try 2e-5.",
+        "learning_rate {value} 超出合理范围；可以试试 2e-5。",
+    ),
+    "config.batch_size": ("batch_size must be at least 1.", "batch_size 至少为 1。"),
+    "config.grad_accum": ("grad_accum must be at least 1.", "grad_accum 至少为 1。"),
+    "config.warmup_ratio": ("warmup_ratio must be in [0, 1).", "warmup_ratio 必须在 [0, 1) 范围内。"),
+    "config.scheduler": (
+        "Unknown scheduler '{value}': use cosine, linear or constant.",
+        "未知的学习率调度“{value}”：请使用 cosine、linear 或 constant。",
+    ),
+    "config.save_steps": ("save_steps must be >= 0.", "save_steps 必须 >= 0。"),
+    "config.replay": (
+        "data.replay {value} is out of range; try 0.1 to 0.3.",
+        "data.replay {value} 超出合理范围；可以试试 0.1 到 0.3。",
+    ),
+    "config.max_length": (
+        "max_length {value} is out of range; try 512.",
+        "max_length {value} 超出合理范围；可以试试 512。",
+    ),
+    "config.template": ("The template must contain {{text}}.", "模板中必须包含 {{text}}。"),
+    "config.method": ("Unknown method '{value}': use {choices}.", "未知的方法“{value}”：请使用 {choices}。"),
+    "config.freeze_layers": (
+        "freeze_trainable_layers must be at least 1.",
+        "freeze_trainable_layers 至少为 1。",
+    ),
+    "config.stages_rank": (
+        "progressive_stages and lora_rank must be >= 1.",
+        "progressive_stages 和 lora_rank 必须 >= 1。",
+    ),
+    "config.distill_teacher": (
+        "method=distill needs train.teacher=RUN_ID (or a model).",
+        "method=distill 需要指定 train.teacher=RUN_ID（或一个模型）。",
+    ),
+    "config.distill_values": (
+        "distill_alpha must be in [0, 1] and distill_temperature > 0.",
+        "distill_alpha 必须在 [0, 1] 范围内，且 distill_temperature 必须大于 0。",
+    ),
+    "config.progressive_ranks": (
+        "method=progressive changes which weights train during the run, which DDP and ZeRO "
+        "cannot follow; use one process (dist.nproc=1).",
+        "method=progressive 会在训练过程中改变参与训练的权重，DDP 和 ZeRO 无法跟随；"
+        "请使用单进程（dist.nproc=1）。",
+    ),
+    "config.precision": (
+        "Unknown precision '{value}': use {choices}.",
+        "未知的精度“{value}”：请使用 {choices}。",
+    ),
+    "config.optimizer": (
+        "Unknown optimizer '{value}': use {choices}.",
+        "未知的优化器“{value}”：请使用 {choices}。",
+    ),
+    "config.eval_patience": ("eval_steps and patience must be >= 0.", "eval_steps 和 patience 必须 >= 0。"),
+    "config.nan_tolerance": ("nan_tolerance must be at least 1.", "nan_tolerance 至少为 1。"),
+    "config.save_precision": ("save_precision must be fp32 or bf16.", "save_precision 必须是 fp32 或 bf16。"),
+    "config.probe_values": (
+        "probe.budget and max_new_tokens must be >= 0.",
+        "probe.budget 和 max_new_tokens 必须 >= 0。",
+    ),
+    "config.fewshot": (
+        "probe.fewshot must be between 0 and 16 worked examples.",
+        "probe.fewshot 必须在 0 到 16 个示例之间。",
+    ),
+    "config.in_backward_accum": (
+        "train.optimizer_in_backward applies each gradient in the backward pass, so there is "
+        "nothing to accumulate: set grad_accum=1 (grad_accum={grad_accum}; raise batch_size "
+        "instead) or turn optimizer_in_backward off.",
+        "train.optimizer_in_backward 在反向传播中就应用每个梯度，因此没有可累积的梯度："
+        "请设置 grad_accum=1（当前 grad_accum={grad_accum}；可改为调大 batch_size），"
+        "或关闭 optimizer_in_backward。",
+    ),
+    "config.in_backward_ranks": (
+        "train.optimizer_in_backward steps each weight before the processes have averaged its "
+        "gradient: use one process (dist.nproc=1), or strategy zero3 with offload to fit a "
+        "model on several GPUs.",
+        "train.optimizer_in_backward 会在各进程对梯度求平均之前就更新每个权重：请使用单进程"
+        "（dist.nproc=1），或用 strategy zero3 配合卸载（offload）把模型放到多块 GPU 上。",
+    ),
+    "config.in_backward_optimizer": (
+        "train.optimizer_in_backward cannot wrap {optimizer}: adalomo already updates in "
+        "the backward pass and galore_adamw projects groups of weights. Use adafactor (the "
+        "low-memory mode), adamw_torch_fused, adamw_8bit or sgd.",
+        "train.optimizer_in_backward 无法包装 {optimizer}：adalomo 本身就在反向传播中更新，"
+        "galore_adamw 则按权重分组做投影。请使用 adafactor（低内存模式）、adamw_torch_fused、"
+        "adamw_8bit 或 sgd。",
+    ),
+    "config.in_backward_fp16": (
+        "train.optimizer_in_backward cannot use fp16: its loss scaling unscales all gradients "
+        "together before the step. Use precision bf16 (or auto on a GPU with bf16) or fp32.",
+        "train.optimizer_in_backward 不能使用 fp16：fp16 的损失缩放要在更新前把所有梯度一起反缩放。"
+        "请使用 precision bf16（或在支持 bf16 的 GPU 上用 auto）或 fp32。",
+    ),
+    "config.dist_counts": (
+        "dist.nproc and dist.nnodes must be at least 1.",
+        "dist.nproc 和 dist.nnodes 至少为 1。",
+    ),
+    "config.node_rank": (
+        "dist.node_rank must be in [0, {last}] for {nodes} node(s).",
+        "共 {nodes} 个节点时，dist.node_rank 必须在 [0, {last}] 范围内。",
+    ),
+    "config.master_port": (
+        "dist.master_port must be a TCP port (1-65535).",
+        "dist.master_port 必须是 TCP 端口（1-65535）。",
+    ),
+    "config.strategy": (
+        "Unknown strategy '{value}': use {choices}.",
+        "未知的并行策略“{value}”：请使用 {choices}。",
+    ),
+    "config.offload": (
+        "Unknown offload '{value}': use {choices}.",
+        "未知的卸载方式“{value}”：请使用 {choices}。",
+    ),
+    "config.offload_strategy": (
+        "dist.offload={offload} needs strategy zero2 or zero3 (DeepSpeed moves the states); "
+        "strategy {strategy} keeps them on the device.",
+        "dist.offload={offload} 需要 strategy zero2 或 zero3（由 DeepSpeed 搬移这些状态）；"
+        "strategy {strategy} 会把它们留在设备上。",
+    ),
+    "config.offload_params": (
+        "dist.offload=params needs strategy=zero3 (only ZeRO-3 partitions the weights).",
+        "dist.offload=params 需要 strategy=zero3（只有 ZeRO-3 会切分权重）。",
+    ),
+    "config.master_addr": (
+        "dist.master_addr is empty but {nodes} nodes take part: give node 0's address, reachable from every node "
+        "(--master-addr 10.0.0.1).",
+        "共有 {nodes} 个节点参与，但 dist.master_addr 为空：请给出所有节点都能访问的 0 号节点地址"
+        "（--master-addr 10.0.0.1）。",
+    ),
+    "config.offload_optimizer": (
+        "With dist.offload, DeepSpeed steps its own AdamW on the CPU, so optimizer {optimizer} cannot run there: "
+        "use train.optimizer=adamw_torch_fused, or dist.offload=none.",
+        "使用 dist.offload 时，DeepSpeed 在 CPU 上运行它自己的 AdamW，优化器 {optimizer} 无法在那里运行：请使用 "
+        "train.optimizer=adamw_torch_fused，或设 dist.offload=none。",
+    ),
+    "config.distill_sharded": (
+        "method=distill keeps a whole teacher beside the student on every process, which strategy {strategy} "
+        "does not shard: use dist.strategy=ddp, zero1 or zero2.",
+        "method=distill 在每个进程上都保留一个完整的教师模型，{strategy} 策略不会切分它：请使用 "
+        "dist.strategy=ddp、zero1 或 zero2。",
+    ),
+    "config.not_finite": (
+        "A number in the settings is infinite or not a number (epochs, learning rate, warmup, weight decay, "
+        "gradient clipping, replay or the forgetting budget): give a finite value.",
+        "设置中有数值为无穷大或非数（轮数、学习率、预热、权重衰减、梯度裁剪、回放比例或遗忘预算）：请填写有限的数值。",
+    ),
+    "config.logging_steps": (
+        "train.logging_steps must be 0 (automatic) or more.",
+        "train.logging_steps 必须为 0（自动）或更大。",
+    ),
+    # config.py: presets, YAML files, overrides, column mappings
+    "config.unknown_preset": (
+        "Unknown preset '{preset}': use one of {presets} (ftcore presets).",
+        "未知的预设“{preset}”：请使用 {presets} 之一（ftcore presets 可列出全部预设）。",
+    ),
+    "config.unreadable": ("{path}: cannot read the config ({error}).", "{path}：无法读取配置（{error}）。"),
+    "config.not_mapping": (
+        "{path}: a config must be a mapping of sections (model, data, train, dist).",
+        "{path}：配置必须是由各节（model、data、train、dist）组成的映射。",
+    ),
+    "config.unknown_key": (
+        "Unknown config key '{key}'. Known keys: {known}.",
+        "未知的配置项“{key}”。已知的配置项：{known}。",
+    ),
+    "config.not_a_section": ("Config key '{key}' must be a mapping.", "配置项“{key}”必须是映射。"),
+    "config.not_mapping_list": (
+        "Config key '{key}' must be a list of mappings, got {value!r}.",
+        "配置项“{key}”必须是由映射组成的列表，实际是 {value!r}。",
+    ),
+    "config.not_name_map": (
+        "Config key '{key}' must be a mapping of names to names, got {value!r}.",
+        "配置项“{key}”必须是名称到名称的映射，实际是 {value!r}。",
+    ),
+    "config.not_number": (
+        "Config key '{key}' must be a number, got {value!r}.",
+        "配置项“{key}”必须是数字，实际是 {value!r}。",
+    ),
+    "config.wrong_type": (
+        "Config key '{key}' must be {type}, got {value!r}.",
+        "配置项“{key}”必须是 {type} 类型，实际是 {value!r}。",
+    ),
+    "config.bad_override": (
+        "Override '{item}' must look like section.key=value, e.g. train.learning_rate=3e-5.",
+        "覆盖项“{item}”的格式应为 section.key=value，例如 train.learning_rate=3e-5。",
+    ),
+    "config.bad_column": (
+        "Column mapping '{item}' must look like field=column, e.g. text=clause,label=risk.",
+        "列映射“{item}”的格式应为 字段=列名，例如 text=clause,label=risk。",
+    ),
+}

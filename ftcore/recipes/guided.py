@@ -1,0 +1,129 @@
+"""The guided first run: check the demo data, plan the memory, train a run sized to the hardware, then read what
+the model gained and forgot. Each step says what it did and what to do next; every choice is a normal RunConfig
+the user can change (the Train tab and `ftcore train` take the same settings)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ftcore.config import DEFAULT_MODEL, RunConfig, load_layers
+from ftcore.data import DEMOS, read_examples, write_jsonl
+from ftcore.data.quality.report import quality_report
+from ftcore.data.split import split_examples
+from ftcore.messages import Join, Text
+from ftcore.models import load_config
+from ftcore.plan.advice import advise
+from ftcore.runs.devices import Device, detect
+from ftcore.runs.jobs import start
+from ftcore.runs.launcher import wait
+from ftcore.runs.store import FINISHED, Run, status_error
+from ftcore.settings import Settings
+
+CPU_STEPS = 30  # a few minutes of the embedded model on 2 CPU cores, report included
+CPU_SUITES = "general_en,arithmetic,instruction,kl"  # the quick probes; the GPU recipe runs them all
+VERDICTS = {"kept": Text("verdict.kept"), "gained": Text("verdict.gained"), "forgot": Text("verdict.forgot"),
+            "info": Text("verdict.info")}
+
+
+@dataclass
+class Step:
+    title: Text
+    text: Text
+    done: bool = True
+    run: Run | None = None
+
+
+def guided_config(settings: Settings, devices: list[Device], model: str = DEFAULT_MODEL,
+                  demo: str = "barista") -> RunConfig:
+    """The demo data split 80/20, and a recipe for the hardware: short and constant on a CPU, the full-sft preset
+    for 3 epochs on a GPU; the prompting baseline (3 worked examples) in the report either way."""
+    gpu = devices[0].id.startswith("cuda")
+    data = DEMOS[demo]
+    folder = settings.datasets_dir / "guided"
+    train, val = folder / f"{demo}.train.jsonl", folder / f"{demo}.val.jsonl"
+    if not (train.is_file() and val.is_file()):
+        parts = split_examples(read_examples(data.path, data.format, data.template), 0.2, seed=42)
+        write_jsonl(parts.train, train)
+        write_jsonl(parts.val, val)
+    config = load_layers("full-sft" if gpu else "quick-cpu")
+    config.name = "first-run"
+    config.model.ref = model
+    config.data.train, config.data.val, config.data.format = str(train), str(val), "messages"
+    if gpu:
+        config.train.epochs = 3.0
+    else:
+        config.train.max_steps = CPU_STEPS
+        config.probe.suites = CPU_SUITES
+    config.probe.fewshot = 3
+    return config.validate()
+
+
+def guided_run(settings: Settings, model: str = DEFAULT_MODEL, poll: float = 1.0) -> Iterator[Step]:
+    """Yield each step as it starts and as it ends; the last step holds the finished run. Titles and texts are
+    Texts: English where a str is expected, text("zh") for Chinese."""
+    began = time.perf_counter()
+    devices = detect()
+    config = guided_config(settings, devices, model)
+    where = devices[0].name if devices[0].id.startswith("cuda") else Text("guided.the_cpu")
+
+    yield Step(Text("guided.check"), Text("guided.reading"), done=False)
+    examples = read_examples(config.data.train, "messages") + read_examples(config.data.val, "messages")
+    report = quality_report(examples, fmt="messages")
+    warnings = Join(report["warnings"], "\n- ") if report["warnings"] else Text("guided.none")
+    yield Step(Text("guided.check"), Text("guided.checked", rows=report["rows"],
+                                          duplicates=report["exact_duplicate_rows"],
+                                          empty=report["empty_answer_rows"], pii=report["pii_rows"],
+                                          warnings=warnings))
+
+    advice = advise(config, load_config(model, settings), devices)
+    plan = advice.plan
+    verdict = Text("guided.fits" if plan.fits else "guided.does_not_fit") if plan.fits is not None else \
+        Text("guided.needs_ram", gib=plan.total / 2**30 + 0.4)
+    t = config.train
+    length = Text("guided.steps", n=t.max_steps) if t.max_steps else Text("guided.epochs", n=t.epochs)
+    yield Step(Text("guided.plan"), Text("guided.planned", model=model, millions=advice.parameters / 1e6,
+                                         where=where, verdict=verdict, gib=plan.total / 2**30, length=length,
+                                         batch=t.batch_size, lr=t.learning_rate, scheduler=t.scheduler,
+                                         max_length=config.data.max_length, optimizer=t.optimizer))
+
+    run = start(config, settings)
+    yield Step(Text("guided.train"), Text("guided.started", run=run.id), done=False, run=run)
+    while (status := run.status()).get("state") not in FINISHED:
+        phase = status.get("phase") or status.get("state")
+        loss = status.get("loss")
+        progress = dict(run=run.id, phase=phase, step=status.get("step", 0), total=status.get("total_steps") or "?")
+        text = (Text("guided.progress_loss", loss=loss, **progress) if isinstance(loss, int | float) else
+                Text("guided.progress", **progress))
+        if phase == "evaluating":
+            text = Text("guided.evaluating", progress=text)
+        yield Step(Text("guided.train"), text, done=False, run=run)
+        time.sleep(poll)
+    status = wait(run)
+    if status.get("state") != "done":
+        yield Step(Text("guided.train"), Text("guided.ended", run=run.id, state=status.get("state"),
+                                              error=status_error(status)), run=run)
+        return
+    yield Step(Text("guided.train"), Text("guided.done_run", run=run.id, loss=status.get("loss") or 0), run=run)
+
+    yield Step(Text("guided.compare"), _summary(run), run=run)
+    yield Step(Text("guided.done"), Text("guided.finished", seconds=time.perf_counter() - began), run=run)
+
+
+def _summary(run: Run) -> Text:
+    report = run.report()
+    final = report.final if report else None
+    if final is None:
+        return Text("guided.no_report")
+    rows = {(r.model, r.task): r.metrics for r in report.domain_rows(["final"])}
+    base, shots, tuned = rows.get(("base", "all"), {}), rows.get(("fewshot", "all"), {}), final.domain
+    lines = [Text("guided.table_head")]
+    for key in ("loss", "rouge_l", "contains"):
+        if key in tuned:
+            lines.append(Text("guided.domain_row", metric=key, base=base.get(key, 0), shots=shots.get(key, float("nan")),
+                              tuned=tuned[key]))
+    for row in final.rows:
+        lines.append(Text("guided.probe_row", suite=row.suite, kind=row.kind, base=row.base, tuned=row.tuned,
+                          verdict=VERDICTS.get(row.verdict, row.verdict)))
+    return Text("guided.summary", table=Join(lines, "\n"), recommendation=report.recommendation())

@@ -1,0 +1,81 @@
+"""Start a training worker in its own process group, and stop it: STOP file, then SIGTERM, then SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from ftcore.messages import Text
+from ftcore.runs.store import FINISHED, Run, now, pid_alive, process_start
+from ftcore.settings import Settings
+
+SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
+
+
+def launch(run: Run, settings: Settings, *, reap: bool = True, resume: str | None = None,
+           node_rank: int | None = None) -> int:
+    """Start `python -m ftcore.runs.worker RUN_DIR [--resume CHECKPOINT] [--node-rank R]`; the worker never sees a Hub
+    token. node_rank: this machine's part of a multi-node run that node 0 owns."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env.update(FTCORE_HOME=str(settings.home), FTCORE_NODE_NAME=settings.node_name, PYTHONUNBUFFERED="1")
+    run.update_status(queued_at=time.time())  # the queue's order
+    extra = [*(["--resume", resume] if resume else []), *(["--node-rank", str(node_rank)] if node_rank else [])]
+    with open(run.dir / (f"worker-node{node_rank}.log" if node_rank else "worker.log"), "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ftcore.runs.worker", str(run.dir), *extra],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            cwd=run.dir, env=env, start_new_session=True,
+        )
+    run.update_status(pid=proc.pid, host=settings.node_name, pid_start=process_start(proc.pid))
+    if reap:  # a long-lived parent (the UI) must collect its exited children
+        threading.Thread(target=proc.wait, daemon=True).start()
+    return proc.pid
+
+
+def wait(run: Run, timeout: float | None = None, poll: float = 0.5) -> dict:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        status = run.status()
+        if status.get("state") in FINISHED:
+            return status
+        if deadline is not None and time.monotonic() > deadline:
+            return status
+        time.sleep(poll)
+
+
+def stop(run: Run, grace: float = 60.0) -> dict:
+    """Ask politely (STOP: checkpoint and end as cancelled), then SIGTERM, then SIGKILL."""
+    status = run.status()
+    if status.get("state") in FINISHED:
+        return status
+    run.request_stop()
+    pid = status.get("pid")
+    status = wait(run, timeout=grace)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if status.get("state") in FINISHED or not pid_alive(pid):
+            break
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        status = wait(run, timeout=grace / 2)
+    if status.get("state") not in FINISHED:
+        status = run.update_status(state="cancelled", ended=now(), error=Text("worker.killed"))
+    _wait_gone(pid, grace)  # the processes may still be exiting after the final status; let them finish
+    return status
+
+
+def _wait_gone(pid: int | None, grace: float) -> None:
+    deadline = time.monotonic() + grace
+    while pid_alive(pid):
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + grace
+        time.sleep(0.2)

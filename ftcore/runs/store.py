@@ -1,0 +1,317 @@
+"""The run store: one folder per run under $FTCORE_HOME/runs, the contract between worker and UI/CLI.
+
+status.json is replaced atomically; events.jsonl is append-only; STOP asks the worker to checkpoint and stop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ftcore._atomic import write_json, write_text
+from ftcore.config import RunConfig
+from ftcore.errors import UserError
+from ftcore.messages import Bilingual, Localizable, Text, localize
+from ftcore.redact import redact_fields
+from ftcore.settings import Settings, this_node
+
+ACTIVE = ("queued", "running", "stopping")
+META_FILE = "fulltune.json"  # beside a model this app wrote: the config, data and hardware it came from
+CHECKPOINT_META = META_FILE  # marks a checkpoint this app wrote
+FINISHED = ("done", "failed", "cancelled")
+
+
+def status_error(status: dict[str, Any]) -> Bilingual | None:
+    """Why a run stopped or failed, as its status keeps it, in English and (for the engine's own texts) Chinese."""
+    return Bilingual(status["error"], status.get("error_zh")) if status.get("error") else None
+
+
+def checkpoint_step(path: Path) -> int | None:
+    """The step of a checkpoint folder (checkpoint-N), or None for anything else."""
+    name = Path(path).name
+    prefix, _, step = name.partition("-")
+    return int(step) if prefix == "checkpoint" and step.isdigit() else None
+
+
+def eval_losses(metrics: dict[str, Any]) -> dict[str, float]:
+    """Validation losses in a Trainer's metrics or an eval event: {"": eval_loss} for one validation set, and
+    {TASK: eval_TASK_loss} for each task of a mixture."""
+    out = {}
+    for key, value in metrics.items():
+        if key.startswith("eval_") and key.endswith("_loss") and isinstance(value, int | float):
+            out[key[len("eval_"):-len("_loss")]] = value  # eval_loss -> ""
+    return out
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def process_start(pid: int | None) -> int | None:
+    """When a process started (clock ticks since boot, /proc/PID/stat field 22): with the pid it names one
+    process, so a pid reused after a worker died is not taken for that worker."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError, TypeError):
+        return None
+
+
+def worker_alive(status: dict[str, Any]) -> bool | None:
+    """Whether the worker a status names is running: True/False on the machine that started it, None elsewhere
+    (another node sharing the workspace cannot see its processes, so it must not judge)."""
+    pid = status.get("pid")
+    if not pid:
+        return False
+    if status.get("host") and status["host"] != this_node():
+        return None
+    if not pid_alive(pid):
+        return False
+    started = status.get("pid_start")
+    return started is None or process_start(pid) in (None, started)
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # an exited child that nobody reaped yet is a zombie, not a worker
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    dir: Path
+    writes: bool = field(default=True, compare=False)  # False on the ranks of a multi-process run except rank 0
+
+    # the run folder's files, named here and nowhere else (DESIGN.md: the run folder)
+    @property
+    def config_path(self) -> Path:
+        return self.dir / "config.yaml"
+
+    @property
+    def status_path(self) -> Path:
+        return self.dir / "status.json"
+
+    @property
+    def events_path(self) -> Path:
+        return self.dir / "events.jsonl"
+
+    @property
+    def data_path(self) -> Path:
+        return self.dir / "data.json"
+
+    @property
+    def plan_path(self) -> Path:
+        return self.dir / "plan.json"
+
+    @property
+    def report_path(self) -> Path:
+        return self.dir / "report.json"
+
+    @property
+    def votes_path(self) -> Path:
+        return self.dir / "votes.jsonl"
+
+    @property
+    def stop_path(self) -> Path:
+        return self.dir / "STOP"
+
+    def log_path(self, node_rank: int = 0) -> Path:
+        return self.dir / (f"worker-node{node_rank}.log" if node_rank else "worker.log")
+
+    @property
+    def final_dir(self) -> Path:
+        return self.dir / "final"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.dir / "checkpoints"
+
+    def checkpoints(self) -> list[Path]:
+        """The run's checkpoints, oldest first (each appears whole: written aside, then renamed into place)."""
+        if not self.checkpoints_dir.is_dir():
+            return []
+        found = [p for p in self.checkpoints_dir.iterdir() if checkpoint_step(p) is not None]
+        return sorted(found, key=checkpoint_step)
+
+    def config(self) -> RunConfig:
+        return RunConfig.load(self.config_path)
+
+    def final_meta(self) -> dict[str, Any]:
+        """What the final model carries about its making (config, data fingerprints, hardware, time)."""
+        path = self.final_dir / META_FILE
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def plan(self) -> dict[str, Any]:
+        """plan.json: the memory prediction made at launch and the peak measured at the end ({} before)."""
+        try:
+            return json.loads(self.plan_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def report(self):
+        """The typed report (ftcore.eval.schema.Report), or None while the run has none."""
+        from ftcore.eval.schema import Report
+
+        return Report.find(self)
+
+    def status(self) -> dict[str, Any]:
+        """The status as last written, with a dead worker of an active run reported as failed. Reading never
+        writes (a full disk, a read-only mount or another node's reader must not change a run): the verdict is
+        made again at each read, from the worker's host, pid and start time."""
+        try:
+            status = json.loads(self.status_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            error = Text("runs.status_unreadable")
+            return {"state": "failed", "error": str(error), "error_zh": error.text("zh")}
+        if status.get("state") in ACTIVE and status.get("pid") and worker_alive(status) is False:
+            error = Text("runs.worker_vanished")
+            status = {**status, "state": "failed", "error": str(error), "error_zh": error.text("zh"),
+                      "ended": status.get("ended") or None, "vanished": True}
+        return status
+
+    def update_status(self, **changes: Any) -> dict[str, Any]:
+        """Merge `changes` into status.json. An error that is an engine text (a Text, a UserError) is kept in
+        English as `error` and in Chinese as `error_zh`; status_error() reads it back in either language."""
+        if "error" in changes:
+            error = changes["error"]
+            changes["error_zh"] = localize(error, "zh") if isinstance(error, Localizable) else None
+            changes["error"] = None if error is None else str(error)
+        if not self.writes:
+            return {**self._read_status(), **changes}
+        status = self._read_status()
+        status.update(changes)
+        write_json(self.status_path, status)
+        return status
+
+    def _read_status(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.status_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def append_event(self, kind: str, **fields: Any) -> None:
+        if not self.writes:
+            return
+        line = json.dumps({"time": round(time.time(), 3), "type": kind, **redact_fields(fields)}, ensure_ascii=False)
+        with open(self.events_path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        if not self.events_path.is_file():
+            return []
+        out = []
+        with open(self.events_path, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.endswith("\n"):
+                    break  # a line still being written
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if kind is None or event.get("type") == kind:
+                    out.append(event)
+        return out
+
+    def add_vote(self, prompt: str, a: str, b: str, winner: str) -> dict[str, Any]:
+        """A blind A/B judgement between two of this run's models (base, final, checkpoints), kept in votes.jsonl."""
+        if winner not in ("a", "b", "tie"):
+            raise UserError("runs.bad_vote", winner=winner)
+        vote = {"time": round(time.time(), 3), "prompt": prompt, "a": a, "b": b, "winner": winner}
+        with open(self.votes_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(vote, ensure_ascii=False) + "\n")
+        return vote
+
+    def votes(self) -> list[dict[str, Any]]:
+        if not self.votes_path.is_file():
+            return []
+        text = self.votes_path.read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def request_stop(self) -> None:
+        self.stop_path.touch()
+        if self.status().get("state") in ("queued", "running"):
+            self.update_status(state="stopping")
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.stop_path.exists()
+
+
+class RunStore:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.root = settings.runs_dir
+
+    def create(self, config: RunConfig, extra_files: dict[str, str] | None = None, run_id: str | None = None) -> Run:
+        """Write the run folder aside, then make it visible in one rename. A given run_id is used exactly (the
+        nodes of a multi-node run agree on it) and refused when taken."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if run_id and (self.root / run_id).exists():
+            raise UserError("runs.exists_resume", run=run_id)
+        base = run_id or f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug(config.name or 'run')}"
+        staging = self.root / f".new-{base}-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            write_text(staging / "config.yaml", config.to_yaml())
+            for name, text in (extra_files or {}).items():
+                write_text(staging / name, text)
+            write_json(staging / "status.json", {"state": "queued", "step": 0, "epoch": 0.0, "pid": None,
+                                                 "error": None, "created": now(), "started": None, "ended": None})
+            (staging / "events.jsonl").touch()
+            fixed, run_id, suffix = run_id is not None, base, 1
+            while True:
+                try:
+                    os.rename(staging, self.root / run_id)  # fails if the name is taken
+                    break
+                except OSError:
+                    if not (self.root / run_id).exists():
+                        raise
+                    if fixed:
+                        raise UserError("runs.exists", run=run_id) from None
+                    suffix += 1
+                    run_id = f"{base}-{suffix}"
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return Run(run_id, self.root / run_id)
+
+    def get(self, run_id: str) -> Run:
+        if not re.fullmatch(r"[\w.-]+", run_id or "") or run_id.startswith("."):
+            raise UserError("runs.bad_id", run=run_id)
+        path = self.root / run_id
+        if not (path / "config.yaml").is_file():
+            raise UserError("runs.missing", run=run_id, root=self.root)
+        return Run(run_id, path)
+
+    def list(self) -> list[Run]:
+        if not self.root.is_dir():
+            return []
+        runs = [Run(p.name, p) for p in self.root.iterdir()
+                if p.is_dir() and not p.name.startswith(".") and (p / "config.yaml").is_file()]
+        return sorted(runs, key=lambda r: r.id, reverse=True)
+
+
+def config_digest(run: Run) -> str:
+    return hashlib.sha256((run.dir / "config.yaml").read_bytes()).hexdigest()
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return text[:40] or "run"

@@ -1,0 +1,165 @@
+"""`python -m ftcore.runs.worker RUN_DIR [--resume CHECKPOINT]`: run one job and leave a final status, whatever happens.
+
+The job process waits in the device queue without touching CUDA (it imports no torch), then starts the training
+process with exactly the devices it was given (CUDA_VISIBLE_DEVICES by UUID): one `--rank` process for a plain
+single-device run, torchrun for several processes and for every DeepSpeed or FSDP run (one process included, since
+both need the rank variables torchrun sets). Only global rank 0 writes the run folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+from ftcore.config import RunConfig
+from ftcore.errors import UserError
+from ftcore.messages import Join, Text
+from ftcore.runs.store import FINISHED, Run, now
+from ftcore.settings import Settings
+from ftcore.train.stopflag import StopFlag
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    run_dir = Path(argv[0]).resolve()
+    resume = argv[argv.index("--resume") + 1] if "--resume" in argv else None
+    settings, flag = Settings.from_env(), StopFlag()
+    signal.signal(signal.SIGTERM, lambda *_: flag.set(Text("worker.stopped_by_signal")))
+    if "--rank" in argv:
+        from ftcore.train.distributed import is_main
+
+        return train_here(Run(run_dir.name, run_dir, writes=is_main()), settings, flag, resume)
+    node_rank = int(argv[argv.index("--node-rank") + 1]) if "--node-rank" in argv else 0
+    return job(Run(run_dir.name, run_dir, writes=node_rank == 0), settings, flag, resume, node_rank)
+
+
+def job(run: Run, settings: Settings, flag: StopFlag, resume: str | None, node_rank: int = 0) -> int:
+    """Queue for devices, then train under this process (a child, or torchrun); the devices are held until the
+    end."""
+    from ftcore.runs import devices
+    from ftcore.train.distributed import launch_command
+
+    try:
+        # node 0's job owns the run folder and the status; another node reads its own settings (its node rank)
+        config = RunConfig.load(run.dir / f"node-{node_rank}.yaml") if node_rank else run.config()
+        found = devices.detect()
+        allocation = devices.acquire(run, settings, found, lambda: bool(flag.reason) or run.stop_requested)
+    except UserError as exc:
+        return _fail(run, exc)
+    if allocation is None:
+        run.update_status(state="cancelled", ended=now(), error=flag.reason or Text("worker.stopped_queued"))
+        run.append_event("end", state="cancelled")
+        return 0
+    try:
+        env = devices.child_env(os.environ, allocation)
+        run.append_event("message", text=f"Devices: {', '.join(allocation.ids)}", devices=allocation.ids,
+                         visible=env["CUDA_VISIBLE_DEVICES"], names=[d.name for d in allocation.devices])
+        return supervise(run, launch_command(run.dir, config.dist, resume), allocation.handles, env)
+    finally:
+        allocation.release()
+
+
+def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, str]) -> int:
+    """Run the training process in this process group (a stop signals both) and make sure a final status is
+    written."""
+    run.update_status(state="running", started=now())
+    if "torch.distributed.run" in command:
+        run.append_event("message", text="Launching: " + " ".join(command[1:]))
+    # the child shares this process group, so a stop (STOP file, then a signal to the group) reaches every rank;
+    # a SIGTERM to this process alone is passed on (torchrun passes it on to its ranks)
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=keep_fds, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+    try:
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    status = run.status()
+    if status.get("pid") != os.getpid():  # a resume has taken the run over since; its status is not ours
+        return 0 if code == 0 else 1
+    if status.get("state") not in FINISHED:
+        return _fail(run, Text("worker.exited", code=code))
+    return 0 if status.get("state") != "failed" else 1
+
+
+def train_here(run: Run, settings: Settings, flag: StopFlag, resume: str | None) -> int:
+    run.update_status(state="running", started=now())
+    run.append_event("message", text="Worker started")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        from ftcore.train.trainer import train
+
+        hf_logging.disable_progress_bar()
+        checkpoint = run.checkpoints_dir / resume if resume else None
+        state = train(run, settings, flag, resume_from=checkpoint)
+    except UserError as exc:
+        return _fail(run, exc)
+    except MemoryError:
+        return _fail(run, Text("worker.out_of_memory", fits=_what_fits(run, settings)))
+    except Exception as exc:  # the worker must always leave a readable status
+        traceback.print_exc()
+        if "out of memory" in str(exc).lower():
+            return _fail(run, Text("worker.out_of_memory_detail", detail=str(exc).splitlines()[0][:200],
+                                   fits=_what_fits(run, settings)))
+        return _fail(run, f"{type(exc).__name__}: {exc}")
+    if state == "done" and run.writes:
+        from ftcore.runs.placement import release_cuda_memory
+
+        release_cuda_memory()  # the training model, its gradients and states are gone before the report loads
+        report(run, settings, flag)
+    error = (flag.reason or Text("worker.stopped_by_user")) if state == "cancelled" else None
+    run.update_status(state=state, ended=now(), error=error)
+    run.append_event("end", state=state)
+    return 0
+
+
+def report(run: Run, settings: Settings, flag: StopFlag) -> None:
+    """Domain metrics and forgetting probes for base and final; a failure here never fails the trained run."""
+    from ftcore.eval.report import make_report
+
+    config = run.config()
+    if config.probe.suites.strip() in ("", "none") and not config.probe.domain:
+        return
+    run.update_status(phase="evaluating")
+    run.append_event("message", text="Evaluating the base and the fine-tuned model (domain metric, probes)")
+    from ftcore.eval.probes.runner import Stopped
+
+    try:
+        make_report(run, settings, stop=lambda: bool(flag.reason) or run.stop_requested)
+    except Stopped:  # the model is complete: the run is done, without the report nobody wants any more
+        run.append_event("message", text="The evaluation report was stopped; the final model is complete "
+                                         "(ftcore compare RUN --rerun makes the report later)")
+    except Exception as exc:
+        traceback.print_exc()
+        run.append_event("message", text=f"The evaluation report could not be made: {type(exc).__name__}: {exc}")
+    run.update_status(phase=None)
+
+
+def _what_fits(run: Run, settings: Settings) -> Text:
+    """The planner's nearest configurations that fit this device, for the out-of-memory message."""
+    try:
+        from ftcore import models
+        from ftcore.plan.advice import advise
+        from ftcore.runs import devices
+
+        config = run.config()
+        advice = advise(config, models.load_config(config.model.ref, settings), devices.detect())
+        if advice.fixes:
+            return Text("worker.nearest_fixes", fixes=Join(advice.fixes[:3]))
+    except Exception:  # the message must be written even when planning fails
+        pass
+    return Text("worker.run_plan")
+
+
+def _fail(run: Run, message: str | UserError) -> int:
+    run.update_status(state="failed", ended=now(), error=message)  # an engine text keeps its Chinese there
+    run.append_event("end", state="failed", error=str(message))
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training: the one Trainer site, its callbacks, methods, kernels, distributed settings and checkpoints."""
