@@ -26,6 +26,7 @@ from ftcore.config import (
 )
 from ftcore.data import DEMOS, FORMATS, Example, check_file, read_examples, render_spans, write_jsonl
 from ftcore.data.augment import augment_examples, paraphrase_with_model
+from ftcore.data.choice import DataSource, data_sources
 from ftcore.data.mixture import mixture_share
 from ftcore.data.quality.report import format_report, quality_report
 from ftcore.data.split import split_examples
@@ -33,7 +34,9 @@ from ftcore.data.store import prepare_dataset, prepared_datasets
 from ftcore.errors import DataError, UserError
 from ftcore.eval.report import recommendation
 from ftcore.eval.schema import Candidate, DomainRow, ProbeRow, Report
-from ftcore.messages import MESSAGES, Join, Text, localize, message
+from ftcore.messages import MESSAGES, Join, Text, localize, message, restore
+from ftcore.messages.fields import HELP_ZH as FIELD_HELP_ZH
+from ftcore.messages.fields import LABELS as FIELD_LABELS
 from ftcore.models import (
     EMBEDDED,
     ensure_embedded,
@@ -52,6 +55,7 @@ from ftcore.runs.devices import describe as describe_devices
 from ftcore.runs.devices import detect as detect_devices
 from ftcore.runs.jobs import check, last_checkpoint, resume, start
 from ftcore.runs.launcher import launch, stop, wait
+from ftcore.runs.progress import Pace, Progress, Tail, human_duration, progress
 from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, eval_losses, status_error
 from ftcore.serve import client_snippet
 from ftcore.serve.generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
@@ -71,5 +75,6 @@ __all__ = [
     "quality_report", "read_examples", "render_spans", "resolve", "resume", "side_by_side", "split_examples", "start", "stop",
     "stream_chat", "wait", "write_jsonl", "redact", "hub", "guided", "TaskConfig", "mixture_share",
     "MESSAGES", "Join", "Text", "localize", "message", "recommendation", "status_error",
-    "Candidate", "DomainRow", "ProbeRow", "Report", "eval_losses",
+    "Candidate", "DomainRow", "ProbeRow", "Report", "eval_losses", "Pace", "Progress", "Tail", "human_duration",
+    "progress", "DataSource", "data_sources", "restore", "FIELD_HELP_ZH", "FIELD_LABELS",
 ]

@@ -38,7 +38,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
             if not dataset_id:
                 return gr.update(), gr.update()
             return (gr.update(choices=train_tab.data_choices(settings, lang_of(request)),
-                              value=f"prepared:{dataset_id}"), gr.Tabs(selected="train"))
+                              value=ftcore.DataSource("prepared", dataset_id).ref), gr.Tabs(selected="train"))
 
         demo.load(on_load, None, [train.runs, train.source, train.devices])
         demo.load(train.show_plan, train.plan_inputs, train.plan_outputs)

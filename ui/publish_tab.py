@@ -162,12 +162,12 @@ def build(settings: ftcore.Settings):
 
     def do_push(run_id, name, secret, is_private, address, lic, progress, lang) -> str:
         def step(line: str) -> None:
-            progress(None, desc=hub.redact(ftcore.localize(line, lang)))
+            progress(None, desc=ftcore.redact(ftcore.localize(line, lang)))
 
         try:
             return push_run(settings, run_id, name, secret, is_private, address, lic, progress=step, lang=lang)
         except ftcore.UserError as exc:
-            raise gr.Error(hub.redact(both_of(exc))) from None
+            raise gr.Error(ftcore.redact(both_of(exc))) from None
 
     if settings.on_space:  # gradio fills oauth_token from the session of the signed-in user
         def on_push(run_id, name, _unused, is_private, address, lic, oauth_token: gr.OAuthToken | None,

@@ -7,7 +7,6 @@ import dataclasses
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import gradio as gr
 
@@ -15,9 +14,9 @@ import ftcore
 
 from .i18n import UIError, both, error, lang_of, t, tr
 from .i18n_help import SECTIONS
-from .train_view import curves, get_run, log_tail, runs_table, status_markdown
+from .train_view import Watch, frames, get_run, log_tail, runs_table, status_markdown
 
-UPLOAD = "upload"
+UPLOAD = ftcore.DataSource("upload").ref
 BASIC = [("train", "epochs"), ("train", "max_steps"), ("train", "learning_rate"), ("train", "batch_size"),
          ("train", "grad_accum"), ("data", "max_length")]
 ADVANCED = [("train", k) for k in ("method", "freeze_trainable_layers", "scheduler", "warmup_ratio", "weight_decay",
@@ -36,22 +35,38 @@ class TrainTab:
     runs: gr.Dropdown
     devices: gr.Markdown
     show_plan: typing.Callable  # (plan inputs) -> (plan, command); run at page load
-    plan_inputs: list
+    plan_inputs: set
     plan_outputs: list
 
 
 def data_choices(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str, str]]:
-    choices = [(tr("source_demo", lang, description=demo.description), f"demo:{name}")
-               for name, demo in ftcore.DEMOS.items()]
-    for info in ftcore.prepared_datasets(settings):
-        split = tr("source_prepared_val", lang, n=info["validation"]) if info["validation"] else ""
-        label = tr("source_prepared", lang, name=info["id"], train=info["train"] + info["augmented"], split=split)
-        choices.append((label, f"prepared:{info['id']}"))
-    return [*choices, (tr("source_upload", lang), UPLOAD)]
+    """The sources of ftcore.data_sources as (label, ref): the dropdown keeps the ref, DataSource.parse reads it."""
+    out = []
+    for source, info in ftcore.data_sources(settings):
+        if source.kind == "demo":
+            label = tr("source_demo", lang, description=info["description"])
+        elif source.kind == "prepared":
+            split = tr("source_prepared_val", lang, n=info["validation"]) if info["validation"] else ""
+            label = tr("source_prepared", lang, name=info["id"], train=info["train"] + info["augmented"], split=split)
+        else:
+            label = tr("source_upload", lang)
+        out.append((label, source.ref))
+    return out
 
 
 def model_choices(settings: ftcore.Settings) -> list[str]:
     return [row["ref"] for row in ftcore.list_models(settings)]
+
+
+def runs_signature(settings: ftcore.Settings) -> tuple:
+    """The runs and when each status file last changed: equal signatures mean nothing to redraw."""
+    out = []
+    for run in ftcore.RunStore(settings).list():
+        try:
+            out.append((run.id, run.status_path.stat().st_mtime_ns))
+        except OSError:
+            out.append((run.id, 0))
+    return tuple(out)
 
 
 def run_choices(settings: ftcore.Settings) -> list[tuple[str, str]]:
@@ -78,47 +93,26 @@ def knob(section: str, key: str, value):
     return gr.Number(value, label=label, info=info, precision=0 if hint is int else None, minimum=0)
 
 
-def knob_values(config: ftcore.RunConfig) -> list:
+FIELDS = BASIC + ADVANCED + DEVICES
+
+
+def knob_values(config: ftcore.RunConfig) -> dict[str, typing.Any]:
+    """The knobs' values of a config, by "section.key"."""
     raw = config.to_dict()
-    return [raw[section][key] for section, key in BASIC + ADVANCED + DEVICES]
-
-
-def data_config(settings: ftcore.Settings, source: str, upload: str | None) -> ftcore.DataConfig:
-    if source == UPLOAD:
-        if not upload:
-            raise UIError("upload_first")
-        return ftcore.DataConfig(train=upload)
-    if source.startswith("prepared:"):
-        found = [d for d in ftcore.prepared_datasets(settings) if d["id"] == source.removeprefix("prepared:")]
-        if not found:
-            raise UIError("prepared_gone", source=source)
-        return ftcore.DataConfig(train=found[0]["train_file"], val=found[0]["val_file"], format="messages")
-    demo = ftcore.DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
-    if demo is None:  # a mixture table row typed by hand
-        raise UIError("unknown_source", source=source, demos=", ".join(f"demo:{n}" for n in ftcore.DEMOS))
-    return ftcore.DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
-
-
-def source_name(settings: ftcore.Settings, source: str, upload: str | None) -> str:
-    """A task name for a data source: the demo's or prepared dataset's name, else the upload's file name."""
-    if source == UPLOAD:
-        return Path(upload or "upload").stem
-    if source.startswith("prepared:"):
-        found = [d for d in ftcore.prepared_datasets(settings) if d["id"] == source.removeprefix("prepared:")]
-        return found[0]["name"] if found else source.removeprefix("prepared:")
-    return source.removeprefix("demo:")
+    return {f"{section}.{key}": raw[section][key] for section, key in FIELDS}
 
 
 def mixture_tasks(settings: ftcore.Settings, rows, upload: str | None) -> list[ftcore.TaskConfig]:
     """The mixture table's rows (source, weight) as tasks; empty when the table is."""
     tasks = []
-    for source, weight in mixture_rows(rows):
-        data = data_config(settings, source, upload)
+    for ref, weight in mixture_rows(rows):
+        source = ftcore.DataSource.parse(ref)
+        data = source.data_config(settings, upload)
         try:
             weight = float(weight)
         except (TypeError, ValueError):
-            raise UIError("mix_bad_weight", source=source, weight=weight) from None
-        tasks.append(ftcore.TaskConfig(train=data.train, name=source_name(settings, source, upload), val=data.val,
+            raise UIError("mix_bad_weight", source=ref, weight=weight) from None
+        tasks.append(ftcore.TaskConfig(train=data.train, name=source.task_name(settings, upload), val=data.val,
                                        format=data.format, template=data.template, columns=dict(data.columns),
                                        weight=weight))
     return tasks
@@ -132,16 +126,17 @@ def mixture_rows(rows) -> list[tuple[str, object]]:
 
 
 def build_config(settings: ftcore.Settings, source: str, upload: str | None, model: str, name: str,
-                 values: list, mixture=None) -> ftcore.RunConfig:
+                 values: dict[str, typing.Any], mixture=None) -> ftcore.RunConfig:
+    """The RunConfig of the form: data source (or the mixture table), model, name and the knobs by "section.key"."""
     tasks = mixture_tasks(settings, mixture, upload)
-    data = ftcore.DataConfig(tasks=tasks) if tasks else data_config(settings, source, upload)
+    data = ftcore.DataConfig(tasks=tasks) if tasks else ftcore.DataSource.parse(source).data_config(settings, upload)
     base = ftcore.RunConfig(name=(name or "").strip() or "ui-run", model=ftcore.ModelConfig(ref=model),
                             data=dataclasses.replace(data))
     typed = {}
-    for (section, key), value in zip(BASIC + ADVANCED + DEVICES, values, strict=True):
+    for name, value in values.items():
         if value is None or value == "":
-            raise UIError("knob_empty", name=f"{section}.{key}")
-        typed[f"{section}.{key}"] = value
+            raise UIError("knob_empty", name=name)
+        typed[name] = value
     keep = {f"data.{k}": getattr(data, k) for k in ("train", "val", "format", "template", "columns")}
     keep["data.tasks"] = [dataclasses.asdict(task) for task in data.tasks]
     return ftcore.apply_overrides(base, [], {**typed, **keep}).validate()
@@ -165,7 +160,7 @@ def build(settings: ftcore.Settings):
     with gr.Tab(t("tab_train"), id="train"):
         with gr.Row():
             with gr.Column(scale=1):
-                source = gr.Dropdown(data_choices(settings), value="demo:barista", label=t("data_source"),
+                source = gr.Dropdown(data_choices(settings), value=ftcore.DataSource("demo", "barista").ref, label=t("data_source"),
                                      elem_id="train-source")
                 upload = gr.File(label=t("data_upload"), type="filepath", elem_id="train-upload",
                                  file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet", ".txt"])
@@ -183,15 +178,15 @@ def build(settings: ftcore.Settings):
                                     elem_id="model-dropdown")
                 preset = gr.Dropdown([(f"{k} — {v}", k) for k, v in ftcore.presets().items()], value="quick-cpu",
                                      label=t("preset"), elem_id="train-preset")
-                values = dict(zip(BASIC + ADVANCED + DEVICES, knob_values(defaults), strict=True))
+                values = knob_values(defaults)
                 with gr.Row():
-                    basic = [knob(s, k, values[(s, k)]) for s, k in BASIC]
+                    basic = [knob(s, k, values[f"{s}.{k}"]) for s, k in BASIC]
                 use_lr = gr.Button(t("use_lr"), size="sm")
                 with gr.Accordion(t("advanced"), open=False):
-                    advanced = [knob(s, k, values[(s, k)]) for s, k in ADVANCED]
+                    advanced = [knob(s, k, values[f"{s}.{k}"]) for s, k in ADVANCED]
                 with gr.Accordion(t("devices_strategy"), open=False):
                     devices = gr.Markdown(devices_markdown(), elem_id="train-devices")
-                    dist = [knob(s, k, values[(s, k)]) for s, k in DEVICES]
+                    dist = [knob(s, k, values[f"{s}.{k}"]) for s, k in DEVICES]
                 name = gr.Textbox("", label=t("run_name"), max_lines=1)
                 start = gr.Button(t("start"), variant="primary", elem_id="start-training")
                 plan = gr.Markdown("", elem_id="train-plan")
@@ -213,31 +208,39 @@ def build(settings: ftcore.Settings):
                 table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, elem_id="runs-table")
                 with gr.Accordion(t("log"), open=False):
                     log = gr.Code("", language=None, label=t("log_tail"), elem_id="run-log")
-        timer = gr.Timer(1.0)
+        watch = gr.State(None)  # what this session has read of the run it shows
+        runs_seen = gr.State(())  # the runs and their status files as this session last listed them
+        timer = gr.Timer(1.0, active=False)  # only while the run shown is queued, running or stopping
+        lister = gr.Timer(5.0)  # the runs table and list: runs started elsewhere appear within seconds
 
     knobs = basic + advanced + dist
+    by_name = {f"{s}.{k}": c for (s, k), c in zip(FIELDS, knobs, strict=True)}
+
+    def form(data: dict) -> dict:
+        """The Train form from a handler's inputs by component (gradio passes a dict for a set of inputs)."""
+        return {"source": data[source], "upload": data[upload], "model": data[model], "name": data[name],
+                "mixture": data[mixture], "values": {n: data[c] for n, c in by_name.items()}}
     lr_box = basic[BASIC.index(("train", "learning_rate"))]
     plots = [loss_plot, speed_plot, lr_plot, grad_plot]
 
     def on_upload(path):
         return UPLOAD if path else gr.update()
 
-    def on_preset(name):
-        return knob_values(ftcore.load_layers(name))
+    def on_preset(preset_name):
+        return {by_name[n]: v for n, v in knob_values(ftcore.load_layers(preset_name)).items()}
 
     def on_add(rows, src, w):
         return [*[list(r) for r in mixture_rows(rows)], [src, float(w or 1.0)]]
 
-    def on_share(request: gr.Request, rows, up, mdl, *vals):
+    def on_share(data: dict, request: gr.Request):
         """Each task's examples and token share, with the tokenizer and max length the run would use."""
-        lang = lang_of(request)
+        lang, f = lang_of(request), form(data)
         try:
-            tasks = mixture_tasks(settings, rows, up)
+            tasks = mixture_tasks(settings, f["mixture"], f["upload"])
             if not tasks:
                 return ""
-            length = int(vals[(BASIC + ADVANCED + DEVICES).index(("data", "max_length"))])
             table = ftcore.mixture_share(ftcore.DataConfig(tasks=tasks).task_list(),
-                                         ftcore.load_tokenizer(mdl, settings), length)
+                                         ftcore.load_tokenizer(f["model"], settings), int(f["values"]["data.max_length"]))
         except ftcore.UserError as exc:
             return tr("mix_check", lang, error=exc)
         except Exception as exc:  # a model whose tokenizer cannot load here: no share, say why
@@ -247,20 +250,20 @@ def build(settings: ftcore.Settings):
                   f"{r['token_share']}% |" for r in table]
         return "\n".join(lines)
 
-    def on_knobs(request: gr.Request, src, up, mdl, nm, mix, *vals):
+    def on_knobs(data: dict, request: gr.Request):
         """The plan panel and the command: recomputed from the same config the Start button would use."""
-        lang = lang_of(request)
+        lang, f = lang_of(request), form(data)
         try:
-            config = build_config(settings, src, up, mdl, nm, list(vals), mix)
+            config = build_config(settings, **f)
         except ftcore.UserError as exc:
             return tr("check_settings", lang, error=exc), ""
         cmd = ftcore.command_line(config)
-        if src == UPLOAD:  # a temporary upload path means nothing outside this server
+        if f["source"] == UPLOAD:  # a temporary upload path means nothing outside this server
             cmd = cmd.replace(str(config.data.train), "YOUR_DATA_FILE")
         try:
-            advice = ftcore.advise(config, model_config(mdl), ftcore.detect_devices())
+            advice = ftcore.advise(config, model_config(f["model"]), ftcore.detect_devices())
         except Exception as exc:  # an unknown model family or an unreachable model: say so, keep the UI
-            return tr("plan_unavailable", lang, model=mdl, error=exc), cmd
+            return tr("plan_unavailable", lang, model=f["model"], error=exc), cmd
         return advice.markdown(lang), cmd
 
     def on_use_lr(mdl):
@@ -271,21 +274,50 @@ def build(settings: ftcore.Settings):
             raise gr.Error(both("no_lr_suggestion", model=mdl, error=exc)) from None
         return ftcore.suggest_learning_rate(mdl, params).learning_rate
 
-    def on_start(request: gr.Request, src, up, mdl, nm, mix, *vals):
+    def on_start(data: dict, request: gr.Request):
         try:
-            run = ftcore.start(build_config(settings, src, up, mdl, nm, list(vals), mix), settings)
+            run = ftcore.start(build_config(settings, **form(data)), settings)
         except ftcore.UserError as exc:
             raise error(exc, duration=None) from None
         return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run, lang_of(request))
 
-    def view(run_id, request: gr.Request):
+    def view(run_id, state, request: gr.Request):
+        """Everything about the run shown, read again from its folder (a pick, a refresh, a start)."""
         run, lang = get_run(settings, run_id), lang_of(request)
-        frames = curves(run, lang)
-        return (status_markdown(run, lang), frames["loss"], frames["speed"], frames["lr"], frames["grad"],
-                runs_table(settings), log_tail(run))
+        state = Watch()
+        if run is not None:
+            state.read(run, lang)
+        plotted = frames(state.rows)
+        active = run is not None and run.status().get("state") in ftcore.ACTIVE
+        return (status_markdown(run, lang, state.pace, state.note), plotted["loss"], plotted["speed"], plotted["lr"],
+                plotted["grad"], log_tail(run), state, gr.Timer(active=active))
 
-    def on_refresh(run_id, request: gr.Request):
-        return gr.update(choices=run_choices(settings)), *view(run_id, request)
+    def tick(run_id, state, request: gr.Request):
+        """A timer tick: only what changed since the last one is read and sent; the timer stops with the run."""
+        run, lang = get_run(settings, run_id), lang_of(request)
+        if run is None or state is None:
+            return (gr.skip(),) * 6 + (state, gr.Timer(active=False))
+        curves_changed, status_changed, log_changed = state.read(run, lang)
+        active = run.status().get("state") in ftcore.ACTIVE
+        # the status line carries the time left, which moves every tick while training
+        status_out = status_markdown(run, lang, state.pace, state.note) if status_changed or active else gr.skip()
+        plotted = frames(state.rows) if curves_changed else None
+        plots_out = (plotted["loss"], plotted["speed"], plotted["lr"], plotted["grad"]) if plotted else (gr.skip(),) * 4
+        return (status_out, *plots_out, log_tail(run) if log_changed else gr.skip(), state,
+                gr.Timer(active=active) if not active else gr.skip())
+
+    def list_runs(run_id, seen):
+        """Every few seconds: the runs table and list, sent only when a run appeared or changed state (and the
+        live view woken when the run shown became active again, e.g. resumed from another browser)."""
+        now = runs_signature(settings)
+        if now == seen:
+            return gr.skip(), gr.skip(), seen, gr.skip()
+        run = get_run(settings, run_id)
+        wake = gr.Timer(active=True) if run is not None and run.status().get("state") in ftcore.ACTIVE else gr.skip()
+        return runs_table(settings), gr.update(choices=run_choices(settings)), now, wake
+
+    def on_refresh(run_id, state, request: gr.Request):
+        return gr.update(choices=run_choices(settings)), runs_table(settings), *view(run_id, state, request)
 
     def on_stop(run_id, request: gr.Request):
         run = get_run(settings, run_id)
@@ -301,24 +333,25 @@ def build(settings: ftcore.Settings):
             ftcore.resume(run, settings)
         except ftcore.UserError as exc:
             raise error(exc, duration=None) from None
-        return status_markdown(run, lang_of(request))
+        return status_markdown(run, lang_of(request)), gr.Timer(active=True)
 
-    view_outputs = [status, *plots, table, log]
-    inputs = [source, upload, model, name, mixture, *knobs]
+    view_outputs = [status, *plots, log, watch, timer]
+    inputs = {source, upload, model, name, mixture, *knobs}
     upload.change(on_upload, upload, source)
     add.click(on_add, [mixture, source, weight], mixture)
     clear.click(lambda: [], None, mixture)
-    mixture.change(on_share, [mixture, upload, model, *knobs], share, show_progress="hidden",
+    mixture.change(on_share, inputs, share, show_progress="hidden",
                    trigger_mode="always_last")
     preset.change(on_preset, preset, knobs)
     gr.on([c.change for c in [source, upload, model, mixture, *knobs]], on_knobs, inputs, [plan, command],
           show_progress="hidden", trigger_mode="always_last")
     use_lr.click(on_use_lr, [model], lr_box)
     start.click(on_start, inputs, [runs, status])
-    refresh.click(on_refresh, runs, [runs, *view_outputs])
-    runs.change(view, runs, view_outputs)
-    timer.tick(view, runs, view_outputs, show_progress="hidden")
+    refresh.click(on_refresh, [runs, watch], [runs, table, *view_outputs])
+    runs.change(view, [runs, watch], view_outputs)
+    timer.tick(tick, [runs, watch], view_outputs, show_progress="hidden")
+    lister.tick(list_runs, [runs, runs_seen], [table, runs, runs_seen, timer], show_progress="hidden")
     stop.click(on_stop, runs, status)
-    resume.click(on_resume, runs, status)
+    resume.click(on_resume, runs, [status, timer])
     return TrainTab(source=source, runs=runs, devices=devices, show_plan=on_knobs, plan_inputs=inputs,
                     plan_outputs=[plan, command])

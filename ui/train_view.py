@@ -3,7 +3,7 @@ learning rate, gradient norm, tokens/s) and the worker log's tail. Plain functio
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -38,37 +38,17 @@ def runs_table(settings: ftcore.Settings) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "state", "step", "loss", "model", "devices", "created"])
 
 
-def eta_seconds(run: ftcore.Run, status: dict) -> float | None:
-    """Remaining time from the pace since training began (resumes count from their own start)."""
-    begins = run.events("train_begin")
-    step, total = status.get("step") or 0, status.get("total_steps")
-    if not begins or not total or status.get("state") != "running":
-        return None
-    first = begins[-1].get("step", 0)
-    if step <= first:
-        return None
-    per_step = (time.time() - begins[-1]["time"]) / (step - first)
-    return per_step * (total - step)
-
-
-def duration(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
-
-
-def status_markdown(run: ftcore.Run | None, lang: str = "en") -> str:
+def status_markdown(run: ftcore.Run | None, lang: str = "en", pace: ftcore.Pace | None = None,
+                    note: dict | None = None) -> str:
+    """The run's line (state, step, loss, time left, tokens/s: ftcore's progress, as the CLI shows it), its latest
+    message while it is active (queued, loading, evaluating...), and what to do next; all in `lang`."""
     if run is None:
         return tr("no_run", lang)
     status = run.status()
-    parts = [f"**{run.id}** — `{status.get('state')}`"]
-    if status.get("total_steps"):
-        parts.append(tr("status_step", lang, step=status.get("step", 0), total=status["total_steps"]))
-    if status.get("loss") is not None:
-        parts.append(tr("status_loss", lang, loss=f"{status['loss']:.4f}"))
-    eta = eta_seconds(run, status)
-    if eta is not None:
-        parts.append(tr("status_eta", lang, eta=duration(eta)))
-    text = " · ".join(parts)
+    line = ftcore.localize(ftcore.progress(run, status, pace).summary(), lang)
+    text = f"**{run.id}** — {line}"
+    if note and status.get("state") in ftcore.ACTIVE:
+        text += "\n\n" + ftcore.localize(ftcore.restore(note.get("text", ""), note.get("key"), note.get("values")), lang)
     if status.get("state") == "queued":
         text += "\n\n" + tr("status_queued", lang)
     if status.get("error"):
@@ -80,33 +60,89 @@ def status_markdown(run: ftcore.Run | None, lang: str = "en") -> str:
     return text
 
 
-def curves(run: ftcore.Run | None, lang: str = "en") -> dict[str, pd.DataFrame]:
-    """Frames for the plots: loss (train and validation), learning rate, gradient norm, tokens per second; the
-    series are named in `lang`."""
-    loss, lr, grad, speed = [], [], [], []
-    previous = None
-    for event in run.events() if run else []:
+CURVES = ("loss", "lr", "grad", "speed")
+
+
+def add_points(rows: dict[str, list], events: list[dict], lang: str, previous: tuple | None) -> tuple | None:
+    """Append the curve points of `events` to `rows` (loss: train and validation; learning rate; gradient norm;
+    tokens/s between two logged steps); returns the last (tokens seen, time) for the next call."""
+    for event in events:
         kind, step = event.get("type"), event.get("step")
         if kind == "train" and "loss" in event:
-            loss.append({"step": step, "value": event["loss"], "series": tr("series_train", lang)})
+            rows["loss"].append({"step": step, "value": event["loss"], "series": tr("series_train", lang)})
             if "learning_rate" in event:
-                lr.append({"step": step, "value": event["learning_rate"], "series": tr("series_lr", lang)})
+                rows["lr"].append({"step": step, "value": event["learning_rate"], "series": tr("series_lr", lang)})
             if event.get("grad_norm") is not None:
-                grad.append({"step": step, "value": event["grad_norm"], "series": tr("series_grad", lang)})
+                rows["grad"].append({"step": step, "value": event["grad_norm"], "series": tr("series_grad", lang)})
             seen = event.get("num_input_tokens_seen")
             if seen is not None and previous and event["time"] > previous[1] and seen > previous[0]:
-                speed.append({"step": step, "value": (seen - previous[0]) / (event["time"] - previous[1]),
-                              "series": tr("series_speed", lang)})
+                rows["speed"].append({"step": step, "value": (seen - previous[0]) / (event["time"] - previous[1]),
+                                      "series": tr("series_speed", lang)})
             previous = (seen, event["time"]) if seen is not None else previous
         elif kind == "eval":
             for task, value in ftcore.eval_losses(event).items():  # one, or one per task of a mixture
                 series = tr("series_validation_task", lang, task=task) if task else tr("series_validation", lang)
-                loss.append({"step": step, "value": value, "series": series})
+                rows["loss"].append({"step": step, "value": value, "series": series})
         elif kind == "train_begin":
             previous = None  # a resumed run restarts its clock
-    columns = ["step", "value", "series"]
-    return {name: pd.DataFrame(rows, columns=columns)
-            for name, rows in (("loss", loss), ("lr", lr), ("grad", grad), ("speed", speed))}
+    return previous
+
+
+def frames(rows: dict[str, list]) -> dict[str, pd.DataFrame]:
+    return {name: pd.DataFrame(rows[name], columns=["step", "value", "series"]) for name in CURVES}
+
+
+def curves(run: ftcore.Run | None, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """Frames for the plots from all of a run's events, the series named in `lang`."""
+    rows: dict[str, list] = {name: [] for name in CURVES}
+    add_points(rows, run.events() if run else [], lang, None)
+    return frames(rows)
+
+
+@dataclass
+class Watch:
+    """What one browser session has already read of the run it shows: events up to a byte offset (the curves and
+    the pace built from them), the status file and the log as last seen. A timer tick reads only what changed."""
+
+    run_id: str | None = None
+    lang: str = "en"
+    tail: ftcore.Tail | None = None
+    pace: ftcore.Pace = field(default_factory=ftcore.Pace)
+    rows: dict[str, list] = field(default_factory=lambda: {name: [] for name in CURVES})
+    previous: tuple | None = None
+    status_seen: tuple = ()
+    log_seen: int = -1
+    note: dict | None = None  # the latest message event
+
+    def follows(self, run: ftcore.Run, lang: str) -> bool:
+        return self.run_id == run.id and self.lang == lang and self.tail is not None
+
+    def reset(self, run: ftcore.Run, lang: str) -> None:
+        self.__init__(run.id, lang, ftcore.Tail(run))
+
+    def read(self, run: ftcore.Run, lang: str) -> tuple[bool, bool, bool]:
+        """Take in what is new; returns whether the curves, the status and the log changed."""
+        if not self.follows(run, lang):
+            self.reset(run, lang)
+        events = self.tail.read()
+        self.pace.add(events)
+        self.note = next((e for e in reversed(events) if e.get("type") == "message"), self.note)
+        before = sum(len(r) for r in self.rows.values())
+        self.previous = add_points(self.rows, events, lang, self.previous)
+        status_seen = _stat(run.status_path)
+        log_seen = _stat(run.log_path())[1] if run.log_path().is_file() else -1
+        changed = (sum(len(r) for r in self.rows.values()) != before, status_seen != self.status_seen,
+                   log_seen != self.log_seen)
+        self.status_seen, self.log_seen = status_seen, log_seen
+        return changed
+
+
+def _stat(path) -> tuple:
+    try:
+        info = path.stat()
+    except OSError:
+        return ()
+    return info.st_mtime_ns, info.st_size
 
 
 def log_tail(run: ftcore.Run | None, lines: int = 40) -> str:

@@ -88,23 +88,28 @@ def cmd_train(args, settings: Settings) -> int:
     if args.detach:
         print(f"Started run {run.id}")
         return 0
-    return follow(run)
+    return follow(run, settings.lang)
 
 
-def follow(run: Run) -> int:
-    """Show a progress bar until the run ends; Ctrl-C stops the run cleanly."""
+def follow(run: Run, lang: str = "en") -> int:
+    """Show a progress bar until the run ends (time left and tokens/s from ftcore's progress, the report's phase
+    after training); Ctrl-C stops the run cleanly."""
     from tqdm import tqdm
+
+    from ftcore.messages import localize
+    from ftcore.runs.progress import Pace, Tail, progress
 
     print(f"Run {run.id}: {run.dir}")
     bar = tqdm(total=None, unit="step", dynamic_ncols=True)
+    tail, pace = Tail(run), Pace()
     try:
         while True:
             status = run.status()
-            if status.get("total_steps") and bar.total != status["total_steps"]:
-                bar.total = status["total_steps"]
-            bar.n = status.get("step", 0)
-            loss = status.get("loss")
-            bar.set_postfix_str(f"{status.get('state')}" + (f" loss={loss:.4f}" if loss is not None else ""))
+            now = progress(run, status, pace.add(tail.read()))
+            if now.total and bar.total != now.total:
+                bar.total = now.total
+            bar.n = now.step
+            bar.set_postfix_str(localize(now.summary(), lang), refresh=True)
             if status.get("state") in FINISHED:
                 break
             time.sleep(0.5)
@@ -143,9 +148,18 @@ def cmd_status(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps({"id": run.id, **status}, indent=2, ensure_ascii=False))
     else:
-        for key in ("state", "step", "total_steps", "epoch", "loss", "pid", "started", "ended", "error"):
+        from ftcore.messages import localize
+        from ftcore.runs.progress import human_duration, progress
+
+        now = progress(run, status)
+        print(localize(now.summary(), settings.lang))
+        for key in ("state", "phase", "step", "total_steps", "epoch", "loss", "pid", "started", "ended", "error"):
             if status.get(key) is not None:
                 print(f"{key:<12} {status[key]}")
+        if now.eta_seconds is not None:
+            print(f"{'eta':<12} {human_duration(now.eta_seconds)}")
+        if now.tokens_per_second is not None:
+            print(f"{'tokens/s':<12} {now.tokens_per_second:.1f}")
     return 0
 
 
@@ -159,4 +173,4 @@ def cmd_resume(args, settings: Settings) -> int:
     run = RunStore(settings).get(args.run)
     checkpoint = jobs.resume(run, settings, reap=not args.detach, step=args.checkpoint)
     print(f"Resuming {run.id} from {checkpoint.name}")
-    return 0 if args.detach else follow(run)
+    return 0 if args.detach else follow(run, settings.lang)

@@ -47,7 +47,7 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
         # one task: a plain eval set (eval_loss); several: a dict, logged as eval_TASK_loss per task
         splits["validation"] = val_sets[""] if "" in val_sets else val_sets
     if run.writes:
-        write_json(run.dir / "data.json", info)
+        write_json(run.data_path, info)
     run.append_event("data", **info)
     return splits, info
 

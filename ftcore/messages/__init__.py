@@ -1,5 +1,7 @@
-"""Every text the engine composes for people, in English and Chinese, in one table: errors, the plan panel, the
-guided run's steps, the run report's recommendation, the data quality report and the run status.
+"""Every text FullTune shows people, in English and Chinese, in one catalog split per area (one module each, the
+two languages side by side): the engine's errors, the plan panel, the guided run's steps, the report's
+recommendation, the data quality report, a run's status and progress, and the app's own texts (area ui; the knobs'
+labels and Chinese help in fields).
 
 `message(key, lang, **values)` renders one entry with str.format; values that are user data (file names, columns,
 numbers) are passed through as they are, values that are texts themselves (a Text, a Join, an error) render in the
@@ -24,8 +26,10 @@ from ftcore.messages import recipes as _recipes
 from ftcore.messages import runs as _runs
 from ftcore.messages import serve as _serve
 from ftcore.messages import train as _train
+from ftcore.messages import ui as _ui
 
-MESSAGES: dict[str, tuple[str, str]] = {**_cli.MESSAGES, **_config.MESSAGES, **_data.MESSAGES, **_eval.MESSAGES, **_models.MESSAGES, **_plan.MESSAGES, **_publish.MESSAGES, **_recipes.MESSAGES, **_runs.MESSAGES, **_serve.MESSAGES, **_train.MESSAGES}
+MESSAGES: dict[str, tuple[str, str]] = {**_cli.MESSAGES, **_config.MESSAGES, **_data.MESSAGES, **_eval.MESSAGES, **_models.MESSAGES, **_plan.MESSAGES, **_publish.MESSAGES, **_recipes.MESSAGES, **_runs.MESSAGES, **_serve.MESSAGES, **_train.MESSAGES,
+                                        **_ui.MESSAGES}
 
 
 @runtime_checkable

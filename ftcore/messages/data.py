@@ -361,4 +361,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "同时出现在训练集中的验证行：{n} 行（例如验证集第 {val} 行就是训练集第 {train} 行）；"
         "评分会虚高，请从其中一个文件里删除。",
     ),
+    # data/choice.py: the sources the app offers
+    "sources.upload_first": (
+        "Upload a data file first, or pick a demo or prepared dataset.",
+        "请先上传数据文件，或选择示例数据集或已准备的数据集。",
+    ),
+    "sources.unknown": (
+        "Unknown data source '{source}': pick one from the list ({demos}, a prepared dataset or an upload).",
+        "未知的数据来源“{source}”：请从列表中选择（{demos}、已准备的数据集或上传的文件）。",
+    ),
+    "sources.prepared_gone": (
+        "Prepared dataset '{source}' is gone; prepare it again in the Data tab.",
+        "已准备的数据集“{source}”不存在了，请在“数据”页重新准备。",
+    ),
 }

@@ -117,4 +117,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "用本运行的设置执行 `ftcore plan`，可以查看放得下的配置：梯度检查点、更小的批大小配合更多梯度累积、"
         "8 位优化器状态，或用 zero3 分布到更多 GPU 上。",
     ),
+    # progress.py: where a run stands, for the Train tab and the CLI
+    "progress.queued": ("queued", "排队中"),
+    "progress.running": ("running", "训练中"),
+    "progress.stopping": ("stopping", "正在停止"),
+    "progress.done": ("done", "已完成"),
+    "progress.failed": ("failed", "失败"),
+    "progress.cancelled": ("cancelled", "已取消"),
+    "progress.evaluating": ("evaluating the final model", "正在评估最终模型"),
+    "progress.step": ("step {step}/{total}", "第 {step}/{total} 步"),
+    "progress.loss": ("loss {loss}", "损失 {loss}"),
+    "progress.eta": ("{eta} left", "剩余 {eta}"),
+    "progress.speed": ("{speed} tokens/s", "{speed} 词元/秒"),
+    # notes: what a run tells as it goes (its message events; the Train tab shows the latest)
+    "notes.early_stopping": (
+        "Early stopping: validation loss has not improved for {patience} evaluations (best {best}).",
+        "提前停止：验证损失已连续 {patience} 次评估没有改善（最佳 {best}）。",
+    ),
+    "notes.loading": ("Loading model {ref}", "正在加载模型 {ref}"),
+    "notes.offload_adam": (
+        "Offload: DeepSpeed steps its own AdamW (DeepSpeedCPUAdam) on the CPU in place of {optimizer}, with the same "
+        "hyperparameters",
+        "卸载：DeepSpeed 在 CPU 上用它自己的 AdamW（DeepSpeedCPUAdam）代替 {optimizer}，超参数不变",
+    ),
+    "notes.distilling": ("Distilling from teacher {teacher}", "正在从教师模型 {teacher} 蒸馏"),
+    "notes.resuming": ("Resuming from {checkpoint}", "从 {checkpoint} 继续训练"),
+    "notes.progressive_stage": (
+        "Progressive stage {stage}/{stages}: top {k} of {layers} layers train (from step {step})",
+        "渐进式训练第 {stage}/{stages} 阶段：{layers} 层中的最上面 {k} 层参与训练（从第 {step} 步起）",
+    ),
+    "notes.devices": ("Devices: {devices}", "设备：{devices}"),
+    "notes.launching": ("Launching: {command}", "启动：{command}"),
+    "notes.worker_started": ("Worker started", "工作进程已启动"),
+    "notes.evaluating": (
+        "Evaluating the base and the fine-tuned model (domain metric, probes)",
+        "正在评估基础模型和微调后的模型（领域指标、探针）",
+    ),
+    "notes.report_stopped": (
+        "The evaluation report was stopped; the final model is complete (ftcore compare RUN --rerun makes the "
+        "report later)",
+        "评估报告已停止；最终模型是完整的（之后可用 ftcore compare RUN --rerun 生成报告）",
+    ),
+    "notes.report_failed": ("The evaluation report could not be made: {error}", "无法生成评估报告：{error}"),
+    "notes.skipped_checkpoint": (
+        "Skipped {name}: {problem}; resuming from {checkpoint}",
+        "已跳过 {name}：{problem}；从 {checkpoint} 继续训练",
+    ),
+    "notes.resume_requested": ("Resume requested from {checkpoint}", "已请求从 {checkpoint} 继续训练"),
+    "notes.queued": ("Queued: waiting for {need} free device(s) of {busy}.", "排队中：等待 {busy} 中有 {need} 个设备空闲。"),
 }

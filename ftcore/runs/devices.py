@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ftcore.errors import UserError
+from ftcore.messages import Text
 from ftcore.runs.store import Run, RunStore, pid_alive
 from ftcore.settings import Settings
 
@@ -230,7 +231,7 @@ def acquire(run: Run, settings: Settings, devices: list[Device], stop_requested,
                 return allocation
         if not announced:
             busy = ", ".join(d.id for d in devices)
-            run.append_event("message", text=f"Queued: waiting for {need} free device(s) of {busy}.")
+            run.note(Text("notes.queued", need=need, busy=busy))
             announced = True
         time.sleep(poll)
 

@@ -12,6 +12,7 @@ from ftcore.config import RunConfig
 from ftcore.data import fingerprint, read_examples
 from ftcore.data.store import stage_data_file
 from ftcore.errors import UserError
+from ftcore.messages import Text
 from ftcore.runs import launcher
 from ftcore.runs.store import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, slug, worker_alive
 from ftcore.settings import Settings
@@ -72,11 +73,12 @@ def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: fl
     in a local copy of it when node 0's folder does not appear here (node-local disks)."""
     run_id = slug(config.name)
     folder = settings.runs_dir / run_id
+    node0_config = Run(run_id, folder).config_path
     deadline = time.monotonic() + wait_s
-    while not (folder / "config.yaml").is_file() and time.monotonic() < deadline:
+    while not node0_config.is_file() and time.monotonic() < deadline:
         time.sleep(0.5)
-    if (folder / "config.yaml").is_file():
-        node0 = RunConfig.load(folder / "config.yaml")
+    if node0_config.is_file():
+        node0 = RunConfig.load(node0_config)
         if (node0.dist.nnodes, node0.dist.nproc) != (config.dist.nnodes, config.dist.nproc):
             raise UserError("jobs.node_mismatch", run=run_id, nnodes=node0.dist.nnodes, nproc=node0.dist.nproc)
     else:
@@ -127,7 +129,7 @@ def _resume(run: Run, settings: Settings, reap: bool, step: int | None) -> Path:
     if checkpoint is None:
         raise UserError("jobs.no_checkpoint", run=run.id)
     for name, trouble in skipped:
-        run.append_event("message", text=f"Skipped {name}: {trouble}; resuming from {checkpoint.name}")
+        run.note(Text("notes.skipped_checkpoint", name=name, problem=trouble, checkpoint=checkpoint.name))
     meta = json.loads((checkpoint / CHECKPOINT_META).read_text(encoding="utf-8"))
     if meta["config_sha256"] != config_digest(run):
         raise UserError("jobs.config_changed", run=run.id, checkpoint=checkpoint.name)
@@ -135,8 +137,8 @@ def _resume(run: Run, settings: Settings, reap: bool, step: int | None) -> Path:
     for split, path in config.data.files():
         if path and meta["data"].get(split) and (not Path(path).is_file() or fingerprint(path) != meta["data"][split]):
             raise UserError("jobs.data_changed", split=split, path=path, checkpoint=checkpoint.name)
-    (run.dir / "STOP").unlink(missing_ok=True)
+    run.stop_path.unlink(missing_ok=True)
     run.update_status(state="queued", error=None, ended=None, resumed_from=checkpoint.name)
-    run.append_event("message", text=f"Resume requested from {checkpoint.name}")
+    run.note(Text("notes.resume_requested", checkpoint=checkpoint.name))
     launcher.launch(run, settings, reap=reap, resume=checkpoint.name)
     return checkpoint

@@ -24,7 +24,7 @@ def launch(run: Run, settings: Settings, *, reap: bool = True, resume: str | Non
     env.update(FTCORE_HOME=str(settings.home), FTCORE_NODE_NAME=settings.node_name, PYTHONUNBUFFERED="1")
     run.update_status(queued_at=time.time())  # the queue's order
     extra = [*(["--resume", resume] if resume else []), *(["--node-rank", str(node_rank)] if node_rank else [])]
-    with open(run.dir / (f"worker-node{node_rank}.log" if node_rank else "worker.log"), "ab") as log:
+    with open(run.log_path(node_rank), "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "ftcore.runs.worker", str(run.dir), *extra],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

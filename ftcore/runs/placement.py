@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -160,11 +159,9 @@ def room_beside_run(settings: Settings, gpu: inventory.Device) -> float:
     holder = inventory.holder(settings, gpu)
     if not holder or holder == "chat":
         return 0.0
-    plan_path = settings.runs_dir / holder / "plan.json"
-    try:
-        predicted = (json.loads(plan_path.read_text(encoding="utf-8")).get("predicted") or {}).get("total")
-    except (OSError, ValueError):
-        predicted = None
+    from ftcore.runs.store import Run
+
+    predicted = (Run(holder, settings.runs_dir / holder).plan().get("predicted") or {}).get("total")
     if not predicted:
         return 0.0
     room = gpu.memory_gb - predicted / GiB - SHARE_MARGIN

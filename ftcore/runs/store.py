@@ -19,7 +19,7 @@ from typing import Any
 from ftcore._atomic import write_json, write_text
 from ftcore.config import RunConfig
 from ftcore.errors import UserError
-from ftcore.messages import Bilingual, Localizable, Text, localize
+from ftcore.messages import Bilingual, Localizable, Text, localize, restore
 from ftcore.redact import redact_fields
 from ftcore.settings import Settings, this_node
 
@@ -212,6 +212,15 @@ class Run:
         line = json.dumps({"time": round(time.time(), 3), "type": kind, **redact_fields(fields)}, ensure_ascii=False)
         with open(self.events_path, "a", encoding="utf-8") as handle:
             handle.write(line + "\n")
+
+    def note(self, text: Text, **fields: Any) -> None:
+        """A message event: the English text (what logs and older readers show) with its catalog key and values,
+        so that a reader can show it in its own language (notes())."""
+        self.append_event("message", text=str(text), key=text.key, values=text.values, **fields)
+
+    def notes(self) -> list[Localizable]:
+        """The run's messages, each renderable in either language (older events: their English)."""
+        return [restore(e.get("text", ""), e.get("key"), e.get("values")) for e in self.events("message")]
 
     def events(self, kind: str | None = None) -> list[dict[str, Any]]:
         if not self.events_path.is_file():

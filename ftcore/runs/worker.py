@@ -56,8 +56,8 @@ def job(run: Run, settings: Settings, flag: StopFlag, resume: str | None, node_r
         return 0
     try:
         env = devices.child_env(os.environ, allocation)
-        run.append_event("message", text=f"Devices: {', '.join(allocation.ids)}", devices=allocation.ids,
-                         visible=env["CUDA_VISIBLE_DEVICES"], names=[d.name for d in allocation.devices])
+        run.note(Text("notes.devices", devices=", ".join(allocation.ids)), devices=allocation.ids,
+                 visible=env["CUDA_VISIBLE_DEVICES"], names=[d.name for d in allocation.devices])
         return supervise(run, launch_command(run.dir, config.dist, resume), allocation.handles, env)
     finally:
         allocation.release()
@@ -68,7 +68,7 @@ def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, 
     written."""
     run.update_status(state="running", started=now())
     if "torch.distributed.run" in command:
-        run.append_event("message", text="Launching: " + " ".join(command[1:]))
+        run.note(Text("notes.launching", command=" ".join(command[1:])))
     # the child shares this process group, so a stop (STOP file, then a signal to the group) reaches every rank;
     # a SIGTERM to this process alone is passed on (torchrun passes it on to its ranks)
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=keep_fds, env=env)
@@ -87,7 +87,7 @@ def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, 
 
 def train_here(run: Run, settings: Settings, flag: StopFlag, resume: str | None) -> int:
     run.update_status(state="running", started=now())
-    run.append_event("message", text="Worker started")
+    run.note(Text("notes.worker_started"))
     try:
         from transformers.utils import logging as hf_logging
 
@@ -125,17 +125,16 @@ def report(run: Run, settings: Settings, flag: StopFlag) -> None:
     if config.probe.suites.strip() in ("", "none") and not config.probe.domain:
         return
     run.update_status(phase="evaluating")
-    run.append_event("message", text="Evaluating the base and the fine-tuned model (domain metric, probes)")
+    run.note(Text("notes.evaluating"))
     from ftcore.eval.probes.runner import Stopped
 
     try:
         make_report(run, settings, stop=lambda: bool(flag.reason) or run.stop_requested)
     except Stopped:  # the model is complete: the run is done, without the report nobody wants any more
-        run.append_event("message", text="The evaluation report was stopped; the final model is complete "
-                                         "(ftcore compare RUN --rerun makes the report later)")
+        run.note(Text("notes.report_stopped"))
     except Exception as exc:
         traceback.print_exc()
-        run.append_event("message", text=f"The evaluation report could not be made: {type(exc).__name__}: {exc}")
+        run.note(Text("notes.report_failed", error=f"{type(exc).__name__}: {exc}"))
     run.update_status(phase=None)
 
 

@@ -104,8 +104,7 @@ class RunCallback(TrainerCallback):
             return
         self._evals_without_gain += 1
         if self._evals_without_gain >= self.patience:
-            self.run.append_event("message", text=f"Early stopping: validation loss has not improved for "
-                                                  f"{self.patience} evaluations (best {self._best_eval:.4f}).")
+            self.run.note(Text("notes.early_stopping", patience=self.patience, best=f"{self._best_eval:.4f}"))
             control.should_training_stop = True
 
     def _validation_loss(self, metrics: dict, step: int) -> float | None:

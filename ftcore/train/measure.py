@@ -39,9 +39,9 @@ def write_plan(run: Run, config: RunConfig, model_config, precision: str, train_
         p = plan_input(config, model_config, precision, memory, rows)
         worst = plan_input(config, model_config, precision, memory)
     except Exception as exc:  # a model family the planner does not know: train anyway, say why there is no plan
-        write_json(run.dir / "plan.json", {"predicted": None, "reason": str(exc)})
+        write_json(run.plan_path, {"predicted": None, "reason": str(exc)})
         return
-    write_json(run.dir / "plan.json", {"predicted": estimate(p).to_dict(), "worst_case": estimate(worst).to_dict(),
+    write_json(run.plan_path, {"predicted": estimate(p).to_dict(), "worst_case": estimate(worst).to_dict(),
                                        "basis": "data" if rows else "max_length",
                                        "tokens_per_batch": p.tokens_per_batch, "logit_tokens": p.logit_tokens,
                                        "device": device_kind()})
@@ -66,7 +66,7 @@ def peak_rss_bytes() -> int:
 
 
 def record_peak(run: Run) -> None:
-    path = run.dir / "plan.json"
+    path = run.plan_path
     plan = json.loads(path.read_text()) if path.is_file() else {}
     if device_kind() == "cuda":
         plan["measured_peak_bytes"] = torch.cuda.max_memory_allocated()

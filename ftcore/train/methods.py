@@ -12,6 +12,7 @@ import math
 from transformers import TrainerCallback
 
 from ftcore.config import RunConfig
+from ftcore.messages import Text
 
 
 def _top(model, k: int) -> list:
@@ -79,8 +80,8 @@ class ProgressiveCallback(TrainerCallback):
         k = stage_layers(self.num_layers, self.stages, stage)
         _train_only(self.model, k)
         if self.run is not None:
-            self.run.append_event("message", text=f"Progressive stage {stage + 1}/{self.stages}: top {k} of "
-                                                  f"{self.num_layers} layers train (from step {state.global_step})")
+            self.run.note(Text("notes.progressive_stage", stage=stage + 1, stages=self.stages, k=k,
+                               layers=self.num_layers, step=state.global_step))
 
 
 def merged(model):

@@ -10,6 +10,7 @@ import torch
 
 from ftcore import models
 from ftcore.data.prepare import prepare_data
+from ftcore.messages import Text
 from ftcore.runs import placement
 from ftcore.runs.store import Run
 from ftcore.settings import Settings
@@ -35,7 +36,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     started = time.perf_counter()
     cuda, bf16_ok, gpus = placement.training_flags(settings)
     precision = check_environment(config, cuda, bf16_ok, gpus)
-    run.append_event("message", text=f"Loading model {config.model.ref}")
+    run.note(Text("notes.loading", ref=config.model.ref))
     source = models.resolve(config.model.ref, settings)
     check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
     trust = config.model.trust_remote_code
@@ -68,8 +69,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     if run.writes:
         write_plan(run, config, model.config, precision, splits["train"])
     if config.dist.offload != "none":
-        run.append_event("message", text="Offload: DeepSpeed steps its own AdamW (DeepSpeedCPUAdam) on the CPU in "
-                                         f"place of {config.train.optimizer}, with the same hyperparameters")
+        run.note(Text("notes.offload_adam", optimizer=config.train.optimizer))
 
     callback = RunCallback(run, staging, flag, keep=config.train.save_total_limit,
                            fingerprints={k: v["sha256"] for k, v in info.items()},
@@ -88,7 +88,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         check_same_vocabulary(model, teacher, config.train.teacher)
         extra |= {"label_positions": False, "teacher": teacher, "alpha": config.train.distill_alpha,
                  "temperature": config.train.distill_temperature}
-        run.append_event("message", text=f"Distilling from teacher {config.train.teacher}")
+        run.note(Text("notes.distilling", teacher=config.train.teacher))
     trainer = Trainer(
         **extra,
         model=model,
@@ -101,7 +101,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
                                if config.train.method == "progressive" else [])],
     )
     if resume_from:
-        run.append_event("message", text=f"Resuming from {resume_from.name}")
+        run.note(Text("notes.resuming", checkpoint=resume_from.name))
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     if callback.failure:
         raise RuntimeError(callback.failure)

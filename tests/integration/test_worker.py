@@ -80,5 +80,5 @@ def test_out_of_memory_message_names_configurations_that_fit(home, tiny_model, m
                                                      "train.batch_size=64", "data.max_length=4096"])
     run = RunStore(home.ensure()).create(config)
     monkeypatch.setattr(devices, "detect", lambda: [devices.Device("cuda0", "a small GPU", 0.6)])
-    message = _what_fits(run)
+    message = _what_fits(run, home)
     assert "nearest configurations that fit" in message and "batch 64 -> " in message

@@ -244,7 +244,7 @@ def test_stop_and_resume_buttons(app_url, browser, tiny_model, chat_file, home):
     page.locator("#start-training").click()
     status = page.locator("#run-status")
     status.get_by_text("running").wait_for(timeout=60_000)
-    status.get_by_text("ETA").wait_for(timeout=120_000)  # the first step: the model loads in the child first
+    status.get_by_text(" left").wait_for(timeout=120_000)  # time left after the first step (the model loads first)
     (run_dir,) = home.runs_dir.iterdir()
     deadline = time.monotonic() + 120
     while not list((run_dir / "checkpoints").glob("checkpoint-*")):

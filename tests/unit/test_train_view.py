@@ -1,12 +1,13 @@
-"""The Train tab's views of a run folder: curves from events, ETA from the pace, the log tail with tokens masked,
-the runs table."""
+"""The Train tab's views of a run folder: curves from events, progress (time left, tokens/s) from the pace, the
+log tail with tokens masked, the runs table; a timer tick reads only what was appended."""
 
 import time
 
 import pytest
 
+import ftcore
 from ftcore import RunConfig, RunStore, apply_overrides
-from ui.train_view import curves, duration, eta_seconds, log_tail, runs_table, status_markdown
+from ui.train_view import Watch, curves, log_tail, runs_table, status_markdown
 
 
 @pytest.fixture
@@ -28,9 +29,11 @@ def test_curves_eta_and_table(run, home):
     assert list(frames["speed"]["value"]) == [200.0, 300.0]  # tokens between logs over the time between them
     assert list(frames["lr"]["value"]) == [0.001] * 3 and list(frames["grad"]["value"]) == [1.5] * 3
     run.update_status(state="running", step=5, total_steps=20)
-    eta = eta_seconds(run, run.status())
-    assert eta == pytest.approx(30, rel=0.2)  # 10 s for 5 steps, 15 steps to go
-    assert "ETA" in status_markdown(run) and duration(75) == "1m15s"
+    now = ftcore.progress(run)
+    assert now.eta_seconds == pytest.approx(30, rel=0.2)  # 10 s for 5 steps, 15 steps to go
+    assert now.tokens_per_second == pytest.approx(300)  # the last two logged steps
+    assert "left" in status_markdown(run) and "剩余" in status_markdown(run, "zh")
+    assert [ftcore.human_duration(s) for s in (9, 75, 7500)] == ["9s", "1m15s", "2h05m"]
     table = runs_table(home)
     assert table.iloc[0]["run"] == run.id and table.iloc[0]["devices"] == "2× zero2"
 
@@ -59,3 +62,32 @@ def test_mixture_table_becomes_tasks_with_token_shares(home, tiny_model):
         build_config(settings, "demo:barista", None, str(tiny_model), "mix", values, [["demo:barista", "lots"]])
     single = build_config(settings, "demo:barista", None, str(tiny_model), "one", values, [])
     assert single.data.train.endswith("barista.jsonl") and not single.data.tasks
+
+
+def test_a_tick_reads_only_what_was_appended(run):
+    """The timer's view keeps a byte offset: a tick with nothing new changes nothing, a half-written line waits."""
+    watch = Watch()
+    assert watch.read(run, "en") == (False, True, False)  # the status file was seen for the first time
+    assert watch.read(run, "en") == (False, False, False)  # nothing new: the tick sends nothing
+    with open(run.events_path, "a") as handle:
+        handle.write('{"time": 1.0, "type": "train", "step": 1, "loss": 2.5}\n{"time": 2.0, "type": "tr')
+    assert watch.read(run, "en")[0] and len(watch.rows["loss"]) == 1
+    offset = watch.tail.offset
+    with open(run.events_path, "a") as handle:
+        handle.write('ain", "step": 2, "loss": 2.0}\n')
+    assert watch.read(run, "en")[0] and [r["value"] for r in watch.rows["loss"]] == [2.5, 2.0]
+    assert watch.tail.offset > offset
+    run.update_status(state="running")
+    assert watch.read(run, "en")[1]  # the status changed
+    assert watch.read(run, "zh")[0] and watch.rows["loss"][0]["series"] == "训练"  # another language: read again
+
+
+def test_the_latest_message_of_an_active_run_shows_in_the_readers_language(run):
+    run.note(ftcore.Text("notes.queued", need=1, busy="cpu"))
+    assert run.events("message")[-1]["text"] == "Queued: waiting for 1 free device(s) of cpu."  # logs keep English
+    assert str(run.notes()[-1].text("zh")) == "排队中：等待 cpu 中有 1 个设备空闲。"
+    watch = Watch()
+    watch.read(run, "zh")
+    assert "排队中：等待 cpu" in status_markdown(run, "zh", watch.pace, watch.note)  # queued: active
+    run.update_status(state="done")
+    assert "排队中" not in status_markdown(run, "zh", watch.pace, watch.note)

@@ -24,12 +24,12 @@ def test_app_builds_with_both_tabs(home):
 def test_an_unknown_mixture_source_is_a_clear_error(home):
     import pytest
 
-    from ui.i18n import UIError
+    import ftcore
     from ui.train_tab import mixture_tasks
 
-    with pytest.raises(UIError) as err:
+    with pytest.raises(ftcore.UserError) as err:
         mixture_tasks(home, [["demo:nonsense", 1.0]], None)
-    assert err.value.key == "unknown_source" and "demo:barista" in err.value.text("en")
+    assert err.value.key == "sources.unknown" and "demo:barista" in err.value.text("en")
     assert "未知的数据来源" in err.value.text("zh")
 
 

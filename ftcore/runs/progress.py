@@ -1,0 +1,126 @@
+"""Where a run stands, for every reader alike (the Train tab, `ftcore status`, the progress bar of `ftcore train`):
+state and phase, step of total, loss, time left from the pace since training began, tokens per second; human
+durations. Events are read incrementally: a reader keeps a `Tail` and gets only what was appended since."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftcore.messages import Join, Text
+from ftcore.runs.store import Run
+
+STATES = {"queued": Text("progress.queued"), "running": Text("progress.running"), "stopping": Text("progress.stopping"),
+          "done": Text("progress.done"), "failed": Text("progress.failed"), "cancelled": Text("progress.cancelled")}
+
+
+def human_duration(seconds: float | None) -> str:
+    """12s, 4m05s, 2h03m: how long, as people read it."""
+    if seconds is None:
+        return "-"
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+@dataclass
+class Tail:
+    """A run's events.jsonl read from a byte offset: each `read()` returns only the complete lines appended since
+    the last one (a line still being written waits for the next read)."""
+
+    run: Run
+    offset: int = 0
+
+    def read(self) -> list[dict[str, Any]]:
+        try:
+            size = self.run.events_path.stat().st_size
+        except OSError:
+            return []
+        if size < self.offset:  # the file was replaced: start again
+            self.offset = 0
+        if size == self.offset:
+            return []
+        with open(self.run.events_path, "rb") as handle:
+            handle.seek(self.offset)
+            chunk = handle.read(size - self.offset)
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        out = []
+        for line in complete.decode("utf-8", errors="replace").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out
+
+
+@dataclass
+class Pace:
+    """What the events say about speed: the last train_begin (a resume restarts the clock) and the tokens seen at
+    the last two logged steps."""
+
+    begin_time: float | None = None
+    begin_step: int = 0
+    tokens: list[tuple[float, int]] = field(default_factory=list)  # (time, tokens seen), the last two
+
+    def add(self, events: list[dict[str, Any]]) -> Pace:
+        for event in events:
+            kind = event.get("type")
+            if kind == "train_begin":
+                self.begin_time, self.begin_step, self.tokens = event.get("time"), event.get("step") or 0, []
+            elif kind == "train" and event.get("num_input_tokens_seen") is not None:
+                self.tokens = [*self.tokens[-1:], (event["time"], event["num_input_tokens_seen"])]
+        return self
+
+
+@dataclass(frozen=True)
+class Progress:
+    state: str
+    phase: str | None  # "training", "evaluating" (the end-of-run report), or None
+    step: int
+    total: int | None
+    loss: float | None
+    eta_seconds: float | None
+    tokens_per_second: float | None
+    error: str | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        return self.step / self.total if self.total else None
+
+    def summary(self) -> Join:
+        """One line: state · step N/M · loss · time left · tokens/s (what is known of it), in either language."""
+        parts: list[Any] = [STATES.get(self.state, self.state)]
+        if self.phase == "evaluating":
+            parts.append(Text("progress.evaluating"))
+        if self.total:
+            parts.append(Text("progress.step", step=self.step, total=self.total))
+        if self.loss is not None:
+            parts.append(Text("progress.loss", loss=f"{self.loss:.4f}"))
+        if self.eta_seconds is not None:
+            parts.append(Text("progress.eta", eta=human_duration(self.eta_seconds)))
+        if self.tokens_per_second is not None:
+            parts.append(Text("progress.speed", speed=f"{self.tokens_per_second:,.0f}"))
+        return Join(parts, " · ")
+
+
+def progress(run: Run, status: dict[str, Any] | None = None, pace: Pace | None = None,
+             now: float | None = None) -> Progress:
+    """A run's progress from its status and the pace its events show (all of them read when `pace` is None)."""
+    status = run.status() if status is None else status
+    pace = Pace().add(run.events()) if pace is None else pace
+    state, step, total = status.get("state", "?"), status.get("step") or 0, status.get("total_steps")
+    eta = speed = None
+    if state == "running" and pace.begin_time is not None and total and step > pace.begin_step:
+        per_step = ((now or time.time()) - pace.begin_time) / (step - pace.begin_step)
+        eta = per_step * max(0, total - step)
+    if state == "running" and len(pace.tokens) == 2 and pace.tokens[1][0] > pace.tokens[0][0]:
+        (t0, n0), (t1, n1) = pace.tokens
+        speed = (n1 - n0) / (t1 - t0) if n1 > n0 else None
+    return Progress(state=state, phase=status.get("phase"), step=step, total=total, loss=status.get("loss"),
+                    eta_seconds=eta, tokens_per_second=speed, error=status.get("error"))
