@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from tiny import build_model  # noqa: E402
 
 from ftcore import ACTIVE, RunStore, Settings  # noqa: E402
-from ftcore.runs.store import pid_alive  # noqa: E402
+from ftcore.runs.liveness import pid_alive  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ftcore import models
+from ftcore.cli._table import emit
 from ftcore.config import (
     RunConfig,
     load_layers,
@@ -31,13 +32,8 @@ def cmd_guided(args, settings: Settings) -> int:
 
 
 def cmd_models(args, settings: Settings) -> int:
-    rows = models.list_models(settings)
-    if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    else:
-        for row in rows:
-            print(f"{row['ref']:<40} {row['kind']:<9} {row['state']:<22} {row['description']}")
-    return 0
+    return emit(models.list_models(settings), args.json,
+                lambda r: f"{r['ref']:<40} {r['kind']:<9} {r['state']:<22} {r['description']}")
 
 
 def cmd_presets(args, settings: Settings) -> int:

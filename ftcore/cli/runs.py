@@ -9,6 +9,7 @@ import re
 import sys
 import time
 
+from ftcore.cli._table import emit
 from ftcore.cli.probe import cmd_pilot
 from ftcore.config import (
     RunConfig,
@@ -134,12 +135,8 @@ def cmd_runs(args, settings: Settings) -> int:
         rows.append({"id": run.id, "name": config.name, "state": status.get("state"), "step": status.get("step"),
                      "total_steps": status.get("total_steps"), "model": config.model.ref,
                      "created": status.get("created")})
-    if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    else:
-        for r in rows:
-            print(f"{r['id']:<45} {r['state']:<10} {r['step']}/{r['total_steps'] or '?':<8} {r['model']}")
-    return 0
+    return emit(rows, args.json,
+                lambda r: f"{r['id']:<45} {r['state']:<10} {r['step']}/{r['total_steps'] or '?':<8} {r['model']}")
 
 
 def cmd_status(args, settings: Settings) -> int:

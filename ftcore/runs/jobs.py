@@ -14,7 +14,8 @@ from ftcore.data.store import stage_data_file
 from ftcore.errors import UserError
 from ftcore.messages import Text
 from ftcore.runs import launcher
-from ftcore.runs.store import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, slug, worker_alive
+from ftcore.runs.liveness import worker_alive
+from ftcore.runs.store import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, slug
 from ftcore.settings import Settings
 from ftcore.train.compat import check_environment, check_model_folder
 

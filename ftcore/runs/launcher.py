@@ -10,7 +10,8 @@ import threading
 import time
 
 from ftcore.messages import Text
-from ftcore.runs.store import FINISHED, Run, now, pid_alive, process_start
+from ftcore.runs.liveness import pid_alive, process_start
+from ftcore.runs.store import FINISHED, Run, now
 from ftcore.settings import Settings
 
 SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")

@@ -21,7 +21,8 @@ from ftcore.config import RunConfig
 from ftcore.errors import UserError
 from ftcore.messages import Bilingual, Localizable, Text, localize, restore
 from ftcore.redact import redact_fields
-from ftcore.settings import Settings, this_node
+from ftcore.runs.liveness import worker_alive
+from ftcore.settings import Settings
 
 ACTIVE = ("queued", "running", "stopping")
 META_FILE = "fulltune.json"  # beside a model this app wrote: the config, data and hardware it came from
@@ -53,44 +54,6 @@ def eval_losses(metrics: dict[str, Any]) -> dict[str, float]:
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def process_start(pid: int | None) -> int | None:
-    """When a process started (clock ticks since boot, /proc/PID/stat field 22): with the pid it names one
-    process, so a pid reused after a worker died is not taken for that worker."""
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError, TypeError):
-        return None
-
-
-def worker_alive(status: dict[str, Any]) -> bool | None:
-    """Whether the worker a status names is running: True/False on the machine that started it, None elsewhere
-    (another node sharing the workspace cannot see its processes, so it must not judge)."""
-    pid = status.get("pid")
-    if not pid:
-        return False
-    if status.get("host") and status["host"] != this_node():
-        return None
-    if not pid_alive(pid):
-        return False
-    started = status.get("pid_start")
-    return started is None or process_start(pid) in (None, started)
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # an exited child that nobody reaped yet is a zombie, not a worker
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def test_detached_worker_is_followed_through_status_and_events(cli, home, tiny_m
     final = ftcore.wait(run, timeout=180)
     assert final["state"] == "done", final
     assert "running" in seen_states or "done" in seen_states
-    wait_for(lambda: not ftcore.runs.store.pid_alive(final["pid"]), timeout=30)  # the worker exits after its status
+    wait_for(lambda: not ftcore.runs.liveness.pid_alive(final["pid"]), timeout=30)  # the worker exits after its status
 
 
 def test_stop_checkpoints_and_ends_cancelled(cli, home, tiny_model, chat_file):

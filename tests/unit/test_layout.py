@@ -38,7 +38,7 @@ def test_settings_are_the_only_reader_of_the_environment():
                "ftcore/runs/devices.py", "ftcore/runs/launcher.py", "ftcore/runs/worker.py",  # a child's environment
                "ftcore/runs/placement.py", "ftcore/train/distributed.py",  # CUDA and torchrun's own variables
                "ftcore/serve/__init__.py",  # the API key, from the variable the user names
-               "ftcore/cli/reference.py", "ftcore/runs/store.py"}  # the help's width; this node's name
+               "ftcore/cli/reference.py"}  # the help's width
     readers = [p.relative_to(ROOT).as_posix() for p in SOURCES if "os.environ" in p.read_text(encoding="utf-8")]
     assert sorted(set(readers) - allowed) == []
 

@@ -4,7 +4,8 @@ import os
 import pytest
 
 from ftcore import RunConfig, RunStore, UserError, apply_overrides
-from ftcore.runs.store import pid_alive, slug
+from ftcore.runs.liveness import pid_alive
+from ftcore.runs.store import slug
 
 
 def make_run(settings, name="My Run!"):
@@ -96,7 +97,7 @@ def test_another_nodes_live_run_is_not_marked_failed(home):
 def test_a_reused_pid_is_not_taken_for_the_worker(home):
     import socket
 
-    from ftcore.runs.store import process_start
+    from ftcore.runs.liveness import process_start
 
     run = make_run(home)
     me = os.getpid()  # alive, but not the process that status names: another start time
