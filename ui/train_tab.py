@@ -24,6 +24,7 @@ ADVANCED = [("train", k) for k in ("method", "freeze_trainable_layers", "schedul
                                    "gradient_checkpointing", "packing",
                                    "eval_steps", "early_stopping_patience", "save_steps", "save_precision", "seed")]
 DEVICES = [("dist", "nproc"), ("dist", "strategy"), ("dist", "offload")]
+STEPS = {"learning_rate": 1e-6, "warmup_ratio": 0.01, "weight_decay": 0.01, "max_grad_norm": 0.1, "epochs": 0.5}
 CHOICES = {"method": ftcore.METHODS, "scheduler": ("cosine", "linear", "constant"), "precision": ftcore.PRECISIONS,
            "optimizer": tuple(ftcore.OPTIMIZERS), "save_precision": ("fp32", "bf16"),
            "strategy": ftcore.STRATEGIES, "offload": ftcore.OFFLOADS}
@@ -90,7 +91,9 @@ def knob(section: str, key: str, value):
         return gr.Checkbox(value, label=label, info=info)
     if key in CHOICES:
         return gr.Dropdown(list(CHOICES[key]), value=value, label=label, info=info)
-    return gr.Number(value, label=label, info=info, precision=0 if hint is int else None, minimum=0)
+    # the arrows move a value by a step of its own scale (a learning rate of 5e-05 must not jump to 1)
+    step = 1 if hint is int else STEPS.get(key, 0.1)
+    return gr.Number(value, label=label, info=info, precision=0 if hint is int else None, minimum=0, step=step)
 
 
 FIELDS = BASIC + ADVANCED + DEVICES

@@ -107,4 +107,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "precision=fp32.",
         "train.optimizer_in_backward 不能用 fp16 训练，而这块 GPU 不支持 bf16、只能用 fp16：请设置 precision=fp32。",
     ),
+    # callbacks.py: why training had to stop
+    "callbacks.no_disk": (
+        "Not enough disk space for a checkpoint: about {need} needed, {free} free under {folder}. Free some space, "
+        "then `ftcore resume {run}`.",
+        "磁盘空间不足，无法保存检查点：约需 {need}，{folder} 下只剩 {free}。请释放空间，然后运行 `ftcore resume {run}`。",
+    ),
+    "callbacks.no_disk_node": (
+        "Not enough disk space for a checkpoint on one of the nodes.",
+        "某个节点的磁盘空间不足，无法保存检查点。",
+    ),
+    "callbacks.nan": (
+        "The loss or gradient norm was NaN/inf for {steps} steps in a row (step {step}); stopped, and the last good "
+        "checkpoint is kept. Lower the learning rate, keep max_grad_norm on, or check the data.",
+        "损失或梯度范数连续 {steps} 步为 NaN/inf（第 {step} 步）；训练已停止，并保留最后一个正常的检查点。"
+        "请降低学习率、保持 max_grad_norm 开启，或检查数据。",
+    ),
 }

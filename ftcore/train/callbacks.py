@@ -12,6 +12,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from ftcore._atomic import write_json
+from ftcore.errors import UserError
 from ftcore.messages import Text
 from ftcore.runs.store import CHECKPOINT_META, Run, config_digest, eval_losses
 from ftcore.train.checkpoint import fsync_dir, seal
@@ -38,7 +39,7 @@ class RunCallback(TrainerCallback):
         self._evals_without_gain = 0
         self.eval_tasks = eval_tasks  # validation sets evaluated one by one (a multi-task mixture)
         self._round_step, self._round = -1, {}
-        self.failure: str | None = None
+        self.failure: UserError | None = None  # why training had to stop: the trainer raises it, both languages
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.run.update_status(total_steps=state.max_steps)
@@ -54,8 +55,9 @@ class RunCallback(TrainerCallback):
             self.flag.set(Text("worker.stopped_by_user"))
             control.should_save = True
             control.should_training_stop = True
+            control.should_evaluate = False  # a stop ends at its checkpoint: no validation pass first
         if no_disk:
-            self.failure = self.failure or "Not enough disk space for a checkpoint on one of the nodes."
+            self.failure = self.failure or UserError("callbacks.no_disk_node")
             control.should_save = False
             control.should_training_stop = True
         if time.monotonic() - self._last_status >= self.status_every:
@@ -67,9 +69,13 @@ class RunCallback(TrainerCallback):
         need = int(self.checkpoint_bytes * 1.1)
         if free >= need:
             return True
-        self.failure = (f"Not enough disk space for a checkpoint: about {_size(need)} needed, {_size(free)} free "
-                        f"under {self.run.dir}. Free some space, then `ftcore resume {self.run.id}`.")
+        self.failure = UserError("callbacks.no_disk", need=_size(need), free=_size(free), folder=self.run.dir,
+                                 run=self.run.id)
         return False
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        if self.flag.reason:  # the epoch's evaluation would delay a stop by a whole validation pass
+            control.should_evaluate = False
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = dict(logs or {})
@@ -90,9 +96,7 @@ class RunCallback(TrainerCallback):
         self._bad_steps += 1
         control.should_save = False  # never checkpoint weights that a NaN step may have touched
         if self._bad_steps >= self.nan_tolerance:
-            self.failure = (f"The loss or gradient norm was NaN/inf for {self._bad_steps} steps in a row (step "
-                            f"{state.global_step}); stopped, and the last good checkpoint is kept. Lower the learning "
-                            "rate, keep max_grad_norm on, or check the data.")
+            self.failure = UserError("callbacks.nan", steps=self._bad_steps, step=state.global_step)
             control.should_training_stop = True
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):

@@ -104,7 +104,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         run.note(Text("notes.resuming", checkpoint=resume_from.name))
     result = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     if callback.failure:
-        raise RuntimeError(callback.failure)
+        raise callback.failure  # the run's error, in both languages
     if flag.reason:
         return "cancelled"
 

@@ -88,8 +88,49 @@ def test_nan_guard_stops_after_tolerance_and_never_saves_a_nan_step(home, tmp_pa
         assert not control.should_training_stop and callback.failure is None
     state.global_step = 5
     callback.on_log(None, state, control, logs={"loss": float("nan"), "grad_norm": float("nan")})
-    assert control.should_training_stop and "NaN/inf for 2 steps in a row (step 5)" in callback.failure
+    assert control.should_training_stop and "NaN/inf for 2 steps in a row (step 5)" in str(callback.failure)
     assert [e["step"] for e in run.events("train")] == [1, 2, 3, 4, 5]
+
+
+def test_a_stop_ends_at_its_checkpoint_without_a_validation_pass(home, tmp_path):
+    """The flow callback asks for an evaluation at the step or the epoch's end; a stop cancels it (a full pass took
+    minutes between the checkpoint and the end of a stopped run)."""
+    from transformers import TrainerControl, TrainerState
+    from transformers.trainer_callback import DefaultFlowCallback
+
+    from ftcore.train.callbacks import RunCallback, StopFlag
+
+    run = RunStore(home).create(ftcore.apply_overrides(ftcore.RunConfig(name="stop"), ["data.train=a.jsonl"]))
+    callback = RunCallback(run, tmp_path, StopFlag(), keep=2, fingerprints={})
+    args = type("Args", (), {"eval_strategy": "steps", "eval_steps": 2, "eval_delay": 0, "logging_strategy": "no",
+                             "save_strategy": "no", "logging_first_step": False})()
+    state, control = TrainerState(), TrainerControl()
+    state.global_step, state.max_steps, state.eval_steps = 2, 100, 2
+    DefaultFlowCallback().on_step_end(args, state, control)
+    assert control.should_evaluate  # this step would evaluate
+    run.request_stop()
+    callback.on_step_end(args, state, control)  # the Trainer's order: its own flow first, then ours
+    assert control.should_training_stop and control.should_save and not control.should_evaluate
+    args.eval_strategy = "epoch"
+    DefaultFlowCallback().on_epoch_end(args, state, control)
+    assert control.should_evaluate  # so would the epoch's end
+    callback.on_epoch_end(args, state, control)
+    assert not control.should_evaluate
+
+
+def test_a_training_failure_reaches_the_status_in_both_languages(home, tmp_path):
+    from transformers import TrainerControl, TrainerState
+
+    from ftcore.train.callbacks import RunCallback, StopFlag
+
+    run = RunStore(home).create(ftcore.apply_overrides(ftcore.RunConfig(name="nan2"), ["data.train=a.jsonl"]))
+    callback = RunCallback(run, tmp_path, StopFlag(), keep=2, fingerprints={}, nan_tolerance=1)
+    state, control = TrainerState(), TrainerControl()
+    state.global_step = 3
+    callback.on_log(None, state, control, logs={"loss": float("nan")})
+    run.update_status(state="failed", error=callback.failure)  # what the worker does with the raised error
+    error = ftcore.status_error(run.status())
+    assert "NaN/inf" in error.text("en") and "连续 1 步为 NaN/inf" in error.text("zh")
 
 
 def test_packed_batch_matches_separate_sequences(tiny_model):
@@ -185,4 +226,4 @@ def test_early_stopping_and_disk_check(home, tmp_path):
     full = RunCallback(run, tmp_path, StopFlag(), keep=2, fingerprints={}, checkpoint_bytes=10**18)
     control = TrainerControl(should_save=True)
     full.on_step_end(None, state, control)
-    assert not control.should_save and control.should_training_stop and "Not enough disk space" in full.failure
+    assert not control.should_save and control.should_training_stop and "Not enough disk space" in str(full.failure)

@@ -348,3 +348,17 @@ def test_external_images_in_the_page_are_never_fetched(app_url, browser):
         assert hits == []
     finally:
         server.shutdown()
+
+
+def test_number_fields_step_on_their_own_scale(app_url, browser):
+    """The arrow keys move a learning rate by 1e-06, not by 1 (5e-05 became 1, unflagged)."""
+    page = open_page(browser, app_url)
+    goto_tab(page, "Train")
+    box = page.get_by_label("Learning rate")
+    box.fill("0.00005")
+    box.press("ArrowUp")
+    assert float(box.input_value()) == pytest.approx(5.1e-05)
+    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
+    epochs.fill("3")
+    epochs.press("ArrowUp")
+    assert float(epochs.input_value()) == pytest.approx(3.5)
