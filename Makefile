@@ -25,11 +25,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test browser
 
-# Headless Chromium for the browser tests (Debian's package; Playwright cannot download browsers here).
+# Headless Chromium for the browser tests (Debian's package; Playwright cannot download browsers here), and a
+# CJK font so that the Chinese page's screenshots show characters, not boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 run: install
 	$(PY) app.py

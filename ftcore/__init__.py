@@ -55,7 +55,7 @@ from ftcore.runs.devices import describe as describe_devices
 from ftcore.runs.devices import detect as detect_devices
 from ftcore.runs.jobs import check, last_checkpoint, resume, start
 from ftcore.runs.launcher import launch, stop, wait
-from ftcore.runs.progress import Pace, Progress, Tail, human_duration, progress
+from ftcore.runs.progress import Pace, Progress, Tail, human_duration, progress, state_text
 from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, eval_losses, status_error
 from ftcore.serve import client_snippet
 from ftcore.serve.generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
@@ -76,5 +76,5 @@ __all__ = [
     "stream_chat", "wait", "write_jsonl", "redact", "hub", "guided", "TaskConfig", "mixture_share",
     "MESSAGES", "Join", "Text", "localize", "message", "recommendation", "status_error",
     "Candidate", "DomainRow", "ProbeRow", "Report", "eval_losses", "Pace", "Progress", "Tail", "human_duration",
-    "progress", "DataSource", "data_sources", "restore", "FIELD_HELP_ZH", "FIELD_LABELS",
+    "progress", "DataSource", "data_sources", "restore", "FIELD_HELP_ZH", "FIELD_LABELS", "state_text",
 ]

@@ -31,8 +31,9 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
         def on_load(request: gr.Request):
             """Re-attach to the latest run; texts built around data, in the browser's language."""
             lang = lang_of(request)
-            return (gr.update(choices=train_tab.run_choices(settings), value=train_tab.latest_run(settings)),
-                    gr.update(choices=train_tab.data_choices(settings, lang)), train_tab.devices_markdown(lang))
+            return (gr.update(choices=train_tab.run_choices(settings, lang), value=train_tab.latest_run(settings)),
+                    gr.update(choices=train_tab.data_choices(settings, lang)), train_tab.devices_markdown(lang),
+                    gr.update(choices=train_tab.preset_choices(lang)), train_tab.runs_table(settings, lang))
 
         def on_prepared(dataset_id, request: gr.Request):
             if not dataset_id:
@@ -40,7 +41,9 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
             return (gr.update(choices=train_tab.data_choices(settings, lang_of(request)),
                               value=ftcore.DataSource("prepared", dataset_id).ref), gr.Tabs(selected="train"))
 
-        demo.load(on_load, None, [train.runs, train.source, train.devices])
+        # a value set by a handler does not always fire .change: the re-attached run is shown explicitly
+        demo.load(on_load, None, [train.runs, train.source, train.devices, train.preset, train.table]).then(
+            train.show_run, train.run_inputs, train.run_outputs)
         demo.load(train.show_plan, train.plan_inputs, train.plan_outputs)
         data.prepared.change(on_prepared, data.prepared, [train.source, tabs])
     return demo

@@ -34,7 +34,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         with gr.Row():
             with gr.Column(scale=1):
                 model = gr.Dropdown(chat_models(settings), value=ftcore.DEFAULT_MODEL, allow_custom_value=True,
-                                    label=t("model"), elem_id="chat-model")
+                                    label=t("chat_model"), elem_id="chat-model")
                 system = gr.Textbox("", label=t("system_prompt"), lines=3, elem_id="chat-system")
                 temperature = gr.Slider(0, 1.5, value=0.0, step=0.05, label=t("temperature"))
                 top_p = gr.Slider(0.05, 1.0, value=0.9, step=0.05, label=t("top_p"))

@@ -38,6 +38,11 @@ class TrainTab:
     show_plan: typing.Callable  # (plan inputs) -> (plan, command); run at page load
     plan_inputs: set
     plan_outputs: list
+    preset: gr.Dropdown
+    table: gr.Dataframe
+    show_run: typing.Callable  # (run id, watch) -> the run's view; run after page load re-attaches
+    run_inputs: list
+    run_outputs: list
 
 
 def data_choices(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str, str]]:
@@ -59,6 +64,16 @@ def model_choices(settings: ftcore.Settings) -> list[str]:
     return [row["ref"] for row in ftcore.list_models(settings)]
 
 
+def preset_choices(lang: str = "en") -> list[tuple[str, str]]:
+    return [(f"{name} — {ftcore.localize(text, lang)}", name) for name, text in ftcore.presets().items()]
+
+
+def curve(title, height: int, y_format: str) -> gr.LinePlot:
+    """One series against the step, titled in the page's language; no legend (its one entry is the title)."""
+    return gr.LinePlot(x="step", y="value", color="series", label=title, height=height, x_title=t("axis_step"),
+                       y_title=title, y_axis_format=y_format, colors_in_legend=[])
+
+
 def runs_signature(settings: ftcore.Settings) -> tuple:
     """The runs and when each status file last changed: equal signatures mean nothing to redraw."""
     out = []
@@ -70,8 +85,9 @@ def runs_signature(settings: ftcore.Settings) -> tuple:
     return tuple(out)
 
 
-def run_choices(settings: ftcore.Settings) -> list[tuple[str, str]]:
-    return [(f"{run.id} · {run.status().get('state')}", run.id) for run in ftcore.RunStore(settings).list()]
+def run_choices(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str, str]]:
+    return [(f"{run.id} · {ftcore.localize(ftcore.state_text(run.status().get('state')), lang)}", run.id)
+            for run in ftcore.RunStore(settings).list()]
 
 
 def latest_run(settings: ftcore.Settings) -> str | None:
@@ -179,7 +195,7 @@ def build(settings: ftcore.Settings):
                 model = gr.Dropdown(model_choices(settings), value=ftcore.DEFAULT_MODEL,
                                     allow_custom_value=True, label=t("model"), info=t("model_info"),
                                     elem_id="model-dropdown")
-                preset = gr.Dropdown([(f"{k} — {v}", k) for k, v in ftcore.presets().items()], value="quick-cpu",
+                preset = gr.Dropdown(preset_choices(), value="quick-cpu",
                                      label=t("preset"), elem_id="train-preset")
                 values = knob_values(defaults)
                 with gr.Row():
@@ -195,19 +211,22 @@ def build(settings: ftcore.Settings):
                 plan = gr.Markdown("", elem_id="train-plan")
                 command = gr.Code("", language="shell", label=t("command_line"), elem_id="train-command")
             with gr.Column(scale=2):
-                with gr.Row():
-                    runs = gr.Dropdown(run_choices(settings), label=t("runs"), elem_id="runs-dropdown")
-                    refresh = gr.Button(t("refresh"), size="sm")
-                    stop = gr.Button(t("stop"), variant="stop", size="sm")
-                    resume = gr.Button(t("resume"), size="sm", elem_id="resume-run")
+                with gr.Row(equal_height=True):
+                    runs = gr.Dropdown(run_choices(settings), label=t("runs"), elem_id="runs-dropdown", scale=3)
+                    with gr.Column(scale=1, min_width=120):
+                        refresh = gr.Button(t("refresh"), size="sm")
+                        stop = gr.Button(t("stop"), variant="stop", size="sm")
+                        resume = gr.Button(t("resume"), size="sm", elem_id="resume-run")
                 status = gr.Markdown(t("no_run"), elem_id="run-status")
                 with gr.Row():
-                    loss_plot = gr.LinePlot(x="step", y="value", color="series", label=t("loss_curve"), height=240)
-                    speed_plot = gr.LinePlot(x="step", y="value", color="series", label=t("tokens_per_second"),
-                                             height=240)
+                    # points, not lines: a validation loss measured once is a single point, which a line never draws
+                    loss_plot = gr.ScatterPlot(x="step", y="value", color="series", label=t("loss_curve"),
+                                               x_title=t("axis_step"), y_title=t("loss_curve"),
+                                               color_title=t("axis_curve"), elem_id="loss-plot")
+                    speed_plot = curve(t("tokens_per_second"), 300, ",.0f")
                 with gr.Row():
-                    lr_plot = gr.LinePlot(x="step", y="value", color="series", label=t("lr_curve"), height=200)
-                    grad_plot = gr.LinePlot(x="step", y="value", color="series", label=t("grad_norm"), height=200)
+                    lr_plot = curve(t("lr_curve"), 220, ".1e")
+                    grad_plot = curve(t("grad_norm"), 220, ".2f")
                 table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, elem_id="runs-table")
                 with gr.Accordion(t("log"), open=False):
                     log = gr.Code("", language=None, label=t("log_tail"), elem_id="run-log")
@@ -282,7 +301,8 @@ def build(settings: ftcore.Settings):
             run = ftcore.start(build_config(settings, **form(data)), settings)
         except ftcore.UserError as exc:
             raise error(exc, duration=None) from None
-        return gr.update(choices=run_choices(settings), value=run.id), status_markdown(run, lang_of(request))
+        lang = lang_of(request)
+        return gr.update(choices=run_choices(settings, lang), value=run.id), status_markdown(run, lang)
 
     def view(run_id, state, request: gr.Request):
         """Everything about the run shown, read again from its folder (a pick, a refresh, a start)."""
@@ -309,7 +329,7 @@ def build(settings: ftcore.Settings):
         return (status_out, *plots_out, log_tail(run) if log_changed else gr.skip(), state,
                 gr.Timer(active=active) if not active else gr.skip())
 
-    def list_runs(run_id, seen):
+    def list_runs(run_id, seen, request: gr.Request):
         """Every few seconds: the runs table and list, sent only when a run appeared or changed state (and the
         live view woken when the run shown became active again, e.g. resumed from another browser)."""
         now = runs_signature(settings)
@@ -317,10 +337,13 @@ def build(settings: ftcore.Settings):
             return gr.skip(), gr.skip(), seen, gr.skip()
         run = get_run(settings, run_id)
         wake = gr.Timer(active=True) if run is not None and run.status().get("state") in ftcore.ACTIVE else gr.skip()
-        return runs_table(settings), gr.update(choices=run_choices(settings)), now, wake
+        lang = lang_of(request)
+        return runs_table(settings, lang), gr.update(choices=run_choices(settings, lang)), now, wake
 
     def on_refresh(run_id, state, request: gr.Request):
-        return gr.update(choices=run_choices(settings)), runs_table(settings), *view(run_id, state, request)
+        lang = lang_of(request)
+        return (gr.update(choices=run_choices(settings, lang)), runs_table(settings, lang),
+                *view(run_id, state, request))
 
     def on_stop(run_id, request: gr.Request):
         run = get_run(settings, run_id)
@@ -356,5 +379,5 @@ def build(settings: ftcore.Settings):
     lister.tick(list_runs, [runs, runs_seen], [table, runs, runs_seen, timer], show_progress="hidden")
     stop.click(on_stop, runs, status)
     resume.click(on_resume, runs, [status, timer])
-    return TrainTab(source=source, runs=runs, devices=devices, show_plan=on_knobs, plan_inputs=inputs,
-                    plan_outputs=[plan, command])
+    return TrainTab(source=source, runs=runs, devices=devices, preset=preset, table=table, show_plan=on_knobs, plan_inputs=inputs,
+                    plan_outputs=[plan, command], show_run=view, run_inputs=[runs, watch], run_outputs=view_outputs)

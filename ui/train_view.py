@@ -21,7 +21,11 @@ def get_run(settings: ftcore.Settings, run_id: str | None) -> ftcore.Run | None:
         return None
 
 
-def runs_table(settings: ftcore.Settings) -> pd.DataFrame:
+RUN_COLUMNS = ("run", "state", "step", "loss", "model", "devices", "created")
+
+
+def runs_table(settings: ftcore.Settings, lang: str = "en") -> pd.DataFrame:
+    """Every run: id, state, step, loss, model, devices, created; headers and states in `lang`."""
     rows = []
     for run in ftcore.RunStore(settings).list():
         status = run.status()
@@ -30,12 +34,12 @@ def runs_table(settings: ftcore.Settings) -> pd.DataFrame:
         except ftcore.UserError:
             continue
         loss = status.get("loss")
-        rows.append({"run": run.id, "state": status.get("state"),
-                     "step": f"{status.get('step', 0)}/{status.get('total_steps') or '?'}",
-                     "loss": None if loss is None else round(loss, 4), "model": config.model.ref,
-                     "devices": f"{config.dist.world_size}× {config.dist.strategy}",
-                     "created": (status.get("created") or "")[:19].replace("T", " ")})
-    return pd.DataFrame(rows, columns=["run", "state", "step", "loss", "model", "devices", "created"])
+        rows.append([run.id, ftcore.localize(ftcore.state_text(status.get("state")), lang),
+                     f"{status.get('step', 0)}/{status.get('total_steps') or '?'}",
+                     None if loss is None else round(loss, 4), config.model.ref,
+                     f"{config.dist.world_size}× {config.dist.strategy}",
+                     (status.get("created") or "")[:19].replace("T", " ")])
+    return pd.DataFrame(rows, columns=[tr(f"col_{c}", lang) for c in RUN_COLUMNS])
 
 
 def status_markdown(run: ftcore.Run | None, lang: str = "en", pace: ftcore.Pace | None = None,

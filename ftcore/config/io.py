@@ -14,18 +14,27 @@ import yaml
 
 from ftcore.config.schema import RunConfig
 from ftcore.errors import UserError
+from ftcore.messages import Text
+
+PRESET_TEXTS = {"classification": Text("presets.classification"),
+                "continued-pretraining": Text("presets.continued-pretraining"),
+                "freeze-top": Text("presets.freeze-top"), "full-sft": Text("presets.full-sft"),
+                "low-memory": Text("presets.low-memory"), "multi-gpu-zero3": Text("presets.multi-gpu-zero3"),
+                "quick-cpu": Text("presets.quick-cpu")}
 
 
 def presets() -> dict[str, str]:
-    """Shipped presets: name -> the description on the first line of the file."""
+    """Shipped presets: name -> description (a catalog text in both languages; a preset added without one gives
+    the first line of its file)."""
     from importlib import resources
 
     folder = resources.files("ftcore") / "config" / "presets"
     out = {}
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".yaml"):
+            name = item.name.removesuffix(".yaml")
             first = item.read_text(encoding="utf-8").splitlines()[0]
-            out[item.name.removesuffix(".yaml")] = first.lstrip("# ").strip()
+            out[name] = PRESET_TEXTS.get(name) or first.lstrip("# ").strip()
     return out
 
 

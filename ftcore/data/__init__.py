@@ -17,6 +17,7 @@ from ftcore.data.read import (
     write_jsonl,
 )
 from ftcore.data.render import IGNORE, Tokenized, assistant_spans, render_spans, tokenize_all
+from ftcore.messages import Text
 
 DEMO_DIR = Path(__file__).parent / "demo"
 
@@ -34,12 +35,10 @@ class DemoDataset:
         return DEMO_DIR / self.file
 
 
-DEMOS = {
-    "barista": DemoDataset("barista", "barista.jsonl", "messages", None,
-                           "English chat: a barista and latte-art coach (150 conversations)"),
+DEMOS = {  # the description is a catalog text: English where a str goes, text("zh") in Chinese
+    "barista": DemoDataset("barista", "barista.jsonl", "messages", None, Text("demos.barista")),
     "contracts-risk": DemoDataset("contracts-risk", "contracts_risk.jsonl", "classification",
-                                  "合同类型：{text}\n法律风险评级：",
-                                  "中文合同风险评级：条款 + 风险等级 高/中/低 (150 rows)"),
+                                  "合同类型：{text}\n法律风险评级：", Text("demos.contracts-risk")),
 }
 
 

@@ -218,4 +218,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Column mapping '{item}' must look like field=column, e.g. text=clause,label=risk.",
         "列映射“{item}”的格式应为 字段=列名，例如 text=clause,label=risk。",
     ),
+    # presets/: each shipped preset's description (its file's first line is the English)
+    "presets.classification": (
+        "Labelled text (text + label): the label is the answer to a prompt template; scored by accuracy and macro-F1.",
+        "带标签的文本（text + label）：标签作为提示模板的答案；按准确率和 macro-F1 评分。",
+    ),
+    "presets.continued-pretraining": (
+        "Continued pre-training on a domain corpus (plain text): every token is trained, long packed sequences.",
+        "在领域语料（纯文本）上继续预训练：每个词元都参与训练，长序列打包。",
+    ),
+    "presets.freeze-top": (
+        "Train only the top four decoder layers and the output head: less memory, less forgetting, less gain.",
+        "只训练最上面四层解码器和输出头：内存更少、遗忘更少、提升也更少。",
+    ),
+    "presets.full-sft": (
+        "Supervised full fine-tuning on one GPU: bf16 autocast, cosine schedule with warmup, effective batch 32.",
+        "单 GPU 监督式全参数微调：bf16 自动混合精度、带预热的余弦调度、有效批大小 32。",
+    ),
+    "presets.low-memory": (
+        "Fit a larger model on one GPU: adafactor stepped in the backward pass (about 4-5 bytes of training state "
+        "per parameter), gradient checkpointing.",
+        "在单 GPU 上训练更大的模型：在反向传播中逐步执行 adafactor（每个参数约 4-5 字节训练状态）、梯度检查点。",
+    ),
+    "presets.multi-gpu-zero3": (
+        "All GPUs of one node with DeepSpeed ZeRO-3: weights, gradients and optimizer states sharded across them.",
+        "用 DeepSpeed ZeRO-3 使用一个节点的全部 GPU：权重、梯度和优化器状态分片到各个 GPU。",
+    ),
+    "presets.quick-cpu": (
+        "A first run in minutes on a laptop or a small CPU machine: short, constant learning rate, short examples.",
+        "在笔记本或小型 CPU 机器上几分钟完成第一次运行：步数少、学习率恒定、样本短。",
+    ),
 }

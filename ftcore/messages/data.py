@@ -374,4 +374,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Prepared dataset '{source}' is gone; prepare it again in the Data tab.",
         "已准备的数据集“{source}”不存在了，请在“数据”页重新准备。",
     ),
+    # data/__init__.py: the demo datasets shipped with the package
+    "demos.barista": (
+        "English chat: a barista and latte-art coach (150 conversations)",
+        "英文对话：咖啡师与拉花教练（150 段对话）",
+    ),
+    "demos.contracts-risk": (
+        "Chinese contract risk rating: clause + risk level high/medium/low (150 rows)",
+        "中文合同风险评级：条款 + 风险等级 高/中/低（150 行）",
+    ),
 }

@@ -17,16 +17,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "guided.none": ("none", "无"),
     "guided.plan": ("2. Plan", "2. 资源规划"),
     "guided.planned": (
-        "Full fine-tuning of {model} ({millions:,.0f}M parameters) on {where} {verdict} ({gib:.2f} GiB "
-        "predicted). Recipe: {length}, batch {batch}, learning rate {lr:g} ({scheduler}), max length "
+        "Full fine-tuning of {model} ({millions:,.0f}M parameters) on {where} {verdict}. "
+        "Recipe: {length}, batch {batch}, learning rate {lr:g} ({scheduler}), max length "
         "{max_length}, {optimizer}. Every value can be changed in the Train tab.",
-        "在 {where} 上全参数微调 {model}（{millions:,.0f}M 参数）：{verdict}（预计 {gib:.2f} GiB）。"
+        "在 {where} 上全参数微调 {model}（{millions:,.0f}M 参数）：{verdict}。"
         "配方：{length}，批大小 {batch}，学习率 {lr:g}（{scheduler}），最大长度 {max_length}，{optimizer}。"
         "每个值都可以在“训练”页修改。",
     ),
     "guided.the_cpu": ("the CPU", "CPU"),
-    "guided.fits": ("fits", "放得下"),
-    "guided.does_not_fit": ("does not fit", "放不下"),
+    "guided.fits": ("fits ({gib:.2f} GiB predicted)", "放得下（预计 {gib:.2f} GiB）"),
+    "guided.does_not_fit": ("does not fit ({gib:.2f} GiB predicted)", "放不下（预计 {gib:.2f} GiB）"),
     "guided.needs_ram": ("needs about {gib:.1f} GiB of RAM", "需要约 {gib:.1f} GiB 内存"),
     "guided.steps": ("{n} steps", "{n} 步"),
     "guided.epochs": ("{n:g} epochs", "{n:g} 轮"),

@@ -79,12 +79,14 @@ def guided_run(settings: Settings, model: str = DEFAULT_MODEL, poll: float = 1.0
 
     advice = advise(config, load_config(model, settings), devices)
     plan = advice.plan
-    verdict = Text("guided.fits" if plan.fits else "guided.does_not_fit") if plan.fits is not None else \
-        Text("guided.needs_ram", gib=plan.total / 2**30 + 0.4)
+    # one number for the reader: the plan's prediction on a GPU; on the CPU what the process will take in all
+    gib = plan.total / 2**30
+    verdict = Text("guided.fits" if plan.fits else "guided.does_not_fit", gib=gib) if plan.fits is not None else \
+        Text("guided.needs_ram", gib=gib + 0.4)
     t = config.train
     length = Text("guided.steps", n=t.max_steps) if t.max_steps else Text("guided.epochs", n=t.epochs)
     yield Step(Text("guided.plan"), Text("guided.planned", model=model, millions=advice.parameters / 1e6,
-                                         where=where, verdict=verdict, gib=plan.total / 2**30, length=length,
+                                         where=where, verdict=verdict, length=length,
                                          batch=t.batch_size, lr=t.learning_rate, scheduler=t.scheduler,
                                          max_length=config.data.max_length, optimizer=t.optimizer))
 

@@ -202,6 +202,7 @@ def child_env(base: Mapping[str, str], allocation: Allocation) -> dict[str, str]
     visible_ids = allocation.cuda_visible
     env["CUDA_VISIBLE_DEVICES"] = visible_ids if visible_ids is not None else ""
     env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
+    env["DS_ACCELERATOR"] = "cuda" if visible_ids else "cpu"  # DeepSpeed need not guess (and warn) on import
     if visible_ids is not None and "expandable_segments" not in env.get("PYTORCH_ALLOC_CONF", ""):
         env["PYTORCH_ALLOC_CONF"] = ",".join(filter(None, [env.get("PYTORCH_ALLOC_CONF"),
                                                            "expandable_segments:True"]))

@@ -16,6 +16,11 @@ STATES = {"queued": Text("progress.queued"), "running": Text("progress.running")
           "done": Text("progress.done"), "failed": Text("progress.failed"), "cancelled": Text("progress.cancelled")}
 
 
+def state_text(state: str | None) -> Text | str:
+    """A run's state as people read it, in either language (an unknown state as it is)."""
+    return STATES.get(state or "", state or "?")
+
+
 def human_duration(seconds: float | None) -> str:
     """12s, 4m05s, 2h03m: how long, as people read it."""
     if seconds is None:
@@ -95,7 +100,7 @@ class Progress:
 
     def summary(self) -> Join:
         """One line: state · step N/M · loss · time left · tokens/s (what is known of it), in either language."""
-        parts: list[Any] = [STATES.get(self.state, self.state)]
+        parts: list[Any] = [state_text(self.state)]
         if self.phase == "evaluating":
             parts.append(Text("progress.evaluating"))
         if self.total:

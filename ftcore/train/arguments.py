@@ -11,6 +11,16 @@ from ftcore.config import OPTIMIZERS, RunConfig
 from ftcore.runs import placement
 
 
+def _checkpointing_argument() -> str:
+    """activation_checkpointing in the transformers of this machine, gradient_checkpointing before it."""
+    import dataclasses
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in dataclasses.fields(TrainingArguments)}
+    return "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+
+
 def device_kind() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
@@ -47,7 +57,8 @@ def training_arguments(config: RunConfig, output_dir: Path, has_eval: bool, prec
         optim=OPTIMIZERS[t.optimizer][0],
         # GaLore projects the decoder's linear layers (attention and MLP), the matrices the planner counts
         optim_target_modules=[r".*attn.*", r".*mlp.*"] if t.optimizer == "galore_adamw" else None,
-        gradient_checkpointing=t.gradient_checkpointing and not fsdp,  # FSDP checkpoints through its own config
+        # FSDP checkpoints through its own config; transformers renamed the argument (the old name warns)
+        **{_checkpointing_argument(): t.gradient_checkpointing and not fsdp},
         logging_steps=logging_steps(config, cuda),
         logging_nan_inf_filter=False,  # a NaN must reach the guard, not be hidden from the log
         save_strategy="steps" if t.save_steps > 0 else "no",

@@ -362,3 +362,46 @@ def test_number_fields_step_on_their_own_scale(app_url, browser):
     epochs.fill("3")
     epochs.press("ArrowUp")
     assert float(epochs.input_value()) == pytest.approx(3.5)
+
+
+def write_finished_run(home, steps: int = 12):
+    """A run folder as a finished worker leaves it: train events every step, one validation at the end."""
+    import ftcore
+
+    run = ftcore.RunStore(home.ensure()).create(ftcore.apply_overrides(ftcore.RunConfig(name="curves"),
+                                                                       ["data.train=x.jsonl"]))
+    start = time.time() - 60
+    events = [{"time": start, "type": "train_begin", "total_steps": steps, "step": 0}]
+    events += [{"time": start + i, "type": "train", "step": i, "loss": 3 - i / 10, "grad_norm": 1.0,
+                "learning_rate": 1e-4, "num_input_tokens_seen": 500 * i} for i in range(1, steps + 1)]
+    events.append({"time": start + steps + 1, "type": "eval", "step": steps, "eval_loss": 2.4})
+    run.events_path.write_text("".join(__import__("json").dumps(e) + "\n" for e in events))
+    run.update_status(state="done", step=steps, total_steps=steps, loss=3 - steps / 10)
+    return run
+
+
+def test_train_tab_draws_every_curve_and_speaks_the_readers_language(home, browser, tmp_path):
+    """A validation loss measured once is a point on the loss chart (a line never drew it); the runs table, the
+    run list and the chart titles of the Chinese page are Chinese; the re-attached run is shown without a click."""
+    run = write_finished_run(home)
+    url, proc = start_app(home, tmp_path)
+    try:
+        for locale, tab, state in (("en-US", "Train", "done"), ("zh-CN", "训练", "已完成")):
+            page = open_page(browser, url, locale=locale)
+            goto_tab(page, tab)
+            page.locator("#run-status").get_by_text(run.id).wait_for(timeout=60_000)
+            page.locator("#run-status").get_by_text(state).first.wait_for(timeout=30_000)
+            symbols = page.locator("#loss-plot g.mark-symbol path")
+            page.wait_for_function("n => document.querySelectorAll('#loss-plot g.mark-symbol path').length >= n",
+                                   arg=13, timeout=30_000)
+            assert symbols.count() >= 13  # 12 training losses and the one validation loss (and the legend's)
+            headers = page.locator("#runs-table th").all_inner_texts()
+            if locale == "zh-CN":
+                assert "状态" in "".join(headers) and "state" not in headers
+                assert "步数" in page.locator("#loss-plot").inner_text()  # the x axis title
+                shot(page, tmp_path, "train-zh")
+            else:
+                assert [h.strip() for h in headers][:3] == ["run", "state", "step"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

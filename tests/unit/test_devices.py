@@ -87,6 +87,7 @@ def test_training_process_environment():
     assert env["PYTORCH_ALLOC_CONF"] == "max_split_size_mb:64,expandable_segments:True"
     cpu = devices.child_env({"PATH": "/bin"}, Allocation([devices.cpu_device()]))
     assert cpu["CUDA_VISIBLE_DEVICES"] == "" and cpu["FTCORE_DEVICES"] == "cpu" and "PYTORCH_ALLOC_CONF" not in cpu
+    assert (env["DS_ACCELERATOR"], cpu["DS_ACCELERATOR"]) == ("cuda", "cpu")  # DeepSpeed is told, not left to guess
 
 
 def test_locks_are_per_physical_gpu_and_name_their_holder(tmp_path):

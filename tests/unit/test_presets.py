@@ -15,6 +15,16 @@ def test_presets_are_listed_with_descriptions():
     assert all(len(description) > 20 for description in found.values())
 
 
+def test_each_preset_describes_itself_in_both_languages():
+    """The catalog's English is the preset file's own first line, and there is a Chinese beside it."""
+    from importlib import resources
+
+    for name, text in presets().items():
+        first = (resources.files("ftcore") / "config" / "presets" / f"{name}.yaml").read_text().splitlines()[0]
+        assert str(text) == first.lstrip("# ").strip(), name
+        assert text.text("zh") != str(text), f"{name} has no Chinese description"
+
+
 @pytest.mark.parametrize("name", sorted(presets()))
 def test_every_preset_loads_and_validates(name):
     config = apply_overrides(load_layers(name), ["data.train=x.jsonl"]).validate()
