@@ -20,7 +20,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title="FullTune", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown(t("title"))
         gr.Markdown(t("subtitle"))
-        guided_panel.build(settings)
+        guided = guided_panel.build(settings)
         with gr.Tabs() as tabs:
             data = data_tab.build(settings, cache)
             train = train_tab.build(settings)
@@ -45,6 +45,7 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
         demo.load(on_load, None, [train.runs, train.source, train.devices, train.preset, train.table]).then(
             train.show_run, train.run_inputs, train.run_outputs)
         demo.load(train.show_plan, train.plan_inputs, train.plan_outputs)
+        demo.load(guided.load, None, guided.outputs)
         data.prepared.change(on_prepared, data.prepared, [train.source, tabs])
     return demo
 

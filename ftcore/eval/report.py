@@ -147,11 +147,15 @@ def make_report(run: Run, settings: Settings, device: str | None = None, stop=No
                 base["fewshot"] = fewshot_baseline(base_model, tokenizer, config, examples, config.probe.fewshot)
             except UserError as exc:  # the report goes on without the baseline, and says why
                 base["fewshot"] = {"k": config.probe.fewshot, "error": str(exc)}
-    if cache and cache.is_file():
+    cached = bool(cache and cache.is_file())
+    scored = [s for s in suites if s.kind != "kl"]
+    # progress for readers: one "probe" event follows each of these suite evaluations
+    run.append_event("report_begin", units=(0 if cached else len(scored)) + len(candidates) * len(suites),
+                     candidates=[name for name, _ in candidates])
+    if cached:
         base["probes"] = json.loads(cache.read_text(encoding="utf-8"))
     else:
-        base["probes"] = _scores(base_model, tokenizer, [s for s in suites if s.kind != "kl"], None, config,
-                                 record("base"), stop)
+        base["probes"] = _scores(base_model, tokenizer, scored, None, config, record("base"), stop)
         if cache:
             write_json(cache, base["probes"])
     if any(s.kind == "kl" for s in suites):

@@ -32,26 +32,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "guided.epochs": ("{n:g} epochs", "{n:g} 轮"),
     "guided.train": ("3. Train", "3. 训练"),
     "guided.started": ("Run {run} started.", "运行 {run} 已开始。"),
-    "guided.progress": (
-        "Run {run}: {phase}, step {step}/{total}",
-        "运行 {run}：{phase}，第 {step}/{total} 步",
-    ),
-    "guided.progress_loss": (
-        "Run {run}: {phase}, step {step}/{total}, loss {loss:.3f}",
-        "运行 {run}：{phase}，第 {step}/{total} 步，损失 {loss:.3f}",
-    ),
-    "guided.evaluating": (
-        "{progress} — scoring the base and the fine-tuned model on validation data and the forgetting probes",
-        "{progress} —— 正在用验证数据和遗忘探针为基础模型和微调后的模型打分",
+    "guided.progress": ("Run {run}: {progress}", "运行 {run}：{progress}"),
+    "guided.following": (
+        "A guided run is already in progress ({run}): following it instead of starting another.",
+        "已有一个引导式运行正在进行（{run}）：继续跟踪它，而不是再启动一个。",
     ),
     "guided.ended": ("Run {run} {state}: {error}", "运行 {run} {state}：{error}"),
     "guided.done_run": ("Run {run} done: final loss {loss:.3f}.", "运行 {run} 已完成：最终损失 {loss:.3f}。"),
     "guided.compare": ("4. Compare and probes", "4. 对比与探针"),
     "guided.done": ("Done", "完成"),
     "guided.finished": (
-        "Guided run finished in {seconds:.0f} s. Next: chat with both models in Compare, publish in "
+        "Guided run finished in {duration}. Next: chat with both models in Compare, publish in "
         "Publish, or train on your own data in Data and Train.",
-        "引导式运行用时 {seconds:.0f} 秒完成。下一步：在“对比”页与两个模型对话，在“发布”页发布，"
+        "引导式运行用时 {duration} 完成。下一步：在“对比”页与两个模型对话，在“发布”页发布，"
         "或在“数据”和“训练”页用你自己的数据训练。",
     ),
     "guided.no_report": ("No evaluation report (see the run's log).", "没有评估报告（请查看该运行的日志）。"),

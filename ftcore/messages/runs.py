@@ -125,6 +125,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress.failed": ("failed", "失败"),
     "progress.cancelled": ("cancelled", "已取消"),
     "progress.evaluating": ("evaluating the final model", "正在评估最终模型"),
+    "progress.report": ("{done}/{total} suite evaluations", "已完成 {done}/{total} 项套件评估"),
     "progress.step": ("step {step}/{total}", "第 {step}/{total} 步"),
     "progress.loss": ("loss {loss}", "损失 {loss}"),
     "progress.eta": ("{eta} left", "剩余 {eta}"),

@@ -12,15 +12,17 @@ from ftcore.config import DEFAULT_MODEL, RunConfig, load_layers
 from ftcore.data import DEMOS, read_examples, write_jsonl
 from ftcore.data.quality.report import quality_report
 from ftcore.data.split import split_examples
+from ftcore.errors import UserError
 from ftcore.messages import Join, Text
 from ftcore.models import load_config
 from ftcore.plan.advice import advise
 from ftcore.runs.devices import Device, detect
 from ftcore.runs.jobs import start
-from ftcore.runs.launcher import wait
-from ftcore.runs.store import FINISHED, Run, status_error
+from ftcore.runs.progress import Pace, Tail, human_duration, progress
+from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, status_error
 from ftcore.settings import Settings
 
+GUIDED_NAME = "first-run"  # the guided run's name: how a reloaded page finds it again
 CPU_STEPS = 30  # a few minutes of the embedded model on 2 CPU cores, report included
 CPU_SUITES = "general_en,arithmetic,instruction,kl"  # the quick probes; the GPU recipe runs them all
 VERDICTS = {"kept": Text("verdict.kept"), "gained": Text("verdict.gained"), "forgot": Text("verdict.forgot"),
@@ -48,7 +50,7 @@ def guided_config(settings: Settings, devices: list[Device], model: str = DEFAUL
         write_jsonl(parts.train, train)
         write_jsonl(parts.val, val)
     config = load_layers("full-sft" if gpu else "quick-cpu")
-    config.name = "first-run"
+    config.name = GUIDED_NAME
     config.model.ref = model
     config.data.train, config.data.val, config.data.format = str(train), str(val), "messages"
     if gpu:
@@ -62,8 +64,13 @@ def guided_config(settings: Settings, devices: list[Device], model: str = DEFAUL
 
 def guided_run(settings: Settings, model: str = DEFAULT_MODEL, poll: float = 1.0) -> Iterator[Step]:
     """Yield each step as it starts and as it ends; the last step holds the finished run. Titles and texts are
-    Texts: English where a str is expected, text("zh") for Chinese."""
-    began = time.perf_counter()
+    Texts: English where a str is expected, text("zh") for Chinese. A guided run already in progress (started in
+    another browser, or before a reload) is followed, never started twice."""
+    current = latest(settings)
+    if current is not None and current.status().get("state") in ACTIVE:
+        yield Step(Text("guided.train"), Text("guided.following", run=current.id), done=False, run=current)
+        yield from follow(current, poll)
+        return
     devices = detect()
     config = guided_config(settings, devices, model)
     where = devices[0].name if devices[0].id.startswith("cuda") else Text("guided.the_cpu")
@@ -92,25 +99,45 @@ def guided_run(settings: Settings, model: str = DEFAULT_MODEL, poll: float = 1.0
 
     run = start(config, settings)
     yield Step(Text("guided.train"), Text("guided.started", run=run.id), done=False, run=run)
+    yield from follow(run, poll)
+
+
+def latest(settings: Settings) -> Run | None:
+    """The newest guided run of the workspace, or None: the guided panel re-attaches to it after a reload."""
+    for run in RunStore(settings).list():
+        try:
+            if run.config().name == GUIDED_NAME:
+                return run
+        except UserError:
+            continue
+    return None
+
+
+def follow(run: Run, poll: float = 1.0) -> Iterator[Step]:
+    """The guided run's steps from its folder: training and the report as they progress (step, loss, time left;
+    suite evaluations done), then what the model gained and forgot. A reload of the page follows the same run."""
+    tail, pace = Tail(run), Pace()
     while (status := run.status()).get("state") not in FINISHED:
-        phase = status.get("phase") or status.get("state")
-        loss = status.get("loss")
-        progress = dict(run=run.id, phase=phase, step=status.get("step", 0), total=status.get("total_steps") or "?")
-        text = (Text("guided.progress_loss", loss=loss, **progress) if isinstance(loss, int | float) else
-                Text("guided.progress", **progress))
-        if phase == "evaluating":
-            text = Text("guided.evaluating", progress=text)
-        yield Step(Text("guided.train"), text, done=False, run=run)
+        yield Step(Text("guided.train"), Text("guided.progress", run=run.id,
+                                              progress=progress(run, status, pace.add(tail.read())).summary()),
+                   done=False, run=run)
         time.sleep(poll)
-    status = wait(run)
     if status.get("state") != "done":
         yield Step(Text("guided.train"), Text("guided.ended", run=run.id, state=status.get("state"),
                                               error=status_error(status)), run=run)
         return
     yield Step(Text("guided.train"), Text("guided.done_run", run=run.id, loss=status.get("loss") or 0), run=run)
-
     yield Step(Text("guided.compare"), _summary(run), run=run)
-    yield Step(Text("guided.done"), Text("guided.finished", seconds=time.perf_counter() - began), run=run)
+    yield Step(Text("guided.done"), Text("guided.finished", duration=human_duration(_took(status))), run=run)
+
+
+def _took(status: dict) -> float | None:
+    from datetime import datetime
+
+    try:
+        return (datetime.fromisoformat(status["ended"]) - datetime.fromisoformat(status["created"])).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _summary(run: Run) -> Text:

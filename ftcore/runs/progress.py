@@ -72,6 +72,9 @@ class Pace:
     begin_time: float | None = None
     begin_step: int = 0
     tokens: list[tuple[float, int]] = field(default_factory=list)  # (time, tokens seen), the last two
+    report_time: float | None = None  # when the end-of-run report began
+    report_total: int = 0  # the suite evaluations it announced
+    report_done: int = 0  # those finished so far
 
     def add(self, events: list[dict[str, Any]]) -> Pace:
         for event in events:
@@ -80,6 +83,10 @@ class Pace:
                 self.begin_time, self.begin_step, self.tokens = event.get("time"), event.get("step") or 0, []
             elif kind == "train" and event.get("num_input_tokens_seen") is not None:
                 self.tokens = [*self.tokens[-1:], (event["time"], event["num_input_tokens_seen"])]
+            elif kind == "report_begin":
+                self.report_time, self.report_total, self.report_done = event.get("time"), event.get("units", 0), 0
+            elif kind == "probe" and self.report_time is not None:
+                self.report_done += 1
         return self
 
 
@@ -93,6 +100,8 @@ class Progress:
     eta_seconds: float | None
     tokens_per_second: float | None
     error: str | None = None
+    report_done: int = 0  # while evaluating: suite evaluations finished, of report_total
+    report_total: int = 0
 
     @property
     def fraction(self) -> float | None:
@@ -103,6 +112,8 @@ class Progress:
         parts: list[Any] = [state_text(self.state)]
         if self.phase == "evaluating":
             parts.append(Text("progress.evaluating"))
+            if self.report_total:
+                parts.append(Text("progress.report", done=self.report_done, total=self.report_total))
         if self.total:
             parts.append(Text("progress.step", step=self.step, total=self.total))
         if self.loss is not None:
@@ -121,11 +132,16 @@ def progress(run: Run, status: dict[str, Any] | None = None, pace: Pace | None =
     pace = Pace().add(run.events()) if pace is None else pace
     state, step, total = status.get("state", "?"), status.get("step") or 0, status.get("total_steps")
     eta = speed = None
-    if state == "running" and pace.begin_time is not None and total and step > pace.begin_step:
-        per_step = ((now or time.time()) - pace.begin_time) / (step - pace.begin_step)
+    now = now or time.time()
+    evaluating = status.get("phase") == "evaluating"
+    if evaluating and pace.report_time is not None and pace.report_done:  # the report's pace, not training's
+        eta = (now - pace.report_time) / pace.report_done * max(0, pace.report_total - pace.report_done)
+    elif state == "running" and not evaluating and pace.begin_time is not None and total and step > pace.begin_step:
+        per_step = (now - pace.begin_time) / (step - pace.begin_step)
         eta = per_step * max(0, total - step)
-    if state == "running" and len(pace.tokens) == 2 and pace.tokens[1][0] > pace.tokens[0][0]:
+    if state == "running" and not evaluating and len(pace.tokens) == 2 and pace.tokens[1][0] > pace.tokens[0][0]:
         (t0, n0), (t1, n1) = pace.tokens
         speed = (n1 - n0) / (t1 - t0) if n1 > n0 else None
     return Progress(state=state, phase=status.get("phase"), step=step, total=total, loss=status.get("loss"),
-                    eta_seconds=eta, tokens_per_second=speed, error=status.get("error"))
+                    eta_seconds=eta, tokens_per_second=speed, error=status.get("error"),
+                    report_done=pace.report_done if evaluating else 0, report_total=pace.report_total if evaluating else 0)

@@ -13,7 +13,7 @@ def test_guided_run_walks_every_step(cli, home, tiny_model):
     assert out.returncode == 0, out.stderr[-3000:] + out.stdout[-2000:]
     titles = [line for line in out.stdout.splitlines() if line.startswith("== ")]
     assert titles == ["== 1. Check the data", "== 2. Plan", "== 3. Train", "== 4. Compare and probes", "== Done"]
-    assert "150 rows" in out.stdout and "predicted" in out.stdout and "base + 3-shot prompt" in out.stdout
+    assert "150 rows" in out.stdout and "GiB" in out.stdout and "base + 3-shot prompt" in out.stdout
     (run,) = RunStore(home).list()
     config = run.config()
     assert config.train.max_steps == CPU_STEPS and config.probe.suites == CPU_SUITES and config.probe.fewshot == 3

@@ -405,3 +405,39 @@ def test_train_tab_draws_every_curve_and_speaks_the_readers_language(home, brows
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_guided_panel_follows_its_run_after_a_reload(home, browser, tmp_path):
+    """The guided run belongs to the workspace, not the browser session: a new page finds the run in progress,
+    shows where it stands with its button disabled (no second run), and the outcome when it ends."""
+    import ftcore
+    from ftcore.runs.liveness import process_start
+
+    worker = subprocess.Popen(["sleep", "600"])  # stands in for the guided run's live worker
+    try:
+        run = write_finished_run(home)
+        config = run.config()
+        config.name = "first-run"
+        run.config_path.write_text(config.to_yaml())
+        run.update_status(state="running", step=6, total_steps=12, loss=2.4, pid=worker.pid,
+                          pid_start=process_start(worker.pid), host=home.node_name)
+        url, proc = start_app(home, tmp_path)
+        try:
+            page = open_page(browser, url, locale="zh-CN")
+            steps = page.locator("#guided-steps")
+            steps.get_by_text(run.id).first.wait_for(timeout=60_000)
+            assert "第 6/12 步" in steps.inner_text() and "训练中" in steps.inner_text()
+            assert page.locator("#guided-start").is_disabled()
+            run.report_path.write_text(__import__("json").dumps(
+                {"budget": 5, "suites": [], "domain_split": "validation", "recommended": "final",
+                 "recommendation": "final", "base": {"domain": {"loss": 3.0}, "probes": {}},
+                 "candidates": [{"name": "final", "domain": {"loss": 2.4}, "rows": [], "within_budget": True}]}))
+            run.update_status(state="done", step=12, ended=ftcore.runs.store.now())
+            steps.get_by_text("引导式运行用时").wait_for(timeout=60_000)
+            page.wait_for_function("() => !document.querySelector('#guided-start').disabled", timeout=30_000)
+            assert not list(home.runs_dir.glob("*first-run-2"))  # no second guided run
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    finally:
+        worker.kill()

@@ -91,3 +91,20 @@ def test_the_latest_message_of_an_active_run_shows_in_the_readers_language(run):
     assert "排队中：等待 cpu" in status_markdown(run, "zh", watch.pace, watch.note)  # queued: active
     run.update_status(state="done")
     assert "排队中" not in status_markdown(run, "zh", watch.pace, watch.note)
+
+
+def test_the_report_phase_has_its_own_progress_and_time_left(run):
+    """While the final model is evaluated the step is total/total: the time left comes from the suite
+    evaluations done so far, not from training's pace (which said 0s)."""
+    now = time.time()
+    events = [{"time": now - 100, "type": "train_begin", "total_steps": 4, "step": 0},
+              {"time": now - 60, "type": "report_begin", "units": 4},
+              {"time": now - 40, "type": "probe", "model": "base", "suite": "general_en"},
+              {"time": now - 20, "type": "probe", "model": "final", "suite": "general_en"}]
+    run.events_path.write_text("".join(__import__("json").dumps(e) + "\n" for e in events))
+    run.update_status(state="running", step=4, total_steps=4, phase="evaluating")
+    now_progress = ftcore.progress(run, now=now)
+    assert (now_progress.report_done, now_progress.report_total) == (2, 4)
+    assert now_progress.eta_seconds == pytest.approx(60)  # 60 s for 2 evaluations, 2 to go
+    assert "2/4 suite evaluations" in str(now_progress.summary()) and "1m00s left" in str(now_progress.summary())
+    assert "正在评估最终模型" in now_progress.summary().text("zh")
