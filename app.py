@@ -1,10 +1,12 @@
 """FullTune's Gradio entry point (also the Space's app_file): `python app.py`."""
 
+import dataclasses
 import os
 
 from ftcore import Settings
 
-settings = Settings.from_env().ensure()
+# the app loads model folders only inside the workspace and FTCORE_MODEL_ROOTS (the CLI loads any folder)
+settings = dataclasses.replace(Settings.from_env(), restrict_models=True).ensure()
 # gradio reads these when it is imported: its temp folder (uploads, served files) inside the workspace
 os.environ["GRADIO_TEMP_DIR"] = str(settings.gradio_temp_dir)
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

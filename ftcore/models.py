@@ -80,6 +80,13 @@ def resolve(ref: str, settings: Settings) -> ModelSource:
             return ModelSource(ref, "run", str(final))
         tried.append(Text("models.tried_runs", root=settings.runs_dir))
     folder = Path(ref).expanduser()
+    if settings.restrict_models:
+        # the app answers the same for a folder that exists and one that does not: no probing of the server's disk
+        if ref.startswith(("/", "~", ".", "\\")) and not settings.model_folder_allowed(folder):
+            raise UserError("models.folder_not_allowed", ref=ref,
+                            roots=", ".join(str(r) for r in (settings.home, *settings.model_roots)))
+        if not ref.startswith(("/", "~", ".")):
+            folder = Path("/nonexistent-relative-ref")  # a relative name is a Hub id here, never a server folder
     if folder.is_dir():
         if not (folder / "config.json").is_file():
             raise UserError("models.folder_no_config", ref=ref)

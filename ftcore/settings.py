@@ -49,6 +49,8 @@ class Settings:
     extra_hosts: tuple[str, ...] = ()  # FTCORE_ALLOWED_HOSTS: more host names the app answers to (a proxy)
     prepare_embedded: bool = True  # FTCORE_SKIP_PREPARE=1 turns off converting the embedded model at app start
     gradio_temp: Path | None = None  # GRADIO_TEMP_DIR: where the app's uploads and served files live
+    model_roots: tuple[Path, ...] = ()  # FTCORE_MODEL_ROOTS: folders (os.pathsep-separated) the app may load models from
+    restrict_models: bool = False  # the app's settings: model folders only inside the workspace and model_roots
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,7 +73,22 @@ class Settings:
             extra_hosts=tuple(h.strip() for h in env.get("FTCORE_ALLOWED_HOSTS", "").split(",") if h.strip()),
             prepare_embedded=env.get("FTCORE_SKIP_PREPARE") != "1",
             gradio_temp=Path(env["GRADIO_TEMP_DIR"]).expanduser().resolve() if env.get("GRADIO_TEMP_DIR") else None,
+            model_roots=tuple(Path(p).expanduser().resolve() for p in env.get("FTCORE_MODEL_ROOTS", "").split(os.pathsep)
+                              if p.strip()),
         )
+
+    def model_folder_allowed(self, folder: str | Path) -> bool:
+        """Whether a model folder may be loaded: always from the CLI; from the app only inside the workspace or
+        FTCORE_MODEL_ROOTS, checked on the path as written and again with links followed (no escape by symlink)."""
+        if not self.restrict_models:
+            return True
+        roots = [self.home, *self.model_roots]
+        written = Path(os.path.abspath(Path(folder).expanduser()))
+
+        def inside(path: Path) -> bool:
+            return any(path == root or root in path.parents for root in roots)
+
+        return inside(written) and inside(Path(os.path.realpath(written)))
 
     @property
     def on_space(self) -> bool:

@@ -43,4 +43,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "when it is ready.",
         "内置模型 {ref} 仍在准备中（只需一次，约一分钟）；准备好后会显示资源规划。",
     ),
+    "models.folder_not_allowed": (
+        "The app loads model folders only from its workspace and the folders in FTCORE_MODEL_ROOTS ({roots}); "
+        "'{ref}' is not among them. Copy the model there, add its parent folder to FTCORE_MODEL_ROOTS when "
+        "starting the app, or use the CLI, which loads any folder.",
+        "本应用只从工作区和 FTCORE_MODEL_ROOTS 中的文件夹（{roots}）加载模型；“{ref}”不在其中。"
+        "请把模型复制到那里，或在启动应用时把它的上级文件夹加入 FTCORE_MODEL_ROOTS，或者使用可加载任意文件夹的命令行。",
+    ),
 }

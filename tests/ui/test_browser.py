@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,7 +32,9 @@ def free_port() -> int:
 def start_app(home, tmp_path, extra_env: dict | None = None):
     port = free_port()
     env = {**os.environ, "FTCORE_HOME": str(home.home), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "FTCORE_SKIP_PREPARE": "1", "HF_HUB_OFFLINE": "1", **(extra_env or {})}
+           "GRADIO_SERVER_NAME": "127.0.0.1", "FTCORE_SKIP_PREPARE": "1", "HF_HUB_OFFLINE": "1",
+           "FTCORE_MODEL_ROOTS": tempfile.gettempdir(),  # the tests' tiny models live under the temp folder
+           **(extra_env or {})}
     log = open(tmp_path / "app.log", "wb")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -112,7 +115,7 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     model.fill(str(tiny_model))
     model.press("Enter")
     page.get_by_label("Max steps").fill("4")
-    page.get_by_label("Learning rate").fill("0.001")
+    page.get_by_role("spinbutton", name="Learning rate").fill("0.001")
     page.get_by_label("Run name").fill("browser run")
     # the plan panel and the command follow the knobs: the tiny model fits, and the command carries the values
     page.locator("#train-command").get_by_text("train.max_steps=4").wait_for(timeout=30_000)
@@ -354,7 +357,7 @@ def test_number_fields_step_on_their_own_scale(app_url, browser):
     """The arrow keys move a learning rate by 1e-06, not by 1 (5e-05 became 1, unflagged)."""
     page = open_page(browser, app_url)
     goto_tab(page, "Train")
-    box = page.get_by_label("Learning rate")
+    box = page.get_by_role("spinbutton", name="Learning rate")
     box.fill("0.00005")
     box.press("ArrowUp")
     assert float(box.input_value()) == pytest.approx(5.1e-05)

@@ -91,3 +91,28 @@ def test_the_report_reader_is_typed(home):
     assert [(r.model, r.task, r.k) for r in report.domain_rows()] == [("base", "all", None), ("fewshot", "all", 2),
                                                                      ("final", "all", None)]
     assert report.recommendation() == "final: best" and report.to_dict() == raw
+
+
+def test_the_app_loads_model_folders_only_inside_its_roots(home, tiny_model, tmp_path):
+    """From the app a folder outside the workspace and FTCORE_MODEL_ROOTS is refused with one message whether it
+    exists or not (no existence oracle), a link out of a root is refused too; the CLI's settings load any folder."""
+    import dataclasses
+    import os
+
+    settings = dataclasses.replace(home.ensure(), restrict_models=True)
+    answers = []
+    for ref in (str(tiny_model), str(tmp_path / "no-such-folder"), os.path.expanduser("~/.ssh"), "/etc"):
+        with pytest.raises(ftcore.UserError) as caught:
+            ftcore.resolve(ref, settings)
+        answers.append(caught.value.key)
+    assert answers == ["models.folder_not_allowed"] * 4
+    assert ftcore.resolve(str(tiny_model), home).kind == "folder"  # the CLI: any folder
+    allowed = dataclasses.replace(settings, model_roots=(tiny_model.parent.resolve(),))
+    assert ftcore.resolve(str(tiny_model), allowed).kind == "folder"
+    inside = settings.models_dir / "escape"
+    inside.symlink_to(tmp_path, target_is_directory=True)  # a link in the workspace pointing out of it
+    with pytest.raises(ftcore.UserError, match="FTCORE_MODEL_ROOTS"):
+        ftcore.resolve(str(inside), settings)
+    with pytest.raises(ftcore.UserError) as caught:  # a relative name is a Hub id in the app, never a folder
+        ftcore.resolve("tests", settings)
+    assert caught.value.key == "models.unknown"
