@@ -6,6 +6,7 @@ stays in the browser session; nothing here writes it, logs it or hands it to ano
 
 from __future__ import annotations
 
+import re
 import time
 
 import gradio as gr
@@ -13,7 +14,7 @@ import gradio as gr
 import ftcore
 from ftcore import hub
 
-from .i18n import UIError, both, both_of, error, lang_of, t, tr
+from .i18n import UIError, both, error, lang_of, t, tr
 
 
 def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
@@ -61,6 +62,8 @@ def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, priv
     """Push and return Markdown with the link; errors are UserError/RemoteError with one-line messages."""
     if not run_id:
         raise UIError("pick_run")
+    if not (token or "").strip():  # the engine's own text names the CLI's sources (HF_TOKEN, --token-file)
+        raise UIError("enter_token")
     run = ftcore.RunStore(settings).get(run_id)
     result = hub.push(run, repo, (token or "").strip(), settings=settings, private=private,
                       endpoint=(endpoint or "").strip() or None, license=license or None, progress=progress)
@@ -68,6 +71,23 @@ def push_run(settings: ftcore.Settings, run_id: str, repo: str, token: str, priv
     visibility = tr("private" if result.private else "public", lang)
     return (tr("pushed", lang, n=len(result.files), repo=result.repo, visibility=visibility, link=link) + "\n\n"
             + ", ".join(f"`{name}`" for name in result.files))
+
+
+_URL = re.compile(r"https?://[\w.~:/?#@!$&'*+,;=%-]*[\w/]", re.ASCII)  # a link ends before the next sentence
+
+
+def plain_markdown(text: str) -> str:
+    """`text` shown as it is in Markdown: its links as links (ending where the text goes on, also before Chinese
+    punctuation), everything else escaped (a Hub's answer is not Markdown)."""
+    parts = _URL.split(text)
+    links = [f"<{url}>" for url in _URL.findall(text)] + [""]
+    return "".join(re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", part) + link for part, link in zip(parts, links, strict=True))
+
+
+def push_failure(exc: ftcore.UserError, lang: str = "en") -> str:
+    """The result area's Markdown for a push that failed, in the reader's language: it stays on the page (a toast
+    is gone in seconds), the engine's message as it is, then what to do in the app."""
+    return tr("push_failed", lang, error=plain_markdown(ftcore.redact(str(ftcore.localize(exc, lang)))))
 
 
 EXPORT_TTL_S = 3600  # an export waits this long for its download, then it is removed
@@ -167,13 +187,13 @@ def build(settings: ftcore.Settings):
         try:
             return push_run(settings, run_id, name, secret, is_private, address, lic, progress=step, lang=lang)
         except ftcore.UserError as exc:
-            raise gr.Error(ftcore.redact(both_of(exc))) from None
+            return push_failure(exc, lang)
 
     if settings.on_space:  # gradio fills oauth_token from the session of the signed-in user
         def on_push(run_id, name, _unused, is_private, address, lic, oauth_token: gr.OAuthToken | None,
                     request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (gradio injects it)
             if oauth_token is None:
-                raise gr.Error(both("sign_in_first"))
+                return push_failure(UIError("sign_in_first"), lang_of(request))
             return do_push(run_id, name, oauth_token.token, is_private, address, lic, progress, lang_of(request))
     else:
         def on_push(run_id, name, secret, is_private, address, lic, request: gr.Request,

@@ -48,37 +48,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The Hub token holds spaces or line breaks; the file or HF_TOKEN must hold the token only.",
         "Hub 令牌中含有空格或换行；文件或 HF_TOKEN 中只能包含令牌本身。",
     ),
-    "hub.http": ("{action}: HTTP {code}, {hint}.", "{action}：HTTP {code}，{hint}。"),
+    "hub.http": ("{action}: HTTP {code}. {hint}.", "{action}：HTTP {code}。{hint}。"),
     "hub.http_said": (
-        "{action}: HTTP {code}, {hint}. The Hub said: {server}",
-        "{action}：HTTP {code}，{hint}。Hub 的回复：{server}",
+        "{action}: HTTP {code}, the Hub said: “{server}”. {hint}.",
+        "{action}：HTTP {code}，Hub 的回复：“{server}”。{hint}。",
     ),
     "hub.hint_401": (
-        "the token was rejected: it is wrong, revoked or expired; make a new one with write access",
-        "令牌被拒绝：令牌有误、已撤销或已过期；请新建一个有写权限的令牌",
+        "The token was rejected: it is wrong, revoked or expired; use a token with write access "
+        "(https://huggingface.co/settings/tokens)",
+        "令牌被拒绝：令牌有误、已撤销或已过期；请使用有写权限的令牌（https://huggingface.co/settings/tokens）",
     ),
     "hub.hint_403": (
-        "the token may not do this: it is read-only, or the repository belongs to someone else; use a "
+        "The token may not do this: it is read-only, or the repository belongs to someone else; use a "
         "write token of the owner or of a member of the organisation",
         "该令牌无权执行此操作：它是只读的，或仓库属于他人；请使用仓库所有者或组织成员的写权限令牌",
     ),
     "hub.hint_404": (
-        "not found: check the repository name (and that the token can see a private repository)",
+        "Not found: check the repository name (and that the token can see a private repository)",
         "未找到：请检查仓库名（以及令牌能否访问该私有仓库）",
     ),
+    "hub.hint_not_a_hub": (
+        "The server answered, but it has no Hub API at this address: check the Hub address",
+        "服务器有回应，但该地址下没有 Hub 接口：请检查 Hub 地址",
+    ),
     "hub.hint_409": (
-        "conflict: the repository or branch changed at the same time, or exists with another type; run again",
-        "冲突：仓库或分支同时被修改，或已以其他类型存在；请重新运行",
+        "Conflict: the repository or branch changed at the same time, or exists with another type; try again",
+        "冲突：仓库或分支同时被修改，或已以其他类型存在；请重试",
     ),
     "hub.hint_429": (
-        "the Hub is rate-limiting these requests; wait a minute and run again",
-        "Hub 正在限制请求频率；请等一分钟后重新运行",
+        "The Hub is rate-limiting these requests; wait a minute and try again",
+        "Hub 正在限制请求频率；请等一分钟后重试",
     ),
-    "hub.hint_5xx": ("the Hub failed; run again later", "Hub 出错；请稍后重新运行"),
-    "hub.hint_refused": ("the request was refused", "请求被拒绝"),
+    "hub.hint_5xx": ("The Hub failed; try again later", "Hub 出错；请稍后重试"),
+    "hub.hint_refused": ("The request was refused", "请求被拒绝"),
     "hub.unreachable": (
-        "{action}: cannot reach {endpoint} ({error}); check the network or --endpoint and run again.",
-        "{action}：无法连接 {endpoint}（{error}）；请检查网络或 --endpoint 后重新运行。",
+        "{action}: cannot reach {endpoint}, no answer came ({error}). Check the network and the Hub address, "
+        "then try again.",
+        "{action}：无法连接 {endpoint}，没有收到任何回应（{error}）。请检查网络和 Hub 地址后重试。",
+    ),
+    "hub.failed": (
+        "{action}: the answer of {endpoint} could not be used ({error}). Try again; if it fails the same way, "
+        "check the Hub address.",
+        "{action}：{endpoint} 的回应无法使用（{error}）。请重试；如果仍以同样方式失败，请检查 Hub 地址。",
     ),
     "hub.checking_token": ("Checking the token", "验证令牌"),
     "hub.pushing_to": ("Pushing to {repo}", "推送到 {repo}"),
@@ -104,14 +115,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "hub.no_orgs": ("none", "无"),
     "hub.push_failed": (
-        "{error}{note} Run the same command again to retry.",
-        "{error}{note}重新运行同一命令即可重试。",
+        "{error} {note} Pushing again is safe: files already on the Hub are not sent twice.",
+        "{error}{note}可以放心重新推送：已在 Hub 上的文件不会重复上传。",
     ),
-    "hub.created_empty": (
-        " The repository {repo} was created but holds no commit from this push.",
-        "仓库 {repo} 已创建，但其中没有这次推送的提交。",
+    "hub.created_deleted": (
+        "The repository {repo} that this push had created was deleted again: nothing is left behind.",
+        "本次推送创建的仓库 {repo} 已被删除，没有留下任何内容。",
     ),
-    "hub.nothing_committed": (" Nothing was committed.", "没有提交任何内容。"),
+    "hub.created_left": (
+        "The repository {repo} that this push created is still there and may be empty: push again, or delete "
+        "it on the Hub.",
+        "本次推送创建的仓库 {repo} 仍然存在，可能是空的：请重新推送，或在 Hub 上删除它。",
+    ),
+    "hub.nothing_committed": ("Nothing was committed.", "没有提交任何内容。"),
     "hub.export_exists": (
         "{path} exists and is not empty; choose a new path for the export.",
         "{path} 已存在且不为空；请为导出选择新的路径。",

@@ -216,4 +216,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.public": ("public", "公开"),
     "ui.export_zip": ("Download as .zip", "下载 .zip"),
     "ui.export_file": ("Export", "导出文件"),
+    # the push's result area when it failed (kept on the page, in the reader's language)
+    "ui.push_failed": ("**The push did not go through.**\n\n> {error}\n\nFollow the advice above, then press "
+                       "**Push to the Hub** again.",
+                       "**推送未完成。**\n\n> {error}\n\n请按上面的提示处理，然后再次点击 **推送到 Hub**。"),
+    "ui.enter_token": ("Paste a Hub token with write access into the “Hub token” box first "
+                       "(https://huggingface.co/settings/tokens).",
+                       "请先在“Hub 访问令牌”框中粘贴一个有写权限的 Hub 令牌（https://huggingface.co/settings/tokens）。"),
 }

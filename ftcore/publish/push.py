@@ -46,21 +46,42 @@ def read_token(token_file: str | None = None) -> str:
     return token
 
 
-def _remote_error(exc: Exception, action: Text, endpoint: str) -> RemoteError:
-    """A one-line message for a failed Hub call (the exception text may not hold the token: tokens go in headers)."""
-    from huggingface_hub.errors import HfHubHTTPError
+def _chain(exc: BaseException):
+    """The exception and the ones it was raised from (the client wraps some HTTP errors, e.g. an LFS upload's)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
 
-    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        code = exc.response.status_code
-        server = redact(str(exc.server_message or "").strip().splitlines()[0] if exc.server_message else "")
-        hint = {401: Text("hub.hint_401"), 403: Text("hub.hint_403"), 404: Text("hub.hint_404"),
+
+def _remote_error(exc: Exception, action: Text, endpoint: str, not_found: Text | None = None) -> RemoteError:
+    """A one-line message for a failed Hub call (the exception text may not hold the token: tokens go in headers).
+
+    A server that answered is reported with its HTTP status and its own message (quoted, so that it stays apart
+    from the hint that follows); "cannot reach" is kept for calls that got no answer at all. `not_found` replaces
+    the 404 hint where a 404 cannot mean a missing repository (the token check: the address is not a Hub)."""
+    from httpx2 import TransportError
+
+    chain = list(_chain(exc))
+    response = next((r for e in chain if (r := getattr(e, "response", None)) is not None
+                     and isinstance(getattr(r, "status_code", None), int)), None)
+    if response is not None:
+        code = response.status_code
+        said = next((str(m) for e in chain if (m := getattr(e, "server_message", None))), None)
+        said = said or response.headers.get("X-Error-Message") or ""
+        server = redact(said.strip().splitlines()[0].strip().rstrip(".")) if said.strip() else ""
+        hint = {401: Text("hub.hint_401"), 403: Text("hub.hint_403"), 404: not_found or Text("hub.hint_404"),
                 409: Text("hub.hint_409"), 429: Text("hub.hint_429")}.get(
             code, Text("hub.hint_5xx") if code >= 500 else Text("hub.hint_refused"))
         if server:
-            return RemoteError("hub.http_said", action=action, code=code, hint=hint, server=server)
+            return RemoteError("hub.http_said", action=action, code=code, hint=hint, server=server[:300])
         return RemoteError("hub.http", action=action, code=code, hint=hint)
-    return RemoteError("hub.unreachable", action=action, endpoint=endpoint,
-                       error=f"{type(exc).__name__}: {redact(str(exc))[:200]}")
+    cause = chain[-1]
+    error = f"{type(cause).__name__}: {redact(str(cause))[:200]}"
+    if any(isinstance(e, TransportError | ConnectionError | TimeoutError) for e in chain):
+        return RemoteError("hub.unreachable", action=action, endpoint=endpoint, error=error)
+    return RemoteError("hub.failed", action=action, endpoint=endpoint, error=error)
 
 
 @dataclass
@@ -101,6 +122,35 @@ def _not_found(exc: Exception) -> bool:
     return getattr(response, "status_code", None) == 404
 
 
+def _create(api, repo: str, private: bool) -> bool:
+    """Create the repository; False when it appeared meanwhile (someone else's: never this push's to delete)."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        api.create_repo(repo, private=private, exist_ok=False)
+    except HfHubHTTPError as exc:
+        if getattr(exc.response, "status_code", None) != 409:
+            raise
+        return False
+    return True
+
+
+def _delete_created(api, repo: str) -> Text:
+    """After a failed first push: delete the repository this push created, so that nothing empty is left behind,
+    while it holds the Hub's initial commit only (a commit whose answer was lost may have arrived: that stays).
+    Returns the note that says what is left."""
+    try:
+        commits = api.list_repo_commits(repo)
+        refs = api.list_repo_refs(repo, include_pull_requests=True)
+        heads = {ref.target_commit for ref in [*refs.branches, *refs.tags, *(refs.pull_requests or [])]}
+        if len(commits) == 1 and heads <= {commits[0].commit_id}:
+            api.delete_repo(repo, missing_ok=True)
+            return Text("hub.created_deleted", repo=repo)
+    except Exception:  # the Hub failed again: the note says what may be left
+        pass
+    return Text("hub.created_left", repo=repo)
+
+
 def gguf_for_push(run: Run, quant: str, progress: Callable[[str], None]) -> str:
     """final/RUN.QUANT.gguf for a push that includes GGUF (exported once, then reused); returns its name."""
     from ftcore.publish.gguf import export_gguf
@@ -116,8 +166,8 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
          pr: bool = False, endpoint: str | None = None, license: str | None = None,
          progress: Callable[[str], None] = print, gguf: str | None = None) -> PushResult:
     """Upload the run's final model as one commit. Safe to run again: the repository is reused, unchanged files
-    are not sent twice, and a failure before the commit leaves the repository as it was. `progress` gets each step
-    as a Text (a str in English; text("zh") renders it in Chinese)."""
+    are not sent twice, and a failure before the commit leaves the repository as it was (one this push created is
+    deleted again). `progress` gets each step as a Text (a str in English; text("zh") renders it in Chinese)."""
     from huggingface_hub import HfApi
 
     repo = check_repo_id(repo)
@@ -136,7 +186,7 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
     try:
         me = api.whoami()
     except Exception as exc:  # HTTP errors and network failures alike become one line
-        raise _remote_error(exc, Text("hub.checking_token"), endpoint) from None
+        raise _remote_error(exc, Text("hub.checking_token"), endpoint, Text("hub.hint_not_a_hub")) from None
     role = ((me.get("auth") or {}).get("accessToken") or {}).get("role")
     if role == "read":
         raise UserError("hub.read_only", name=me.get("name"))
@@ -162,8 +212,8 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
         except Exception as exc:
             if not _not_found(exc):
                 raise
-            api.create_repo(repo, private=private, exist_ok=True)
-            created, is_private = True, private
+            created = _create(api, repo, private)
+            is_private = private if created else bool(api.repo_info(repo).private)
         if branch:
             api.create_branch(repo, branch=branch, exist_ok=True)
         upload = dict(n=len(files), mib=size / 2**20, repo=repo)
@@ -176,7 +226,7 @@ def push(run: Run, repo: str, token: str, *, settings=None, private: bool = True
         )
     except Exception as exc:
         error = _remote_error(exc, Text("hub.pushing_to", repo=repo), endpoint)
-        note = Text("hub.created_empty", repo=repo) if created else Text("hub.nothing_committed")
+        note = _delete_created(api, repo) if created else Text("hub.nothing_committed")
         raise RemoteError("hub.push_failed", error=error, note=note) from None
     url = f"{endpoint}/{repo}" + (f"/tree/{branch}" if branch else "")
     progress(Text("hub.progress_done", url=commit.pr_url or url))

@@ -178,10 +178,43 @@ def test_push_errors_are_one_line_with_exit_codes(trained, stub):
     stub.fail_next(429, times=1)
     out = ftcore(trained, "push", run, "--repo", "alice/limited", "--endpoint", stub.endpoint, hub_env=stub.env())
     assert out.returncode == 3 and "429" in out.stderr and "rate" in out.stderr, out.stderr
+
+
+def test_a_failed_first_push_deletes_the_repository_it_created(trained, stub):
+    """A push that fails after creating the repository leaves nothing behind; one that existed before stays."""
+    run = trained["run_id"]
     stub.fail_next(500, times=1, path_contains="/commit/")
     out = ftcore(trained, "push", run, "--repo", "alice/broken", "--endpoint", stub.endpoint, hub_env=stub.env())
-    assert out.returncode == 3 and "HTTP 500" in out.stderr and "holds no commit" in out.stderr, out.stderr
-    assert [c.title for c in stub.commits("alice/broken")] == ["initial commit"]
+    assert out.returncode == 3 and "HTTP 500" in out.stderr and "deleted again" in out.stderr, out.stderr
+    assert ("model", "alice/broken") not in stub.repos
+    assert any(r.method == "POST" and r.path == "/api/repos/create" for r in stub.requests)
+    assert any(r.method == "DELETE" and r.path == "/api/repos/delete" for r in stub.requests)
+
+    stub.add_repo("alice/before", files={"notes.txt": b"mine"})
+    stub.fail_next(500, times=1, path_contains="/commit/")
+    out = ftcore(trained, "push", run, "--repo", "alice/before", "--endpoint", stub.endpoint, hub_env=stub.env())
+    assert out.returncode == 3 and "Nothing was committed" in out.stderr, out.stderr
+    assert stub.files("alice/before")["notes.txt"] == b"mine"
+    assert [c.title for c in stub.commits("alice/before")] == ["initial commit"]
+    assert len([r for r in stub.requests if r.path == "/api/repos/delete"]) == 1
+
+
+def test_an_answer_of_the_hub_is_reported_with_its_status_not_as_unreachable(trained, stub):
+    """A 404 from a server that answered (here the LFS storage, whose error the client wraps in a RuntimeError)
+    names the status and the server's own words, set apart from the advice that follows."""
+    stub.fail_next(404, path_contains="/_stand-in/lfs/", method="PUT", message="No such upload slot")
+    out = ftcore(trained, "push", trained["run_id"], "--repo", "alice/lfs-404", "--endpoint", stub.endpoint,
+                 hub_env=stub.env())
+    assert out.returncode == 3, out.stderr
+    assert "cannot reach" not in out.stderr and "RuntimeError" not in out.stderr, out.stderr
+    assert "HTTP 404, the Hub said: “No such upload slot”. Not found" in out.stderr, out.stderr
+    assert ("model", "alice/lfs-404") not in stub.repos
+
+    stub.fail_next(404, path_contains="/api/whoami-v2")  # a server that is not a Hub (a wrong address)
+    out = ftcore(trained, "push", trained["run_id"], "--repo", "alice/x", "--endpoint", stub.endpoint,
+                 hub_env=stub.env())
+    assert out.returncode == 3 and "HTTP 404" in out.stderr and "no Hub API" in out.stderr, out.stderr
+    assert "cannot reach" not in out.stderr
 
 
 def test_export_zip_and_folder(trained, tmp_path):

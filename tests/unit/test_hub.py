@@ -88,3 +88,31 @@ def test_card_shows_each_task_and_the_prompting_baseline():
                                                                            "domain": {"loss": 1.5, "examples": 4}}]}
     assert "| all | loss | 8 | 1.5 |" in card.domain_table(single)
     assert [r.dataset_name for r in card.eval_results(single, "m", "data")] == ["data"]
+
+
+def test_hub_errors_tell_an_answer_from_no_answer():
+    """An HTTP error wrapped by the client (as an LFS upload's is) is still an answer: its status and the server's
+    words, quoted; only a call that got no answer at all is "cannot reach"."""
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    from ftcore.messages import Text
+    from ftcore.publish.push import _remote_error
+
+    request = httpx2.Request("PUT", "http://hub.test/lfs/abc")
+    response = httpx2.Response(404, request=request, headers={"X-Error-Message": "No such upload slot."})
+    try:
+        try:
+            raise HfHubHTTPError("404 Not Found", response=response, server_message="No such upload slot.")
+        except HfHubHTTPError as exc:
+            raise RuntimeError("Error while uploading 'model.safetensors' to the Hub.") from exc
+    except RuntimeError as wrapped:
+        error = _remote_error(wrapped, Text("hub.pushing_to", repo="alice/x"), "http://hub.test")
+    assert str(error) == ("Pushing to alice/x: HTTP 404, the Hub said: “No such upload slot”. Not found: check the "
+                          "repository name (and that the token can see a private repository).")
+    assert "Hub 的回复：“No such upload slot”。未找到" in error.text("zh")
+
+    refused = httpx2.ConnectError("[Errno 111] Connection refused", request=request)
+    error = _remote_error(refused, Text("hub.checking_token"), "http://hub.test")
+    assert str(error).startswith("Checking the token: cannot reach http://hub.test, no answer came (ConnectError")
+    assert "--endpoint" not in str(error) and "run again" not in str(error)
