@@ -10,6 +10,7 @@ import ftcore
 
 from . import chat_tab, compare_tab, data_tab, guided_panel, publish_tab, train_tab
 from .i18n import I18N, lang_of, t
+from .uploads import UploadGuard
 
 
 def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
@@ -80,7 +81,8 @@ def launch_kwargs(settings: ftcore.Settings) -> dict:
     return {
         # the Host header must name this app: a rebinding page's requests carry its own host name and get 400
         "app_kwargs": {"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts()),
-                                      Middleware(ImagePolicy)]},
+                                      Middleware(ImagePolicy),
+                                      Middleware(UploadGuard, temp_dir=str(settings.gradio_temp_dir))]},
         "ssr_mode": False,
         "run_history": False,
         "enable_monitoring": False,

@@ -3,7 +3,10 @@ and augment, then hand the prepared dataset to the Train tab."""
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -31,19 +34,66 @@ def load_files(files: list[str] | None, fmt: str, template: str, columns: str) -
     return examples
 
 
-def preview_rows(examples: list[ftcore.Example], n: int = 5) -> list[dict]:
-    return [{"row": e.line, "messages": e.messages, **({"label": e.meta["label"]} if "label" in e.meta else {})}
-            for e in examples[:n]]
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 
 
-def report_frames(report: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def plain(text: str) -> str:
+    """User data or an engine text shown as it is inside Markdown: no markup, no HTML, its line breaks kept."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "<br>")
+
+
+def named(exc: Exception, paths: list[str] | None) -> Exception:
+    """The error with each uploaded file called by its own name, not by the server's temporary path (an
+    upload keeps its name as the last part of that path)."""
+    names = {str(Path(p)): Path(p).name for p in paths or []}
+    if isinstance(exc, ftcore.DataError) and exc.path in names:
+        exc = copy.copy(exc)
+        exc.path = names[exc.path]
+    if isinstance(getattr(exc, "problems", None), list):  # several bad rows in one error
+        exc = copy.copy(exc)
+        exc.problems = [named(p, paths) for p in exc.problems]
+    return exc
+
+
+def problems_markdown(exc: Exception, paths: list[str] | None, lang: str) -> str:
+    """Each problem as a list item that wraps: file name, line, what is wrong, what to do."""
+    lines = str(ftcore.localize(named(exc, paths), lang)).splitlines()
+    return "\n".join([tr("data_problems", lang), "", *(f"- {plain(line)}" for line in lines)])
+
+
+def preview_rows(examples: list[ftcore.Example], title: str, lang: str, n: int = 5) -> str:
+    """The first rows as readable turns under the title (a key): role, then the text."""
+    out = [f"#### {tr(title, lang)}", ""]
+    for e in examples[:n]:
+        head = (tr("data_row_label", lang, row=e.line, label=plain(e.meta["label"])) if "label" in e.meta
+                else tr("data_row", lang, row=e.line))
+        out += [head, "", *(f"- **{plain(m['role'])}**: {plain(m['content'])}" for m in e.messages), ""]
+    return "\n".join(out)
+
+
+def report_markdown(report: dict, lang: str) -> str:
+    """The engine's report as lines that wrap, its warnings as a list. The engine's text histogram (indented
+    lines) is left out: the plot below shows the same counts."""
+    lines, warnings = [], []
+    for line in ftcore.format_report(report, lang).splitlines():
+        if line.startswith("  - "):
+            warnings.append(f"- {plain(line[4:])}")
+        elif not line.startswith(" "):
+            lines.append(plain(line))
+    return "\n".join([*lines, "", *warnings])
+
+
+def report_frames(report: dict) -> list[dict]:
+    """The length histogram, language mix and label balance; a plot without data (no report, data without labels)
+    is hidden, not an empty frame."""
     hist = pd.DataFrame([{"tokens": f"{b['start']}-{b['end']}", "rows": b["count"]}
                          for b in report.get("length_histogram", [])], columns=["tokens", "rows"])
     langs = report.get("languages", {})
     lang = pd.DataFrame([{"language": k, "share": v} for k, v in langs.items()], columns=["language", "share"])
     labels = report.get("labels") or {}
     lab = pd.DataFrame([{"label": k, "rows": v} for k, v in labels.items()], columns=["label", "rows"])
-    return hist, lang, lab
+    return [gr.update(value=frame, visible=not frame.empty) for frame in (hist, lang, lab)]
 
 
 def paraphraser(cache: ftcore.ModelCache, ref: str, ops: list[str]):
@@ -71,23 +121,28 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
                 max_length = gr.Number(512, label=t("max_length"), precision=0, minimum=16)
                 check = gr.Button(t("check_data"), variant="primary", elem_id="check-data")
             with gr.Column(scale=2):
-                summary = gr.Markdown(elem_id="data-summary")
+                summary = gr.Markdown(latex_delimiters=[], elem_id="data-summary")
                 with gr.Accordion(t("preview"), open=True):
                     rendered = gr.HighlightedText(label=t("rendered"), color_map={"learned": "green"},
                                                   combine_adjacent=True, elem_id="data-rendered")
-                    canonical = gr.JSON(label=t("canonical"))
+                    canonical = gr.Markdown(container=True, max_height=480, latex_delimiters=[],
+                                            elem_id="data-canonical")
                 with gr.Accordion(t("quality_report"), open=True):
-                    report_md = gr.Markdown(elem_id="data-report")
+                    report_md = gr.Markdown(latex_delimiters=[], line_breaks=True, elem_id="data-report")
+                    # the histogram gets the whole width and slanted labels: its bins are many and named "a-b"
+                    hist = gr.BarPlot(x="tokens", y="rows", label=t("length_histogram"), height=260, sort=None,
+                                      x_label_angle=-45, y_lim=[0, None], visible=False, elem_id="data-histogram")
                     with gr.Row():
-                        hist = gr.BarPlot(x="tokens", y="rows", label=t("length_histogram"), height=220, sort=None)
-                        lang = gr.BarPlot(x="language", y="share", label=t("language_mix"), height=220)
-                        labels = gr.BarPlot(x="label", y="rows", label=t("label_balance"), height=220)
+                        lang = gr.BarPlot(x="language", y="share", label=t("language_mix"), height=220, visible=False)
+                        labels = gr.BarPlot(x="label", y="rows", label=t("label_balance"), height=220, visible=False,
+                                            y_lim=[0, None], elem_id="data-labels")
                 with gr.Accordion(t("split_augment"), open=False):
                     with gr.Row():
                         val_ratio = gr.Slider(0.0, 0.5, value=0.1, step=0.05, label=t("val_ratio"))
                         ops = gr.CheckboxGroup(AUGMENT_OPS, value=[], label=t("augment_ops"))
                         factor = gr.Slider(1, 5, value=1, step=1, label=t("augment_factor"))
-                    augmented = gr.JSON(label=t("augment_preview"))
+                    augmented = gr.Markdown(container=True, max_height=480, latex_delimiters=[],
+                                            elem_id="data-augmented")
                 name = gr.Textbox("my-dataset", label=t("dataset_name"), max_lines=1)
                 use = gr.Button(t("use_for_training"), variant="primary", elem_id="use-for-training")
                 prepared = gr.State(None)
@@ -102,22 +157,21 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
             report = ftcore.quality_report(examples, fmt=fmt_found, tokenizer=tokenizer, max_length=int(length))
         except ftcore.UserError as exc:
             gr.Warning(both("data_has_problems"))
-            problems = ftcore.localize(exc, lang)
-            return (f"{tr('data_problems', lang)}\n\n```\n{problems}\n```", [], None, "", *report_frames({}))
+            return problems_markdown(exc, paths, lang), [], "", "", *report_frames({})
         head = tr("data_head", lang, n=len(examples), format=fmt_found, files=len(paths))
-        return (head, spans, preview_rows(examples), f"```\n{ftcore.format_report(report, lang)}\n```",
+        return (head, spans, preview_rows(examples, "canonical", lang), report_markdown(report, lang),
                 *report_frames(report))
 
-    def on_augment(paths, f, tmpl, cols, chosen, k, ref):
+    def on_augment(paths, f, tmpl, cols, chosen, k, ref, request: gr.Request):
         if not chosen:
-            return []
+            return ""
         try:
             examples = load_files(paths, f, tmpl, cols)[:20]  # a preview: a few source rows are enough
             rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42,
                                            paraphrase=paraphraser(cache, ref, list(chosen)))
         except ftcore.UserError as exc:
-            raise error(exc) from None
-        return preview_rows(rows, 5)
+            raise error(named(exc, paths)) from None
+        return preview_rows(rows, "augment_preview", lang_of(request))
 
     def on_use(paths, f, tmpl, cols, ratio, chosen, k, title, ref):
         try:
@@ -126,7 +180,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
                                                  augment_ops=list(chosen or []), augment_factor=int(k),
                                                  paraphrase=paraphraser(cache, ref, list(chosen or [])))
         except ftcore.UserError as exc:
-            raise error(exc) from None
+            raise error(named(exc, paths)) from None
         gr.Info(both("dataset_ready", name=prepared_id))
         return prepared_id
 

@@ -61,24 +61,48 @@ def tokenize_document(text: str, tokenizer, max_length: int) -> list[dict[str, l
 
 def render_spans(example, tokenizer, max_length: int) -> list[tuple[str, str | None]]:
     """What the model sees for one example: text pieces tagged "learned" (in the loss) or None (context),
-    cut at max_length like training does. Consecutive tokens of one kind are decoded together so that a
-    multi-byte character is never split."""
+    cut at max_length like training does. The pieces are the rendered text itself, cut at the kept tokens'
+    character offsets: a character whose bytes the cut splits over two tokens is left out whole, never shown as
+    half a character (decoding the kept tokens would end in U+FFFD there)."""
     if example.meta.get("kind") == "text":
-        rows = tokenize_document(example.messages[-1]["content"], tokenizer, max_length)[:1]
+        text = example.messages[-1]["content"]
+        rows = tokenize_document(text, tokenizer, max_length)[:1]
     else:
+        text, _ = assistant_spans(example.messages, tokenizer)
         rows = [tokenize_messages(example.messages, tokenizer, max_length)[0]]
+    if not rows:
+        return []
+    labels = rows[0]["labels"]
+    offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    spans = _pieces(text, offsets, labels[: len(offsets)])
+    if len(labels) > len(offsets):  # the whole document fits: its end-of-text token closes it
+        if spans and spans[-1][1] == "learned":
+            return [*spans[:-1], (spans[-1][0] + tokenizer.eos_token, "learned")]
+        spans.append((tokenizer.eos_token, "learned"))
+    return spans
+
+
+def _pieces(text: str, offsets: list[tuple[int, int]], labels: list[int]) -> list[tuple[str, str | None]]:
+    """The text of the first len(labels) tokens in pieces of one kind; the text before a token that its offsets
+    leave out (e.g. a space) goes with it."""
+    kept = len(labels)
+    stop = max((end for _, end in offsets[:kept]), default=0)
+    if kept < len(offsets) and offsets[kept][0] < stop:  # the first token cut off holds the rest of a character
+        stop = offsets[kept][0]
     spans: list[tuple[str, str | None]] = []
-    for row in rows:
-        group, kind = [], None
-        for token, label in zip(row["input_ids"], row["labels"], strict=True):
-            this = "learned" if label != IGNORE else None
-            if group and this != kind:
-                spans.append((tokenizer.decode(group), kind))
-                group = []
-            group.append(token)
-            kind = this
-        if group:
-            spans.append((tokenizer.decode(group), kind))
+    start = shown = 0
+    kind = None
+    for (_, end), label in zip(offsets, labels, strict=False):
+        end = min(end, stop)
+        if end <= shown:
+            continue
+        this = "learned" if label != IGNORE else None
+        if shown > start and this != kind:
+            spans.append((text[start:shown], kind))
+            start = shown
+        kind, shown = this, end
+    if shown > start:
+        spans.append((text[start:shown], kind))
     return spans
 
 

@@ -109,6 +109,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.col_model": ("model", "模型"),
     "ui.col_devices": ("devices", "设备"),
     "ui.col_created": ("created", "创建时间"),
+    "ui.upload_foreign": ("Uploads are accepted from this app's own pages only.", "只接受来自本应用页面的上传。"),
+    "ui.upload_too_large": ("At most {mb} MB per upload: send one file at a time, or split the data file.",
+                            "每次上传最多 {mb} MB：请一次上传一个文件，或拆分数据文件。"),
+    "ui.upload_quota": ("The app keeps at most {mb} MB of uploads; they are removed after a few hours. Try again "
+                        "later, or use the CLI for large files.",
+                        "本应用最多保存 {mb} MB 的上传文件，几小时后自动删除。请稍后再试，或用命令行处理大文件。"),
     "ui.log": ("Log", "日志"),
     "ui.series_train": ("train", "训练"),
     "ui.series_validation": ("validation", "验证"),
@@ -223,4 +229,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.enter_token": ("Paste a Hub token with write access into the “Hub token” box first "
                        "(https://huggingface.co/settings/tokens).",
                        "请先在“Hub 访问令牌”框中粘贴一个有写权限的 Hub 令牌（https://huggingface.co/settings/tokens）。"),
+    "ui.data_row": ("**Row {row}**", "**第 {row} 行**"),
+    "ui.data_row_label": ("**Row {row}** · label: {label}", "**第 {row} 行** · 标签：{label}"),
 }

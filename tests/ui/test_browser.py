@@ -444,3 +444,57 @@ def test_the_guided_panel_follows_its_run_after_a_reload(home, browser, tmp_path
             proc.wait(timeout=30)
     finally:
         worker.kill()
+
+
+def test_uploads_are_same_origin_bounded_per_request_and_per_workspace(home, tmp_path):
+    """Cross-origin uploads are refused, a request may carry one file's worth of bytes (four 60 MB files are not
+    one 200 MB file), all uploads together have a quota, and old uploads are removed; refused bytes are never
+    stored."""
+    import http.client
+
+    from ui import uploads
+
+    url, proc = start_app(home, tmp_path)
+    temp = home.home / "tmp" / "gradio"
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+
+    def post(body: bytes, headers: dict, length: int | None = None) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        boundary = "ftcoreboundary"
+        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"d.jsonl\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode() + body + f"\r\n--{boundary}--\r\n".encode()
+        conn.putrequest("POST", "/gradio_api/upload", skip_host=True, skip_accept_encoding=True)
+        for key, value in {"Host": f"127.0.0.1:{port}", "Content-Type": f"multipart/form-data; boundary={boundary}",
+                           "Content-Length": str(length if length is not None else len(data)), **headers}.items():
+            conn.putheader(key, value)
+        conn.endheaders()
+        try:
+            conn.send(data if length is None or length <= len(data) else data[:1024])
+            answer = conn.getresponse()
+            return answer.status, answer.read().decode()
+        finally:
+            conn.close()
+
+    def stored() -> list[str]:
+        return sorted(p.name for p in temp.rglob("d.jsonl")) if temp.is_dir() else []
+
+    try:
+        status, text = post(b'{"text": "a"}\n', {"Origin": "http://evil.example"})
+        assert status == 403 and "own pages" in text and stored() == [], (status, text)
+        status, text = post(b"x", {"Origin": f"http://127.0.0.1:{port}"}, length=4 * 60 * 2**20)
+        assert status == 413 and "At most 210 MB" in text and stored() == []
+        status, text = post(b'{"text": "a"}\n', {"Origin": f"http://127.0.0.1:{port}"})
+        assert status == 200 and stored() == ["d.jsonl"], text
+        old = temp / ("0" * 8)
+        old.mkdir(parents=True)
+        with open(old / "big.bin", "wb") as handle:  # a sparse file: counts toward the quota, takes no disk
+            handle.truncate(uploads.WORKSPACE_QUOTA)
+        status, text = post(b'{"text": "a"}\n', {})
+        assert status == 413 and "at most 2048 MB" in text
+        stale = time.time() - uploads.UPLOAD_TTL_S - 60
+        os.utime(old, (stale, stale))  # older than the time uploads are kept: removed at the next upload
+        status, text = post(b'{"text": "a"}\n', {})
+        assert status == 200 and not old.exists(), text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

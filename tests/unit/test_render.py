@@ -2,7 +2,7 @@
 
 import pytest
 
-from ftcore.data import IGNORE, Example, tokenize_all
+from ftcore.data import IGNORE, Example, render_spans, tokenize_all
 from ftcore.data.render import tokenize_messages
 
 
@@ -44,6 +44,34 @@ def test_truncation_counts_and_drops_examples_without_answer_tokens(tokenizer):
     result = tokenize_all([Example(long_prompt, 1), Example(short, 2)], tokenizer, max_length=40)
     assert result.dropped == 1 and result.truncated == 1 and len(result.rows) == 1
     assert len(result.rows[0]["input_ids"]) == 40
+
+
+def test_the_preview_is_the_kept_tokens_text_cut_on_whole_characters(tokenizer):
+    """The tiny tokenizer spells most Chinese characters as two or three byte tokens: a cut at max_length often
+    falls inside one, and the preview leaves that character out instead of showing U+FFFD."""
+    answer = "这份合同对违约责任做出了明确规定，" * 20
+    messages = [{"role": "user", "content": "总结这一条。"}, {"role": "assistant", "content": answer}]
+    whole = render_spans(Example(messages, 1), tokenizer, 4096)
+    assert "".join(text for text, _ in whole) == tokenizer.apply_chat_template(messages, tokenize=False)
+    assert [text for text, kind in whole if kind == "learned"] == [answer + "<|im_end|>"]
+    split = 0
+    for max_length in range(24, 64):
+        spans = render_spans(Example(messages, 1), tokenizer, max_length)
+        shown = "".join(text for text, _ in spans)
+        kept = tokenizer.decode(tokenize_messages(messages, tokenizer, max_length)[0]["input_ids"])
+        assert "\ufffd" not in shown and kept.rstrip("\ufffd") == shown, max_length
+        assert answer.startswith("".join(text for text, kind in spans if kind == "learned"))
+        split += kept != shown
+    assert split > 0  # some of these cuts did fall inside a character
+
+
+def test_a_documents_preview_ends_on_whole_characters_or_its_end_of_text_token(tokenizer):
+    text = "合同的违约责任条款。" * 10
+    document = Example([{"role": "user", "content": text}], 1, {"kind": "text"})
+    assert render_spans(document, tokenizer, 4096) == [(text + "<|im_end|>", "learned")]
+    for max_length in range(8, 24):
+        (shown, kind), = render_spans(document, tokenizer, max_length)
+        assert kind == "learned" and text.startswith(shown) and len(shown) > 0, max_length
 
 
 @pytest.mark.slow

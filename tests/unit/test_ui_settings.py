@@ -10,8 +10,9 @@ def test_launch_settings_are_locked_down(home):
     assert kwargs["enable_monitoring"] is False and kwargs["strict_cors"] is True
     assert kwargs["allowed_paths"] == [] and kwargs["max_file_size"]
     assert "runs" not in kwargs["footer_links"]
-    host_check, _images = kwargs["app_kwargs"]["middleware"]  # the Host allow-list against DNS rebinding
+    host_check, _images, guard = kwargs["app_kwargs"]["middleware"]  # Host allow-list; image policy; uploads
     assert {"127.0.0.1", "localhost"} <= set(host_check.kwargs["allowed_hosts"])
+    assert guard.kwargs["temp_dir"] == str(home.gradio_temp_dir)  # the guard watches the folder gradio stores in
 
 
 def test_app_builds_with_both_tabs(home):
