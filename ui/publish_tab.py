@@ -17,9 +17,11 @@ from ftcore import hub
 from .i18n import UIError, both, error, lang_of, t, tr
 
 
-def finished_runs(settings: ftcore.Settings) -> list[tuple[str, str]]:
-    return [(f"{run.id} · {run.status().get('state')}", run.id) for run in ftcore.RunStore(settings).list()
-            if (run.final_dir / "config.json").is_file()]
+def finished_runs(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str, str]]:
+    """Runs whose model can be published: done (a run still evaluating has no report for its card yet)."""
+    return [(f"{run.id} · {ftcore.localize(ftcore.state_text('done'), lang)}", run.id)
+            for run in ftcore.RunStore(settings).list()
+            if run.status().get("state") == "done" and (run.final_dir / "config.json").is_file()]
 
 
 def repo_hint(repo: str, request: gr.Request) -> str:
@@ -147,8 +149,8 @@ def build(settings: ftcore.Settings):
                     gr.Markdown(t("use_in_app_help"))
                     snippet = gr.Code(language="python", lines=14, interactive=False, elem_id="publish-snippet")
 
-    def on_select_tab():
-        return gr.update(choices=finished_runs(settings))
+    def on_select_tab(request: gr.Request):
+        return gr.update(choices=finished_runs(settings, lang_of(request)))
 
     def on_run(run_id, lic, name):
         if not run_id:

@@ -54,3 +54,20 @@ def test_exports_have_unguessable_names_and_old_ones_go(home, tiny_model, tmp_pa
     assert first != second and all(len(os.path.basename(os.path.dirname(p))) == 32 for p in (first, second))
     assert run.id not in os.path.dirname(first)  # the folder name says nothing about the run
     assert not stale.exists()  # older than an hour: removed
+
+
+def test_publish_offers_only_runs_that_are_done(home, tiny_model):
+    """A run whose final model exists but whose report is still being made is not offered for publishing yet."""
+    import shutil
+
+    import ftcore
+    from ui.publish_tab import finished_runs
+
+    store = ftcore.RunStore(home.ensure())
+    runs = [store.create(ftcore.apply_overrides(ftcore.RunConfig(name=n), ["data.train=a.jsonl"])) for n in "ab"]
+    for run in runs:
+        shutil.copytree(tiny_model, run.final_dir)
+    runs[0].update_status(state="running", phase="evaluating")
+    runs[1].update_status(state="done")
+    assert [ref for _, ref in finished_runs(home)] == [runs[1].id]
+    assert finished_runs(home, "zh")[0][0].endswith("已完成")
