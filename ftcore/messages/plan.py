@@ -64,7 +64,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "advice.in_memory": ("{verdict} in {capacity:.1f} GiB.", "{verdict}：显存 {capacity:.1f} GiB。"),
     "advice.refused": (
         "**Start would refuse this configuration on this machine:** {error}",
-        "**在本机上无法以此配置开始训练：** {error}",
+        "**在本机上无法以此配置开始训练**：{error}",
     ),
     "advice.in_ram": (
         "{verdict} in this machine's {ram:.1f} GiB of RAM (with about {runtime} GiB for Python and torch).",

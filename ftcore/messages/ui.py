@@ -70,7 +70,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "表格为空时只用上方的那一个数据集训练。"),
     "ui.mix_weight": ("Weight", "权重"),
     "ui.mix_add": ("Add to mixture", "加入混合"),
-    "ui.mix_check": ("**Check the mixture:** {error}", "**请检查混合设置：**{error}"),
+    "ui.mix_check": ("**Check the mixture:** {error}", "**请检查混合设置**：{error}"),
     "ui.mix_share_unavailable": ("Token share unavailable: {error}", "无法计算词元占比：{error}"),
     "ui.mix_table_head": ("| task | weight | rows | examples | mean tokens | token share |",
                        "| 任务 | 权重 | 行数 | 样本数 | 平均词元数 | 词元占比 |"),
@@ -86,7 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.run_name": ("Run name", "运行名称"),
     "ui.start": ("Start training", "开始训练"),
     "ui.command_line": ("Command line", "命令行"),
-    "ui.check_settings": ("**Check the settings:** {error}", "**请检查设置：**{error}"),
+    "ui.check_settings": ("**Check the settings:** {error}", "**请检查设置**：{error}"),
     "ui.plan_unavailable": ("Plan unavailable for {model}: {error}", "无法为 {model} 估算资源：{error}"),
     "ui.no_lr_suggestion": ("No suggestion for {model}: {error}", "无法为 {model} 给出建议：{error}"),
     "ui.knob_empty": ("{name} is empty; give it a value.", "{name} 为空，请填写一个值。"),
@@ -165,7 +165,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "(or run `ftcore compare {run} --rerun`).",
                   "**{run}** 还没有评估报告：训练结束时会生成（也可运行 `ftcore compare {run} --rerun`）。"),
     "ui.recommended": ("**Recommended:** {recommendation} Forgetting budget: {budget} points (percent for "
-                    "perplexity).{domain}", "**推荐：**{recommendation} 遗忘预算：{budget} 个百分点（困惑度按百分比计）。"
+                    "perplexity).{domain}", "**推荐**：{recommendation} 遗忘预算：{budget} 个百分点（困惑度按百分比计）。"
                                             "{domain}"),
     "ui.domain_split": (" Domain data: {split}.", "领域数据：{split}。"),
     "ui.badge_kept": ("✔ kept", "✔ 保持"),

@@ -344,3 +344,12 @@ def test_engine_texts_reach_the_ui_in_the_request_language(home, monkeypatch, ca
     monkeypatch.setenv("FTCORE_LANG", "zh-CN")
     assert main(["status", "nope"]) == 2
     assert "没有运行“nope”" in capsys.readouterr().err
+
+
+def test_chinese_bold_closes_before_full_width_punctuation():
+    """Markdown's bold cannot close right after full-width punctuation that a letter follows (`**推荐：**文本`
+    shows its asterisks): the punctuation goes outside (`**推荐**：文本`)."""
+    from ftcore.messages import MESSAGES
+
+    stuck = re.compile(r"\*\*[^*\n]*[\u3000-\u303f\uff00-\uffef]\*\*(?=[^\s*\u3000-\u303f\uff00-\uffef])")
+    assert [key for key, (_, zh) in MESSAGES.items() if stuck.search(zh)] == []
