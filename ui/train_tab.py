@@ -369,7 +369,7 @@ def build(settings: ftcore.Settings):
     mixture.change(on_share, inputs, share, show_progress="hidden",
                    trigger_mode="always_last")
     preset.change(on_preset, preset, knobs)
-    gr.on([c.change for c in [source, upload, model, mixture, *knobs]], on_knobs, inputs, [plan, command],
+    gr.on([c.change for c in [source, upload, model, name, mixture, *knobs]], on_knobs, inputs, [plan, command],
           show_progress="hidden", trigger_mode="always_last")
     use_lr.click(on_use_lr, [model], lr_box)
     start.click(on_start, inputs, [runs, status])

@@ -498,3 +498,13 @@ def test_uploads_are_same_origin_bounded_per_request_and_per_workspace(home, tmp
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_command_line_follows_the_run_name(app_url, browser):
+    page = open_page(browser, app_url)
+    goto_tab(page, "Train")
+    page.locator("#train-command").get_by_text("ftcore train").wait_for(timeout=60_000)
+    page.get_by_label("Run name").fill("my latte run")
+    page.get_by_label("Run name").press("Tab")
+    page.locator("#train-command").get_by_text("my latte run").wait_for(timeout=30_000)
+    assert "ui-run" not in page.locator("#train-command").inner_text()
