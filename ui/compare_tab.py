@@ -1,6 +1,6 @@
 """Compare tab: two of a run's models (base, final, a checkpoint) answer side by side, streamed together with the
 same decoding, each side keeping its own conversation; a blind A/B mode whose votes are saved with the run; the
-probe table and bars, the domain metrics and the gain-vs-forgetting plot from the run's report."""
+probe table and scores, the domain metrics and the gain-vs-forgetting plot from the run's report."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import gradio as gr
 
 import ftcore
 
-from .compare_view import domain_table, load, model_choices, probe_bars, probe_table, summary, tradeoff
+from .compare_view import domain_table, load, model_choices, probe_plot, probe_table, summary, tradeoff_plot
 from .i18n import both, error, lang_of, t, tr
 from .train_view import get_run, message_text
 
@@ -26,7 +26,7 @@ def finished_runs(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str
 def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
     with gr.Tab(t("tab_compare"), id="compare") as tab:
         with gr.Row():
-            run = gr.Dropdown(finished_runs(settings), label=t("compare_run"), elem_id="compare-run")
+            run = gr.Dropdown(finished_runs(settings), value=None, label=t("compare_run"), elem_id="compare-run")
             left = gr.Dropdown([], label=t("left_model"), elem_id="compare-left")
             right = gr.Dropdown([], label=t("right_model"), elem_id="compare-right")
         with gr.Row():
@@ -46,21 +46,32 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         voted = gr.Markdown("", elem_id="vote-result")
         gr.Markdown(t("forgetting_report"))
         verdict = gr.Markdown("", elem_id="report-summary")
+        # shown on narrow screens only, where the tables scroll sideways (their first column stays put)
+        gr.HTML(t("table_hint"), css_template="display: none; @media (max-width: 640px) { display: block; }",
+                elem_id="table-hint")
         with gr.Row():
-            table = gr.Dataframe(probe_table(None), label=t("probe_table"), interactive=False,
-                                 elem_id="probe-table")
-            bars = gr.BarPlot(probe_bars(None), x="suite", y="score", color="model", label=t("probe_scores"),
-                              height=280, y_lim=[0, 100])
+            table = gr.Dataframe(probe_table(None), label=t("probe_table"), interactive=False, wrap=True,
+                                 pinned_columns=1, scale=3, elem_id="probe-table")
+            # no data until a run is picked: a plot's first drawing must have its series (compare_view.plot_update)
+            scores = gr.ScatterPlot(None, x="suite", y="score", color="model", label=t("probe_scores"),
+                                  x_title=t("col_suite"), y_title=t("axis_score"), color_title=t("col_model"),
+                                  scale=2, elem_id="probe-plot")
         with gr.Row():
-            domain = gr.Dataframe(domain_table(None), label=t("domain_metrics"), interactive=False,
-                                  elem_id="domain-table")
-            scatter = gr.ScatterPlot(tradeoff(None), x="forgetting", y="domain", color="candidate",
-                                     label=t("tradeoff"), height=280)
+            domain = gr.Dataframe(domain_table(None), label=t("domain_metrics"), interactive=False, wrap=True,
+                                  pinned_columns=1, scale=3, elem_id="domain-table")
+            scatter = gr.ScatterPlot(None, x="forgetting", y="domain", color="candidate", label=t("tradeoff"),
+                                     x_title=t("axis_forgetting"), y_title=t("col_metric"),
+                                     color_title=t("axis_candidate"), scale=2, elem_id="tradeoff-plot")
         swapped = gr.State(False)  # blind mode: whether A is the right-hand model
         histories = gr.State(([], []))  # each side's own conversation
 
-    def on_select_tab(request: gr.Request):
-        return gr.update(choices=finished_runs(settings, lang_of(request)))
+    def on_select_tab(run_id, request: gr.Request):
+        """The finished runs; with none picked yet, the empty tables' headers in the reader's language."""
+        lang = lang_of(request)
+        choices = gr.update(choices=finished_runs(settings, lang))
+        if run_id:
+            return choices, gr.update(), gr.update()
+        return choices, probe_table(None, lang=lang), domain_table(None, lang)
 
     def on_run(run_id, request: gr.Request):
         lang = lang_of(request)
@@ -71,9 +82,16 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         left_ref = refs[0] if refs else None
         right_ref = r.id if r and r.id in refs else (refs[-1] if refs else None)
         return (gr.update(choices=choices, value=left_ref), gr.update(choices=choices, value=right_ref),
-                summary(report, r, lang), probe_table(report, lang=lang), probe_bars(report, lang=lang),
-                domain_table(report, lang), tradeoff(report),
-                [], [], ([], []), "")
+                summary(report, r, lang), probe_table(report, lang=lang), None, domain_table(report, lang), None,
+                [], [], ([], []), "")  # the plots emptied: on_plots draws them afresh
+
+    def on_plots(run_id, request: gr.Request):
+        """The report's plots, once on_run has emptied them: gradio 6.31 builds a plot's Vega spec (each series'
+        colour, the axes) when the plot appears and afterwards only swaps data in, so an emptied plot is redrawn
+        whole from the new run's data (see compare_view.plot_update)."""
+        lang = lang_of(request)
+        report = load(get_run(settings, run_id))
+        return probe_plot(report, lang), tradeoff_plot(report, lang)
 
     def on_blind(on):
         labels = (t("model_a"), t("model_b")) if on else (t("base_answer"), t("tuned_answer"))
@@ -119,8 +137,9 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
                       votes_b=tally["b"], ties=tally["tie"])
         return handler
 
-    tab.select(on_select_tab, None, run)
-    run.change(on_run, run, [left, right, verdict, table, bars, domain, scatter, base, tuned, histories, voted])
+    tab.select(on_select_tab, run, [run, table, domain])
+    run.change(on_run, run, [left, right, verdict, table, scores, domain, scatter, base, tuned, histories, voted]
+               ).then(on_plots, run, [scores, scatter])
     blind.change(on_blind, blind, [base, tuned, vote_row, swapped, histories, voted])
     ask_inputs = [left, right, prompt, max_new, blind, swapped, histories]
     ask.click(on_ask, ask_inputs, [base, tuned, histories])

@@ -69,9 +69,11 @@ def preset_choices(lang: str = "en") -> list[tuple[str, str]]:
 
 
 def curve(title, height: int, y_format: str) -> gr.LinePlot:
-    """One series against the step, titled in the page's language; no legend (its one entry is the title)."""
-    return gr.LinePlot(x="step", y="value", color="series", label=title, height=height, x_title=t("axis_step"),
-                       y_title=title, y_axis_format=y_format, colors_in_legend=[])
+    """One series against the step, no legend (its one entry is the label). The axes carry no titles of their
+    own: gradio does not always translate a plot's axis titles (the label, translated, says what is drawn), and
+    without one it shows the data's column names."""
+    return gr.LinePlot(x="step", y="value", color="series", label=title, height=height, x_title=" ", y_title=" ",
+                       y_axis_format=y_format, colors_in_legend=[])
 
 
 def runs_signature(settings: ftcore.Settings) -> tuple:
@@ -220,9 +222,8 @@ def build(settings: ftcore.Settings):
                 status = gr.Markdown(t("no_run"), elem_id="run-status")
                 with gr.Row():
                     # points, not lines: a validation loss measured once is a single point, which a line never draws
-                    loss_plot = gr.ScatterPlot(x="step", y="value", color="series", label=t("loss_curve"),
-                                               x_title=t("axis_step"), y_title=t("loss_curve"),
-                                               color_title=t("axis_curve"), elem_id="loss-plot")
+                    loss_plot = gr.ScatterPlot(x="step", y="value", color="series", label=t("loss_by_step"),
+                                               x_title=" ", y_title=" ", color_title=" ", elem_id="loss-plot")
                     speed_plot = curve(t("tokens_per_second"), 300, ",.0f")
                 with gr.Row():
                     lr_plot = curve(t("lr_curve"), 220, ".1e")

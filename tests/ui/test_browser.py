@@ -401,7 +401,8 @@ def test_train_tab_draws_every_curve_and_speaks_the_readers_language(home, brows
             headers = page.locator("#runs-table th").all_inner_texts()
             if locale == "zh-CN":
                 assert "状态" in "".join(headers) and "state" not in headers
-                assert "步数" in page.locator("#loss-plot").inner_text()  # the x axis title
+                plot_text = page.locator("#loss-plot").inner_text()
+                assert "按步数" in plot_text and "__i18n__" not in plot_text  # the label; no untranslated title
                 shot(page, tmp_path, "train-zh")
             else:
                 assert [h.strip() for h in headers][:3] == ["run", "state", "step"]
