@@ -335,11 +335,13 @@ def build(settings: ftcore.Settings):
         live view woken when the run shown became active again, e.g. resumed from another browser)."""
         now = runs_signature(settings)
         if now == seen:
-            return gr.skip(), gr.skip(), seen, gr.skip()
+            return gr.skip(), gr.skip(), seen, gr.skip(), gr.skip()
         run = get_run(settings, run_id)
         wake = gr.Timer(active=True) if run is not None and run.status().get("state") in ftcore.ACTIVE else gr.skip()
         lang = lang_of(request)
-        return runs_table(settings, lang), gr.update(choices=run_choices(settings, lang)), now, wake
+        # the shown run's status too: a change the live view missed (its timer stopped) shows within seconds
+        shown = status_markdown(run, lang) if run is not None else gr.skip()
+        return runs_table(settings, lang), gr.update(choices=run_choices(settings, lang)), now, wake, shown
 
     def on_refresh(run_id, state, request: gr.Request):
         lang = lang_of(request)
@@ -377,7 +379,7 @@ def build(settings: ftcore.Settings):
     refresh.click(on_refresh, [runs, watch], [runs, table, *view_outputs])
     runs.change(view, [runs, watch], view_outputs)
     timer.tick(tick, [runs, watch], view_outputs, show_progress="hidden")
-    lister.tick(list_runs, [runs, runs_seen], [table, runs, runs_seen, timer], show_progress="hidden")
+    lister.tick(list_runs, [runs, runs_seen], [table, runs, runs_seen, timer, status], show_progress="hidden")
     stop.click(on_stop, runs, status)
     resume.click(on_resume, runs, [status, timer])
     return TrainTab(source=source, runs=runs, devices=devices, preset=preset, table=table, show_plan=on_knobs, plan_inputs=inputs,
