@@ -24,10 +24,6 @@ PERCENT_LIM = [-5.0, 105.0]  # 0 to 100 with room for a point on either end
 PALETTE = ("#f97316", "#2563eb", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777")
 
 
-def _typed(report: ftcore.Report | dict | None) -> ftcore.Report | None:
-    return ftcore.Report.from_dict(report) if isinstance(report, dict) else report
-
-
 def _name(candidate: str, lang: str) -> str:
     """A candidate as the reader calls it: the final model in the reader's language, a checkpoint by its folder."""
     return tr("choice_final", lang) if candidate == "final" else candidate
@@ -60,7 +56,7 @@ def load(run: ftcore.Run | None) -> ftcore.Report | None:
 def probe_table(report: ftcore.Report | dict | None, candidate: str = "final", lang: str = "en") -> pd.DataFrame:
     """One row per suite: its verdict, base, tuned, the change and the unit; headers in the reader's language."""
     columns = [tr(f"col_{c}", lang) for c in PROBE_COLUMNS]
-    chosen = report.pick(candidate) if (report := _typed(report)) else None
+    chosen = report.pick(candidate) if (report := ftcore.Report.of(report)) else None
     rows = [(r.suite, tr(BADGES[r.verdict], lang), _short(r.base), _short(r.tuned), _short(r.delta),
              tr(UNITS[r.kind], lang)) for r in (chosen.rows if chosen else [])]
     return pd.DataFrame(rows, columns=columns)
@@ -71,7 +67,7 @@ def probe_scores(report: ftcore.Report | dict | None, candidate: str = "final", 
     """Scores in % (answer and constraint suites) of base and the candidate, a point each per suite; None when
     there are none. Points, not bars: gradio's bar plot stacks the series of a category (base + tuned > 100)."""
     rows = []
-    chosen = report.pick(candidate) if (report := _typed(report)) else None
+    chosen = report.pick(candidate) if (report := ftcore.Report.of(report)) else None
     for r in chosen.rows if chosen else []:
         if r.kind in ("qa", "checks") and _finite(r.base, r.tuned):
             rows += [{"suite": r.suite, "score": r.base, "model": tr("series_base", lang)},
@@ -83,7 +79,7 @@ def domain_table(report: ftcore.Report | dict | None, lang: str = "en") -> pd.Da
     """One row per metric (of the whole data, then of each task of a multi-task run), one column per model: base,
     base + k worked examples (the prompting baseline, when the report has it) and each candidate. Models are few
     and metrics many: this way the table stays narrow enough for a phone."""
-    rows = _typed(report).domain_rows() if report else []
+    rows = ftcore.Report.of(report).domain_rows() if report else []
 
     def label(row: ftcore.DomainRow) -> str:
         if row.model == "fewshot":
@@ -105,7 +101,7 @@ def domain_table(report: ftcore.Report | dict | None, lang: str = "en") -> pd.Da
 def tradeoff(report: ftcore.Report | dict | None, lang: str = "en") -> pd.DataFrame | None:
     """One point per candidate: worst forgetting (x) against the domain metric (y); None without domain data."""
     rows = [{"forgetting": c.worst_forgetting, "domain": c.domain_value, "candidate": _name(c.name, lang)}
-            for c in (_typed(report).candidates if report else []) if _finite(c.worst_forgetting, c.domain_value)]
+            for c in (ftcore.Report.of(report).candidates if report else []) if _finite(c.worst_forgetting, c.domain_value)]
     if not rows:
         return None
     return pd.DataFrame(rows, columns=["forgetting", "domain", "candidate"]).astype({"forgetting": float,
@@ -119,7 +115,7 @@ def tradeoff_axes(report: ftcore.Report | dict | None, lang: str = "en") -> dict
     points = tradeoff(report)
     if points is None:
         return {}
-    report = _typed(report)
+    report = ftcore.Report.of(report)
     metric = next((c.metric for c in report.candidates if c.metric), "loss")
     high = max(10.0, 2 * float(report.budget or 0.0), 1.1 * points["forgetting"].max())
     return {"x_lim": [-0.04 * high, 1.04 * high],
@@ -172,7 +168,7 @@ def summary(report: ftcore.Report | dict | None, run: ftcore.Run | None, lang: s
         return tr("pick_finished_run", lang)
     if report is None:
         return tr("no_report", lang, run=run.id)
-    report = _typed(report)
+    report = ftcore.Report.of(report)
     domain = tr("domain_split", lang, split=report.domain_split) if report.domain_split else ""
     return tr("recommended", lang, recommendation=report.recommendation(), budget=f"{report.budget:g}",
               domain=domain)

@@ -116,6 +116,11 @@ class Report:
                    raw=raw)
 
     @classmethod
+    def of(cls, report: Report | dict[str, Any] | None) -> Report | None:
+        """A report as readers get it: typed already, as report.json's dict, or none."""
+        return cls.from_dict(report) if isinstance(report, dict) else report
+
+    @classmethod
     def find(cls, run: Run) -> Report | None:
         """The run's report, or None while it has none (a report being written appears whole: atomic rename)."""
         try:

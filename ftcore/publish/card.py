@@ -109,16 +109,12 @@ def loss_curve(run: Run, path: Path) -> bool:
     return True
 
 
-def _typed(report: Report | dict[str, Any] | None) -> Report | None:
-    return Report.from_dict(report) if isinstance(report, dict) else report
-
-
 def eval_results(report: Report | dict[str, Any] | None, model_name: str, dataset: str) -> list:
     """Model-index results: the domain metrics (per task for a mixture, each under its task's name) and every
     probe suite, for the final model."""
     from huggingface_hub import EvalResult
 
-    report = _typed(report)
+    report = Report.of(report)
     final = report.final if report else None
     if final is None:
         return []
@@ -138,7 +134,7 @@ def eval_results(report: Report | dict[str, Any] | None, model_name: str, datase
 
 
 def forgetting_table(report: Report | dict[str, Any] | None) -> str:
-    report = _typed(report)
+    report = Report.of(report)
     final = report.final if report else None
     if final is None:
         return "No evaluation report was made for this run."
@@ -156,7 +152,7 @@ def forgetting_table(report: Report | dict[str, Any] | None) -> str:
 def domain_table(report: Report | dict[str, Any] | None) -> str:
     """Base, base + k-shot prompt (when the run scored it) and fine-tuned on the domain data: all tasks together,
     then each task of a mixture (the report's domain rows)."""
-    report = _typed(report)
+    report = Report.of(report)
     final = report.final if report else None
     if final is None or not metrics_of(final.domain):
         return "No domain evaluation (the run had no validation data)."
