@@ -12,12 +12,11 @@ from ftcore.errors import UserError
 
 
 def default_lock_dir() -> Path:
-    """Where device locks live: one folder for the whole machine (FTCORE_LOCK_DIR, else the system temp folder),
-    so that runs of two workspaces on one machine still queue for the same GPUs."""
+    """Where device locks live without FTCORE_LOCK_DIR: one folder for the whole machine (in the system temp
+    folder), so that runs of two workspaces on one machine still queue for the same GPUs."""
     import tempfile
 
-    raw = os.environ.get("FTCORE_LOCK_DIR")
-    return Path(raw).expanduser().resolve() if raw else Path(tempfile.gettempdir()) / "fulltune-device-locks"
+    return Path(tempfile.gettempdir()) / "fulltune-device-locks"
 
 
 def this_node() -> str:
