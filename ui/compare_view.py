@@ -14,10 +14,11 @@ import ftcore
 
 from .i18n import tr
 
-BADGES = {"kept": "badge_kept", "gained": "badge_gained", "forgot": "badge_forgot", "info": "badge_info"}
+BADGES = {"kept": "badge_kept", "gained": "badge_gained", "uncertain": "badge_uncertain", "forgot": "badge_forgot",
+          "info": "badge_info"}
 UNITS = {"qa": "unit_qa", "checks": "unit_checks", "ppl": "unit_ppl", "kl": "unit_kl"}
 # the verdict right after the suite: a narrow screen shows the first columns, the rest scroll sideways
-PROBE_COLUMNS = ("suite", "verdict", "base", "tuned", "delta", "unit")
+PROBE_COLUMNS = ("suite", "verdict", "base", "tuned", "delta", "interval", "unit")
 METRICS = ("loss", "perplexity", "accuracy", "macro_f1", "exact_match", "contains", "rouge_l")
 BASE_COLOR = "#9ca3af"
 PERCENT_LIM = [-5.0, 105.0]  # 0 to 100 with room for a point on either end
@@ -39,13 +40,15 @@ def _finite(*values: Any) -> bool:
 
 
 def model_choices(run: ftcore.Run | None, lang: str = "en") -> list[tuple[str, str]]:
-    """base, final and each kept checkpoint of a run, as (label, model reference)."""
+    """base, final, each kept checkpoint and each blend written of a run, as (label, model reference)."""
     if run is None:
         return []
     choices = [(tr("choice_base", lang, model=run.config().model.ref), run.config().model.ref)]
     if (run.final_dir / "config.json").is_file():
         choices.append((tr("choice_final", lang), run.id))
     choices += [(path.name, str(path)) for path in run.checkpoints() if (path / "config.json").is_file()]
+    choices += [(tr("choice_blend", lang, alpha=f"{b.alpha:g}", source=_name(b.source, lang)), b.ref)
+                for b in run.blends()]
     return choices
 
 
@@ -54,11 +57,12 @@ def load(run: ftcore.Run | None) -> ftcore.Report | None:
 
 
 def probe_table(report: ftcore.Report | dict | None, candidate: str = "final", lang: str = "en") -> pd.DataFrame:
-    """One row per suite: its verdict, base, tuned, the change and the unit; headers in the reader's language."""
+    """One row per suite: its verdict, base, tuned, the change, the change's 95% interval and the unit; headers in
+    the reader's language."""
     columns = [tr(f"col_{c}", lang) for c in PROBE_COLUMNS]
     chosen = report.pick(candidate) if (report := ftcore.Report.of(report)) else None
-    rows = [(r.suite, tr(BADGES[r.verdict], lang), _short(r.base), _short(r.tuned), _short(r.delta),
-             tr(UNITS[r.kind], lang)) for r in (chosen.rows if chosen else [])]
+    rows = [(r.suite, tr(BADGES.get(r.verdict, "badge_info"), lang), _short(r.base), _short(r.tuned),
+             _short(r.delta), r.interval_text, tr(UNITS[r.kind], lang)) for r in (chosen.rows if chosen else [])]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -99,13 +103,33 @@ def domain_table(report: ftcore.Report | dict | None, lang: str = "en") -> pd.Da
 
 
 def tradeoff(report: ftcore.Report | dict | None, lang: str = "en") -> pd.DataFrame | None:
-    """One point per candidate: worst forgetting (x) against the domain metric (y); None without domain data."""
-    rows = [{"forgetting": c.worst_forgetting, "domain": c.domain_value, "candidate": _name(c.name, lang)}
-            for c in (ftcore.Report.of(report).candidates if report else []) if _finite(c.worst_forgetting, c.domain_value)]
+    """One point per candidate: worst forgetting (x) against the domain metric (y); None without domain data.
+    With blends of base and final, their curve: the base at α = 0, each blend at its α, the final model at 1."""
+    report = ftcore.Report.of(report)
+    candidates = report.candidates if report else []
+    blends = sorted((c for c in candidates if c.alpha is not None), key=lambda c: c.alpha)
+    final = report.final if report else None
+    others = [c for c in candidates if c.alpha is None and c.name != "final"]
+    curve = [*blends, *([final] if final else []), *others]  # along the curve: base, blends by α, final
+    rows = [{"forgetting": c.worst_forgetting, "domain": c.domain_value, "candidate": _curve_name(c, bool(blends), lang)}
+            for c in curve if _finite(c.worst_forgetting, c.domain_value)]
+    metric = next((c.metric for c in candidates if c.metric), None)
+    start = (report.base.get("domain") or {}).get(metric) if blends and report.base else None
+    if rows and _finite(start):
+        rows.insert(0, {"forgetting": 0.0, "domain": start, "candidate": tr("series_base_alpha", lang)})
     if not rows:
         return None
     return pd.DataFrame(rows, columns=["forgetting", "domain", "candidate"]).astype({"forgetting": float,
                                                                                       "domain": float})
+
+
+def _curve_name(candidate: ftcore.Candidate, blends: bool, lang: str) -> str:
+    """A point's label: a blend by its α; with blends, the final model as the curve's end (α = 1)."""
+    if candidate.alpha is not None:
+        return tr("series_blend", lang, alpha=f"{candidate.alpha:g}")
+    if blends and candidate.name == "final":
+        return tr("series_final_alpha", lang)
+    return _name(candidate.name, lang)
 
 
 def tradeoff_axes(report: ftcore.Report | dict | None, lang: str = "en") -> dict[str, Any]:
@@ -159,8 +183,10 @@ def probe_plot(report: ftcore.Report | dict | None, lang: str = "en"):
 
 
 def tradeoff_plot(report: ftcore.Report | dict | None, lang: str = "en"):
-    """The gain-vs-forgetting plot's new value: the candidates, its ranges and the metric's name."""
-    return plot_update(tradeoff(report, lang), "candidate", **tradeoff_axes(report, lang))
+    """The gain-vs-forgetting plot's new value: the candidates (the base in grey, when blends put it on the
+    plot), its ranges and the metric's name."""
+    return plot_update(tradeoff(report, lang), "candidate", base=tr("series_base_alpha", lang),
+                       **tradeoff_axes(report, lang))
 
 
 def summary(report: ftcore.Report | dict | None, run: ftcore.Run | None, lang: str = "en") -> str:

@@ -46,7 +46,7 @@ def build(settings: ftcore.Settings):
     def on_load(request: gr.Request):
         """After a reload (or in a second browser): a guided run in progress is followed again, its panel open."""
         run = ftcore.guided.latest(settings)
-        if run is None or run.status().get("state") not in ftcore.ACTIVE:
+        if run is None or not ftcore.busy(run.status()):
             yield gr.skip(), gr.skip(), gr.skip()
             return
         for markdown, button in stream(ftcore.guided.follow(run), lang_of(request)):

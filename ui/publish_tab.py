@@ -18,10 +18,15 @@ from .i18n import UIError, both, error, lang_of, t, tr
 
 
 def finished_runs(settings: ftcore.Settings, lang: str = "en") -> list[tuple[str, str]]:
-    """Runs whose model can be published: done (a run still evaluating has no report for its card yet)."""
-    return [(f"{run.id} · {ftcore.localize(ftcore.state_text('done'), lang)}", run.id)
-            for run in ftcore.RunStore(settings).list()
-            if run.status().get("state") == "done" and (run.final_dir / "config.json").is_file()]
+    """Runs whose model can be published: done, their report made or still being made (then the label says so,
+    and a card written meanwhile says the report is pending: write it again once the report is done)."""
+    out = []
+    for run in ftcore.RunStore(settings).list():
+        status = run.status()
+        if status.get("state") == "done" and (run.final_dir / "config.json").is_file():
+            label = tr("run_report_running" if ftcore.busy(status) else "run_done", lang, run=run.id)
+            out.append((label, run.id))
+    return out
 
 
 def repo_hint(repo: str, request: gr.Request) -> str:

@@ -12,6 +12,7 @@ import gradio as gr
 
 import ftcore
 
+from .compare_view import plot_update
 from .i18n import UIError, both, error, lang_of, t, tr
 from .i18n_help import SECTIONS
 from .train_view import Watch, frames, get_run, log_tail, runs_table, status_markdown
@@ -19,7 +20,8 @@ from .train_view import Watch, frames, get_run, log_tail, runs_table, status_mar
 UPLOAD = ftcore.DataSource("upload").ref
 BASIC = [("train", "epochs"), ("train", "max_steps"), ("train", "learning_rate"), ("train", "batch_size"),
          ("train", "grad_accum"), ("data", "max_length")]
-ADVANCED = [("train", k) for k in ("method", "freeze_trainable_layers", "scheduler", "warmup_ratio", "weight_decay",
+ADVANCED = [("train", k) for k in ("method", "freeze_trainable_layers", "freeze_bottom_layers", "anchor",
+                                   "anchor_weight", "scheduler", "warmup_ratio", "weight_decay",
                                    "max_grad_norm", "precision", "optimizer", "optimizer_in_backward",
                                    "gradient_checkpointing", "packing",
                                    "eval_steps", "early_stopping_patience", "save_steps", "save_precision", "seed")]
@@ -27,7 +29,7 @@ DEVICES = [("dist", "nproc"), ("dist", "strategy"), ("dist", "offload")]
 STEPS = {"learning_rate": 1e-6, "warmup_ratio": 0.01, "weight_decay": 0.01, "max_grad_norm": 0.1, "epochs": 0.5}
 CHOICES = {"method": ftcore.METHODS, "scheduler": ("cosine", "linear", "constant"), "precision": ftcore.PRECISIONS,
            "optimizer": tuple(ftcore.OPTIMIZERS), "save_precision": ("fp32", "bf16"),
-           "strategy": ftcore.STRATEGIES, "offload": ftcore.OFFLOADS}
+           "strategy": ftcore.STRATEGIES, "offload": ftcore.OFFLOADS, "anchor": ftcore.ANCHORS}
 
 
 @dataclass
@@ -76,6 +78,22 @@ def curve(title, height: int, y_format: str) -> gr.LinePlot:
                        y_axis_format=y_format, colors_in_legend=[])
 
 
+def drawn(watch: Watch) -> dict:
+    """Each curve as its plot is sent it (compare_view.plot_update): None while it has no point, else its frame with
+    a colour named for each series. Gradio 6.31 builds a plot's Vega spec (its series and their colours) from the
+    data it first shows and afterwards only swaps data in: from an empty frame the forgetting points never showed,
+    and the validation losses, a series the training losses' first drawing lacked, had no colour. So a plot whose
+    series changed is emptied now and drawn afresh at the next call (watch.redraw asks the next tick for it)."""
+    out, tables = {}, frames(watch.rows)
+    for name, frame in tables.items():
+        series = tuple(dict.fromkeys(frame["series"]))
+        fresh = watch.shown.get(name, ()) in ((), series)
+        out[name] = plot_update(frame if series and fresh else None, "series")
+        watch.shown[name] = series if fresh else ()
+    watch.redraw = any(len(frame) and not watch.shown[name] for name, frame in tables.items())
+    return out
+
+
 def runs_signature(settings: ftcore.Settings) -> tuple:
     """The runs and when each status file last changed: equal signatures mean nothing to redraw."""
     out = []
@@ -96,7 +114,7 @@ def latest_run(settings: ftcore.Settings) -> str | None:
     """The run to re-attach to after a reload: the newest active one, else the newest."""
     runs = ftcore.RunStore(settings).list()
     for run in runs:
-        if run.status().get("state") in ftcore.ACTIVE:
+        if ftcore.busy(run.status()):
             return run.id
     return runs[0].id if runs else None
 
@@ -219,13 +237,17 @@ def build(settings: ftcore.Settings):
                         refresh = gr.Button(t("refresh"), size="sm")
                         stop = gr.Button(t("stop"), variant="stop", size="sm")
                         resume = gr.Button(t("resume"), size="sm", elem_id="resume-run")
+                        full = gr.Button(t("full_probes"), size="sm", elem_id="full-probes")
                 status = gr.Markdown(t("no_run"), elem_id="run-status")
                 with gr.Row():
                     # points, not lines: a validation loss measured once is a single point, which a line never draws
                     loss_plot = gr.ScatterPlot(x="step", y="value", color="series", label=t("loss_by_step"),
                                                x_title=" ", y_title=" ", color_title=" ", elem_id="loss-plot")
-                    speed_plot = curve(t("tokens_per_second"), 300, ",.0f")
+                    # beside it, forgetting measured at the same evaluations (points too)
+                    forget_plot = gr.ScatterPlot(x="step", y="value", color="series", label=t("forgetting_by_step"),
+                                                 x_title=" ", y_title=" ", color_title=" ", elem_id="forget-plot")
                 with gr.Row():
+                    speed_plot = curve(t("tokens_per_second"), 220, ",.0f")
                     lr_plot = curve(t("lr_curve"), 220, ".1e")
                     grad_plot = curve(t("grad_norm"), 220, ".2f")
                 table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, elem_id="runs-table")
@@ -233,7 +255,7 @@ def build(settings: ftcore.Settings):
                     log = gr.Code("", language=None, label=t("log_tail"), elem_id="run-log")
         watch = gr.State(None)  # what this session has read of the run it shows
         runs_seen = gr.State(())  # the runs and their status files as this session last listed them
-        timer = gr.Timer(1.0, active=False)  # only while the run shown is queued, running or stopping
+        timer = gr.Timer(1.0, active=False)  # only while the run shown is busy (training, or its report)
         lister = gr.Timer(5.0)  # the runs table and list: runs started elsewhere appear within seconds
 
     knobs = basic + advanced + dist
@@ -244,7 +266,7 @@ def build(settings: ftcore.Settings):
         return {"source": data[source], "upload": data[upload], "model": data[model], "name": data[name],
                 "mixture": data[mixture], "values": {n: data[c] for n, c in by_name.items()}}
     lr_box = basic[BASIC.index(("train", "learning_rate"))]
-    plots = [loss_plot, speed_plot, lr_plot, grad_plot]
+    plots = {"loss": loss_plot, "forget": forget_plot, "speed": speed_plot, "lr": lr_plot, "grad": grad_plot}
 
     def on_upload(path):
         return UPLOAD if path else gr.update()
@@ -311,22 +333,22 @@ def build(settings: ftcore.Settings):
         state = Watch()
         if run is not None:
             state.read(run, lang)
-        plotted = frames(state.rows)
-        active = run is not None and run.status().get("state") in ftcore.ACTIVE
-        return (status_markdown(run, lang, state.pace, state.note), plotted["loss"], plotted["speed"], plotted["lr"],
-                plotted["grad"], log_tail(run), state, gr.Timer(active=active))
+        plotted = drawn(state)
+        active = run is not None and ftcore.busy(run.status())
+        return (status_markdown(run, lang, state.pace, state.note), *(plotted[n] for n in plots), log_tail(run), state,
+                gr.Timer(active=active))
 
     def tick(run_id, state, request: gr.Request):
         """A timer tick: only what changed since the last one is read and sent; the timer stops with the run."""
         run, lang = get_run(settings, run_id), lang_of(request)
         if run is None or state is None:
-            return (gr.skip(),) * 6 + (state, gr.Timer(active=False))
+            return (gr.skip(),) * (len(plots) + 2) + (state, gr.Timer(active=False))
         curves_changed, status_changed, log_changed = state.read(run, lang)
-        active = run.status().get("state") in ftcore.ACTIVE
+        active = ftcore.busy(run.status())
         # the status line carries the time left, which moves every tick while training
         status_out = status_markdown(run, lang, state.pace, state.note) if status_changed or active else gr.skip()
-        plotted = frames(state.rows) if curves_changed else None
-        plots_out = (plotted["loss"], plotted["speed"], plotted["lr"], plotted["grad"]) if plotted else (gr.skip(),) * 4
+        plotted = drawn(state) if curves_changed or state.redraw else None
+        plots_out = tuple(plotted[n] for n in plots) if plotted else (gr.skip(),) * len(plots)
         return (status_out, *plots_out, log_tail(run) if log_changed else gr.skip(), state,
                 gr.Timer(active=active) if not active else gr.skip())
 
@@ -337,7 +359,7 @@ def build(settings: ftcore.Settings):
         if now == seen:
             return gr.skip(), gr.skip(), seen, gr.skip(), gr.skip()
         run = get_run(settings, run_id)
-        wake = gr.Timer(active=True) if run is not None and run.status().get("state") in ftcore.ACTIVE else gr.skip()
+        wake = gr.Timer(active=True) if run is not None and ftcore.busy(run.status()) else gr.skip()
         lang = lang_of(request)
         # the shown run's status too: a change the live view missed (its timer stopped) shows within seconds
         shown = status_markdown(run, lang) if run is not None else gr.skip()
@@ -350,9 +372,20 @@ def build(settings: ftcore.Settings):
 
     def on_stop(run_id, request: gr.Request):
         run = get_run(settings, run_id)
-        if run is not None and run.status().get("state") in ftcore.ACTIVE:
-            run.request_stop()  # the worker checkpoints and ends; the timer shows it
+        if run is not None and ftcore.busy(run.status()):
+            run.request_stop()  # the worker checkpoints and ends (or ends the report); the timer shows it
         return status_markdown(run, lang_of(request))
+
+    def on_full_probes(run_id, request: gr.Request):
+        """A done run's report made again with every probe suite, as a job queued for devices."""
+        run = get_run(settings, run_id)
+        if run is None:
+            raise gr.Error(both("pick_run_full_probes"))
+        try:
+            ftcore.report_again(run, settings, "all")
+        except ftcore.UserError as exc:
+            raise error(exc, duration=None) from None
+        return status_markdown(run, lang_of(request)), gr.Timer(active=True)
 
     def on_resume(run_id, request: gr.Request):
         run = get_run(settings, run_id)
@@ -364,7 +397,7 @@ def build(settings: ftcore.Settings):
             raise error(exc, duration=None) from None
         return status_markdown(run, lang_of(request)), gr.Timer(active=True)
 
-    view_outputs = [status, *plots, log, watch, timer]
+    view_outputs = [status, *plots.values(), log, watch, timer]
     inputs = {source, upload, model, name, mixture, *knobs}
     upload.change(on_upload, upload, source)
     add.click(on_add, [mixture, source, weight], mixture)
@@ -382,5 +415,6 @@ def build(settings: ftcore.Settings):
     lister.tick(list_runs, [runs, runs_seen], [table, runs, runs_seen, timer, status], show_progress="hidden")
     stop.click(on_stop, runs, status)
     resume.click(on_resume, runs, [status, timer])
+    full.click(on_full_probes, runs, [status, timer])
     return TrainTab(source=source, runs=runs, devices=devices, preset=preset, table=table, show_plan=on_knobs, plan_inputs=inputs,
                     plan_outputs=[plan, command], show_run=view, run_inputs=[runs, watch], run_outputs=view_outputs)

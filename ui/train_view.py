@@ -1,5 +1,5 @@
 """What the Train tab shows about runs, read from their folders: the runs table, status with ETA, curves (loss,
-learning rate, gradient norm, tokens/s) and the worker log's tail. Plain functions over plain values."""
+forgetting, learning rate, gradient norm, tokens/s) and the worker log's tail. Plain functions over plain values."""
 
 from __future__ import annotations
 
@@ -45,13 +45,13 @@ def runs_table(settings: ftcore.Settings, lang: str = "en") -> pd.DataFrame:
 def status_markdown(run: ftcore.Run | None, lang: str = "en", pace: ftcore.Pace | None = None,
                     note: dict | None = None) -> str:
     """The run's line (state, step, loss, time left, tokens/s: ftcore's progress, as the CLI shows it), its latest
-    message while it is active (queued, loading, evaluating...), and what to do next; all in `lang`."""
+    message while it is busy (queued, loading, its report...), and what to do next; all in `lang`."""
     if run is None:
         return tr("no_run", lang)
     status = run.status()
     line = ftcore.localize(ftcore.progress(run, status, pace).summary(), lang)
     text = f"**{run.id}** — {line}"
-    if note and status.get("state") in ftcore.ACTIVE:
+    if note and ftcore.busy(status):
         text += "\n\n" + ftcore.localize(ftcore.restore(note.get("text", ""), note.get("key"), note.get("values")), lang)
     if status.get("state") == "queued":
         text += "\n\n" + tr("status_queued", lang)
@@ -60,16 +60,17 @@ def status_markdown(run: ftcore.Run | None, lang: str = "en", pace: ftcore.Pace 
     if status.get("state") in ("failed", "cancelled") and ftcore.last_checkpoint(run):
         text += "\n\n" + tr("status_resumable", lang)
     if status.get("state") == "done":
-        text += "\n\n" + tr("status_done", lang)
+        text += "\n\n" + tr("status_report_running" if ftcore.busy(status) else "status_done", lang)
     return text
 
 
-CURVES = ("loss", "lr", "grad", "speed")
+CURVES = ("loss", "forget", "lr", "grad", "speed")
 
 
 def add_points(rows: dict[str, list], events: list[dict], lang: str, previous: tuple | None) -> tuple | None:
-    """Append the curve points of `events` to `rows` (loss: train and validation; learning rate; gradient norm;
-    tokens/s between two logged steps); returns the last (tokens seen, time) for the next call."""
+    """Append the curve points of `events` to `rows` (loss: train and validation; forgetting: KL to the base at
+    each evaluation; learning rate; gradient norm; tokens/s between two logged steps); returns the last (tokens
+    seen, time) for the next call."""
     for event in events:
         kind, step = event.get("type"), event.get("step")
         if kind == "train" and "loss" in event:
@@ -87,6 +88,8 @@ def add_points(rows: dict[str, list], events: list[dict], lang: str, previous: t
             for task, value in ftcore.eval_losses(event).items():  # one, or one per task of a mixture
                 series = tr("series_validation_task", lang, task=task) if task else tr("series_validation", lang)
                 rows["loss"].append({"step": step, "value": value, "series": series})
+            if event.get("forget_kl") is not None:
+                rows["forget"].append({"step": step, "value": event["forget_kl"], "series": tr("series_forget_kl", lang)})
         elif kind == "train_begin":
             previous = None  # a resumed run restarts its clock
     return previous
@@ -117,6 +120,8 @@ class Watch:
     status_seen: tuple = ()
     log_seen: int = -1
     note: dict | None = None  # the latest message event
+    shown: dict[str, tuple] = field(default_factory=dict)  # the series each plot was last drawn with
+    redraw: bool = False  # a plot was emptied to be drawn afresh (train_tab.drawn): the next tick draws it
 
     def follows(self, run: ftcore.Run, lang: str) -> bool:
         return self.run_id == run.id and self.lang == lang and self.tail is not None

@@ -7,7 +7,7 @@ import re
 import sys
 
 from ftcore.cli.data import add_data_parser, cmd_data
-from ftcore.cli.models import cmd_chat, cmd_guided, cmd_models, cmd_plan, cmd_presets, cmd_serve
+from ftcore.cli.models import cmd_blend, cmd_chat, cmd_guided, cmd_models, cmd_plan, cmd_presets, cmd_serve
 from ftcore.cli.probe import add_probe_parsers, cmd_compare, cmd_eval, cmd_pilot, cmd_probe
 from ftcore.cli.publish import add_hub_parsers, cmd_card, cmd_export, cmd_push, cmd_space
 from ftcore.cli.runs import TRAIN_FLAGS, cmd_resume, cmd_runs, cmd_status, cmd_stop, cmd_train
@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=None, help="A YAML RunConfig to start from (over the preset, if any).")
     p.add_argument("--preset", default=None, help="A shipped preset to start from: `ftcore presets` lists them.")
     p.add_argument("--detach", action="store_true", help="Start the worker and return; prints the run id last.")
+    p.add_argument("--no-wait-report", action="store_true", help="Return as soon as the model is ready; the "
+                   "evaluation report goes on in the background (ftcore status RUN shows it, ftcore stop RUN ends "
+                   "it).")
     p.add_argument("--pilot", action="store_true", help="Start a full and a LoRA run of this configuration (one "
                    "after the other), then print gain, forgetting, time and memory side by side.")
     p.add_argument("overrides", nargs="*", help="section.key=value overrides, e.g. train.warmup_ratio=0.1")
@@ -108,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", type=int, default=None, metavar="STEP", help="Resume from checkpoint-STEP "
                    "instead (refused when it does not verify).")
     p.add_argument("--detach", action="store_true", help="Start the worker and return.")
+    p.add_argument("--no-wait-report", action="store_true", help="Return as soon as the model is ready.")
+
+    p = sub.add_parser("blend", help="Blend a run's fine-tuned weights with its base model's (WiSE-FT: (1 - alpha) "
+                       "x base + alpha x tuned), written into the run folder; prints the reference to use as --model "
+                       "(Chat, Compare, card, push).")
+    p.add_argument("run")
+    p.add_argument("--alpha", type=float, required=True, help="Share of the fine-tuned weights: 0 is the base "
+                   "model, 1 the fine-tuned one; lower values forget less and learn less.")
+    p.add_argument("--from", dest="source", default="final", metavar="CHECKPOINT", help="Blend this checkpoint "
+                   "(checkpoint-N, or N) instead of the final model.")
 
     p = sub.add_parser("chat", help="Print one answer to a prompt.")
     p.add_argument("--model", default=None, help="Model reference (default: the embedded model).")
@@ -141,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 COMMANDS = {"guided": cmd_guided, "models": cmd_models, "train": cmd_train, "data": cmd_data, "runs": cmd_runs, "status": cmd_status,
             "stop": cmd_stop, "resume": cmd_resume, "plan": cmd_plan, "serve": cmd_serve,
             "presets": cmd_presets, "probe": cmd_probe, "eval": cmd_eval, "compare": cmd_compare,
-            "pilot": cmd_pilot, "chat": cmd_chat, "card": cmd_card, "push": cmd_push, "export": cmd_export,
+            "pilot": cmd_pilot, "chat": cmd_chat, "blend": cmd_blend, "card": cmd_card, "push": cmd_push, "export": cmd_export,
             "space": cmd_space}
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`ftcore models|presets|plan|serve|chat|guided`: what can be trained, what it needs, and using a model."""
+"""`ftcore models|presets|plan|serve|chat|guided|blend`: what can be trained, what it needs, and using a model."""
 
 from __future__ import annotations
 
@@ -102,4 +102,21 @@ def cmd_chat(args, settings: Settings) -> int:
     ref = args.model or RunConfig().model.ref
     models.resolve(ref, settings)
     print(chat(ModelCache(settings, size=1), ref, args.prompt, Decoding(max_new_tokens=args.max_new_tokens)))
+    return 0
+
+
+def cmd_blend(args, settings: Settings) -> int:
+    import time
+
+    from ftcore.eval.blend import check_alpha, write_run_blend
+    from ftcore.runs.store import RunStore
+
+    run = RunStore(settings).get(args.run)
+    alpha = check_alpha(args.alpha)
+    source = f"checkpoint-{args.source}" if args.source.isdigit() else args.source
+    began = time.perf_counter()
+    folder = write_run_blend(run, settings, alpha, source)
+    print(f"Blend written: {folder} ({alpha:g} x {source} + {1 - alpha:g} x {run.config().model.ref}, "
+          f"{time.perf_counter() - began:.1f} s). Use it as --model:")
+    print(run.blend_ref(alpha, source))
     return 0

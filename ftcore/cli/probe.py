@@ -13,8 +13,12 @@ def add_probe_parsers(sub) -> None:
     p = sub.add_parser("probe", help="Run forgetting probe suites on one or more models (greedy, batched).")
     p.add_argument("--model", action="append", required=True, help="Model reference; repeat to compare. The first "
                    "is the base for the kl suite.")
-    p.add_argument("--suite", action="append", default=None, help="Built-in suite name or a question/answer "
-                   "file (.jsonl/.csv with question, answer, optional match); repeat. Default: all built-in.")
+    p.add_argument("--suite", action="append", default=None, help="Built-in suite name, a question/answer "
+                   "file (.jsonl/.csv with question, answer, optional match), or an lm-eval benchmark "
+                   "(lm_eval:hellaswag, lm_eval:PATH.yaml); repeat. Default: all built-in.")
+    p.add_argument("--lm-eval-limit", type=int, default=None, help="Items per lm_eval: suite (0: all; default "
+                   "as probe.lm_eval_limit).")
+    p.add_argument("--lm-eval-include", default="", help="Folders of your own lm-eval task YAML files.")
     p.add_argument("--max-new-tokens", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="auto", choices=("auto", "gpu", "cpu"), help="auto: a free GPU, or one a "
@@ -39,6 +43,8 @@ def add_probe_parsers(sub) -> None:
     p.add_argument("run")
     p.add_argument("--budget", type=float, default=None, help="Points (or %% perplexity) a suite may lose.")
     p.add_argument("--rerun", action="store_true", help="Evaluate again now instead of reading report.json.")
+    p.add_argument("--suites", default=None, help="With --rerun: the probe suites in place of the run's "
+                   "probe.suites, e.g. all (the full set after the quick one a CPU run made).")
     p.add_argument("--baseline", default=None, help="fewshot:K adds the prompting baseline: the base model with a "
                    "system prompt and K worked examples from the training split.")
     p.add_argument("--device", default="auto", choices=("auto", "gpu", "cpu"), help="auto: a free GPU, or one a "
@@ -65,24 +71,35 @@ def cmd_probe(args, settings: Settings) -> int:
     from transformers.utils import logging as hf_logging
 
     from ftcore import models
-    from ftcore.eval.probes import BUILTIN, probe_models
+    from ftcore.config import ProbeConfig
+    from ftcore.eval.probes import BUILTIN, DEFAULT_BUDGET, compare, format_rows, load_suite, probe_models
 
     hf_logging.disable_progress_bar()
     for ref in args.model:
         models.resolve(ref, settings)
     names = args.suite or list(BUILTIN)
+    probe = ProbeConfig(lm_eval_include=args.lm_eval_include)
+    if args.lm_eval_limit is not None:
+        probe.lm_eval_limit = args.lm_eval_limit
+    # a misspelt suite or a benchmark whose data is out of reach fails before any model loads
+    suites = [load_suite(name, probe) for name in names]
     where = inference_device(settings, args.model, args.device)
-    results = probe_models(args.model, names, settings, batch_size=args.batch_size,
+    results = probe_models(args.model, suites, settings, batch_size=args.batch_size,
                            max_new_tokens=args.max_new_tokens, device=where.device)
     if args.json:
         print(json.dumps({ref: {name: r.to_dict() for name, r in res.items()} for ref, res in results.items()},
                          indent=2, ensure_ascii=False))
         return 0
-    print(f"{'suite':<14}{'unit':>6}" + "".join(f"{ref[-24:]:>26}" for ref in args.model))
+    width = max(14, *(len(name) + 1 for name in results[args.model[0]]))
+    print(f"{'suite':<{width}}{'unit':>6}" + "".join(f"{ref[-24:]:>26}" for ref in args.model))
     for name in [r.suite for r in results[args.model[0]].values()]:
         first = results[args.model[0]][name]
         unit = {"qa": "%", "checks": "%", "ppl": "ppl", "kl": "nats"}[first.kind]
-        print(f"{name:<14}{unit:>6}" + "".join(f"{results[ref][name].score:>26.2f}" for ref in args.model))
+        print(f"{name:<{width}}{unit:>6}" + "".join(f"{results[ref][name].score:>26.2f}" for ref in args.model))
+    base = {name: r.to_dict() for name, r in results[args.model[0]].items()}
+    for ref in args.model[1:]:  # each later model against the first: the changes with their 95% intervals
+        print(f"\n{ref} vs {args.model[0]}:")
+        print(format_rows(compare(base, {name: r.to_dict() for name, r in results[ref].items()}), DEFAULT_BUDGET))
     return 0
 
 
@@ -119,7 +136,7 @@ def cmd_compare(args, settings: Settings) -> int:
         if run.status().get("state") != "done":
             raise UserError("cli.not_done", run=run.id)
         where = inference_device(settings, [run.config().model.ref, str(run.final_dir)], args.device)
-        report = Report.from_dict(make_report(run, settings, device=where.device))
+        report = Report.from_dict(make_report(run, settings, device=where.device, suites=args.suites))
     else:
         report = Report.load(run)
     budget = report.budget if args.budget is None else args.budget

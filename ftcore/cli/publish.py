@@ -12,7 +12,7 @@ from ftcore.settings import Settings
 
 def add_hub_parsers(sub) -> None:
     p = sub.add_parser("card", help="Write the model card (final/README.md) of a finished run.")
-    p.add_argument("run")
+    p.add_argument("run", help="A run id (its final model), or a blend written into it (RUN/blend-0.5).")
     p.add_argument("--license", default=None, help="License id (default: the base model's, else 'other').")
     p.add_argument("--language", action="append", default=None, help="ISO 639-1 code; repeat (default: from "
                    "the training data).")
@@ -21,7 +21,7 @@ def add_hub_parsers(sub) -> None:
 
     p = sub.add_parser("push", help="Push a finished run's model to the Hugging Face Hub (private by default). "
                        "The token comes from HF_TOKEN or --token-file, never from an argument.")
-    p.add_argument("run")
+    p.add_argument("run", help="A run id (its final model), or a blend written into it (RUN/blend-0.5).")
     p.add_argument("--repo", required=True, help="OWNER/NAME of the model repository.")
     p.add_argument("--public", action="store_true", help="Make a new repository public (default: private).")
     where = p.add_mutually_exclusive_group()
@@ -35,7 +35,7 @@ def add_hub_parsers(sub) -> None:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("export", help="Copy a finished run's model repository files to a folder or a .zip.")
-    p.add_argument("run")
+    p.add_argument("run", help="A run id (its final model), or a blend written into it (RUN/blend-0.5).")
     p.add_argument("--out", required=True, help="A new folder, or a path ending in .zip (or .gguf with --format "
                    "gguf).")
     p.add_argument("--format", default="hf", choices=["hf", "gguf"], help="hf: the model repository's files "
@@ -53,7 +53,7 @@ def cmd_card(args, settings: Settings) -> int:
     from ftcore.publish import write_card
     from ftcore.runs.store import RunStore
 
-    run = RunStore(settings).get(args.run)
+    run = RunStore(settings).model(args.run)
     path = write_card(run, settings, license=args.license, language=args.language, repo=args.repo)
     if args.print:
         print(path.read_text(encoding="utf-8"))
@@ -65,7 +65,7 @@ def cmd_push(args, settings: Settings) -> int:
     from ftcore.publish import push, read_token
     from ftcore.runs.store import RunStore
 
-    run = RunStore(settings).get(args.run)
+    run = RunStore(settings).model(args.run)
     token = read_token(args.token_file)
     result = push(run, args.repo, token, settings=settings, private=not args.public, branch=args.branch, pr=args.pr,
                   endpoint=args.endpoint, license=args.license, gguf=args.gguf,
@@ -82,7 +82,7 @@ def cmd_export(args, settings: Settings) -> int:
     from ftcore.publish import export
     from ftcore.runs.store import RunStore
 
-    run = RunStore(settings).get(args.run)
+    run = RunStore(settings).model(args.run)
     if args.format == "gguf":
         return export_gguf_files(run, Path(args.out).expanduser().resolve(), args.quant)
     out = export(run, args.out, settings)

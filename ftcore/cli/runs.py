@@ -20,7 +20,7 @@ from ftcore.config import (
 )
 from ftcore.errors import UserError
 from ftcore.runs import jobs, launcher
-from ftcore.runs.store import FINISHED, Run, RunStore
+from ftcore.runs.store import Run, RunStore, busy
 from ftcore.settings import Settings
 
 TRAIN_FLAGS = [  # flag, section, key, type
@@ -89,12 +89,13 @@ def cmd_train(args, settings: Settings) -> int:
     if args.detach:
         print(f"Started run {run.id}")
         return 0
-    return follow(run, settings.lang)
+    return follow(run, settings.lang, not args.no_wait_report)
 
 
-def follow(run: Run, lang: str = "en") -> int:
-    """Show a progress bar until the run ends (time left and tokens/s from ftcore's progress, the report's phase
-    after training); Ctrl-C stops the run cleanly."""
+def follow(run: Run, lang: str = "en", wait_report: bool = True) -> int:
+    """Show a progress bar until the model is done (time left and tokens/s from ftcore's progress), say where it
+    is the moment it is, then follow its report (suite evaluations, time left) unless `wait_report` is false;
+    Ctrl-C stops the run cleanly (during the report: ends the report, the model stays)."""
     from tqdm import tqdm
 
     from ftcore.messages import localize
@@ -102,29 +103,48 @@ def follow(run: Run, lang: str = "en") -> int:
 
     print(f"Run {run.id}: {run.dir}")
     bar = tqdm(total=None, unit="step", dynamic_ncols=True)
-    tail, pace = Tail(run), Pace()
+    tail, pace, ready = Tail(run), Pace(), False
     try:
         while True:
             status = run.status()
             now = progress(run, status, pace.add(tail.read()))
-            if now.total and bar.total != now.total:
-                bar.total = now.total
-            bar.n = now.step
+            if status.get("state") == "done" and not ready:
+                ready = True
+                bar.n = now.total or now.step
+                bar.close()
+                print(f"The model is ready: {run.final_dir}", flush=True)
+                if not (wait_report and busy(status)):
+                    break
+                bar = tqdm(total=None, unit="suite", dynamic_ncols=True, desc="report")
+            total, done = (now.report_total, now.report_done) if ready else (now.total, now.step)
+            if total and bar.total != total:
+                bar.total = total
+            bar.n = done
             bar.set_postfix_str(localize(now.summary(), lang), refresh=True)
-            if status.get("state") in FINISHED:
+            if not busy(status):
                 break
             time.sleep(0.5)
     except KeyboardInterrupt:
         bar.close()
-        print("Stopping: writing a checkpoint...", file=sys.stderr)
+        print("Stopping the report (the model stays)..." if ready else "Stopping: writing a checkpoint...",
+              file=sys.stderr)
         status = launcher.stop(run)
     bar.close()
     state = status.get("state")
-    if state == "done":
-        print(f"Done. Final model: {run.final_dir}")
-        return 0
-    print(f"Run {run.id} {state}: {status.get('error')}", file=sys.stderr)
-    return 1
+    if state != "done":
+        print(f"Run {run.id} {state}: {status.get('error')}", file=sys.stderr)
+        return 1
+    if not ready:
+        print(f"The model is ready: {run.final_dir}")
+    report = status.get("report")
+    if report == "done":
+        print(f"Report: {run.report_path} (ftcore compare {run.id})")
+    elif report in ("running", "stopping"):
+        print(f"The report goes on in the background: ftcore status {run.id}; ftcore stop {run.id} ends it.")
+    elif report in ("stopped", "failed"):
+        print(f"Report {report}{': ' + status['report_error'] if status.get('report_error') else ''}; "
+              f"ftcore compare {run.id} --rerun makes it later.", file=sys.stderr)
+    return 0
 
 
 def cmd_runs(args, settings: Settings) -> int:
@@ -150,9 +170,18 @@ def cmd_status(args, settings: Settings) -> int:
 
         now = progress(run, status)
         print(localize(now.summary(), settings.lang))
-        for key in ("state", "phase", "step", "total_steps", "epoch", "loss", "pid", "started", "ended", "error"):
+        for key in ("state", "report", "step", "total_steps", "epoch", "loss", "forget_kl", "pid", "started", "ended",
+                    "error", "report_error"):
             if status.get(key) is not None:
                 print(f"{key:<12} {status[key]}")
+        stopped = run.final_meta().get("forgetting_stop")  # train.stop_on_forgetting ended the run
+        if stopped:
+            print(f"{'forgetting':<12} {stopped['forget_kl']} nats > {stopped['threshold']} at step {stopped['step']};"
+                  f" final model from {stopped['final_from'] or 'that step'}")
+        if now.reporting and now.report_total:
+            print(f"{'suites':<12} {now.report_done}/{now.report_total}")
+        if now.report_estimate is not None:
+            print(f"{'estimate':<12} {human_duration(now.report_estimate)} at most")
         if now.eta_seconds is not None:
             print(f"{'eta':<12} {human_duration(now.eta_seconds)}")
         if now.tokens_per_second is not None:
@@ -170,4 +199,4 @@ def cmd_resume(args, settings: Settings) -> int:
     run = RunStore(settings).get(args.run)
     checkpoint = jobs.resume(run, settings, reap=not args.detach, step=args.checkpoint)
     print(f"Resuming {run.id} from {checkpoint.name}")
-    return 0 if args.detach else follow(run, settings.lang)
+    return 0 if args.detach else follow(run, settings.lang, not args.no_wait_report)

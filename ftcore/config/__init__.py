@@ -11,6 +11,7 @@ from ftcore.config.io import (
     presets,
 )
 from ftcore.config.schema import (
+    ANCHORS,
     DEFAULT_MODEL,
     METHODS,
     OFFLOADS,
@@ -26,6 +27,6 @@ from ftcore.config.schema import (
     TrainConfig,
 )
 
-__all__ = ["DEFAULT_MODEL", "METHODS", "OFFLOADS", "OPTIMIZERS", "PRECISIONS", "STRATEGIES", "DataConfig",
+__all__ = ["ANCHORS", "DEFAULT_MODEL", "METHODS", "OFFLOADS", "OPTIMIZERS", "PRECISIONS", "STRATEGIES", "DataConfig",
            "DistConfig", "ModelConfig", "ProbeConfig", "RunConfig", "TaskConfig", "TrainConfig", "apply_overrides",
            "command_line", "field_help", "load_layers", "parse_columns", "parse_template", "presets"]

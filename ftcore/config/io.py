@@ -18,7 +18,8 @@ from ftcore.messages import Text
 
 PRESET_TEXTS = {"classification": Text("presets.classification"),
                 "continued-pretraining": Text("presets.continued-pretraining"),
-                "freeze-top": Text("presets.freeze-top"), "full-sft": Text("presets.full-sft"),
+                "freeze-bottom": Text("presets.freeze-bottom"), "freeze-top": Text("presets.freeze-top"), "full-sft": Text("presets.full-sft"),
+                "knowledge": Text("presets.knowledge"),
                 "low-memory": Text("presets.low-memory"), "multi-gpu-zero3": Text("presets.multi-gpu-zero3"),
                 "quick-cpu": Text("presets.quick-cpu")}
 

@@ -10,10 +10,12 @@ from ftcore.data.mixture import mixture_counts, sample_to
 from ftcore.runs.store import Run
 
 
-def prepare_data(config: RunConfig, tokenizer, run: Run):
+def prepare_data(config: RunConfig, tokenizer, run: Run, replay=None):
     """Tokenized train and validation splits and data.json. A multi-task mixture samples each task to its share
     of the training examples (weight / sum of weights of the total row count; rows repeat or are subsampled with
-    the run's seed) and keeps one validation set per task, which the Trainer evaluates (and logs) separately."""
+    the run's seed) and keeps one validation set per task, which the Trainer evaluates (and logs) separately.
+    `replay(want)`: where the replay rows come from (default: the shipped general data); with data.replay_source
+    self, the base model's own answers (ftcore.data.self_replay)."""
     from datasets import Dataset
 
     d, seed = config.data, config.train.seed
@@ -38,11 +40,14 @@ def prepare_data(config: RunConfig, tokenizer, run: Run):
             info[f"validation{suffix}"] = {"file": str(task.val), "sha256": fingerprint(task.val), "rows": len(rows),
                                            "examples": len(val.rows), "tokens": val.tokens,
                                            "truncated": val.truncated, "dropped": val.dropped}
-    general = replay_examples(d.replay, len(train_rows), seed)
-    replay = tokenize_all(general, tokenizer, d.max_length).rows if general else []
-    splits["train"] = Dataset.from_list(train_rows + replay)
+    want = round(d.replay * len(train_rows))
+    general = (replay(want) if replay else replay_examples(d.replay, len(train_rows), seed)) if want > 0 else []
+    replay_rows = tokenize_all(general, tokenizer, d.max_length).rows if general else []
+    splits["train"] = Dataset.from_list(train_rows + replay_rows)
     first = info[next(iter(info))]  # the replay mix is counted once, with the first training file
-    first["replay"], first["examples"] = len(replay), first["examples"] + len(replay)
+    first["replay"], first["examples"] = len(replay_rows), first["examples"] + len(replay_rows)
+    if d.replay_source != "shipped":
+        first["replay_source"] = d.replay_source
     if val_sets:
         # one task: a plain eval set (eval_loss); several: a dict, logged as eval_TASK_loss per task
         splits["validation"] = val_sets[""] if "" in val_sets else val_sets

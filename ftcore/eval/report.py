@@ -1,6 +1,7 @@
 """The report every run ends with: the domain metric and the forgetting probes for the base model and the final
-model (and, when asked, each kept checkpoint), base-vs-tuned rows with verdicts against the forgetting budget,
-and the recommended candidate: the best domain metric whose forgetting stays within budget."""
+model (and, when asked, each kept checkpoint, and blends of base and final: blend_search), base-vs-tuned rows with
+verdicts against the forgetting budget, and the recommended candidate: the best domain metric whose forgetting
+stays within budget (a recommended blend is written into the run folder)."""
 
 from __future__ import annotations
 
@@ -15,22 +16,31 @@ from ftcore._atomic import write_json
 from ftcore.config import RunConfig
 from ftcore.data import read_examples
 from ftcore.errors import UserError
+from ftcore.eval import blend_search, estimate
+from ftcore.eval.blend import write_run_blend
 from ftcore.eval.domain import MAX_EXAMPLES, evaluate_domain
 from ftcore.eval.probes import BUILTIN, compare, load_suite, run_suite, within_budget
 from ftcore.eval.probes.runner import Stopped
 from ftcore.eval.schema import Report
 from ftcore.messages import Text
 from ftcore.runs import placement
-from ftcore.runs.store import Run
+from ftcore.runs.store import Run, blend_name
 from ftcore.settings import Settings
 
+# the probes that answer briefly or only read: no 160-token writing (instruction, poems), minutes on a CPU
+QUICK = ("general_en", "general_zh", "arithmetic", "passages_ppl", "poem_ppl", "kl")
 
-def suite_names(text: str) -> list[str]:
+
+def suite_names(text: str, on_gpu: bool = True) -> list[str]:
+    """The suites a probe.suites value names: none; all; quick (QUICK); auto (all on a GPU, quick on the CPU);
+    or a comma list of suite names and files."""
     text = (text or "").strip()
+    if text == "auto":
+        text = "all" if on_gpu else "quick"
     if text in ("", "none"):
         return []
-    if text == "all":
-        return list(BUILTIN)
+    if text in ("all", "quick"):
+        return list(BUILTIN if text == "all" else QUICK)
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
@@ -117,13 +127,18 @@ def _cache_key(ref: str, source_kind: str, suites, config: RunConfig) -> str | N
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def make_report(run: Run, settings: Settings, device: str | None = None, stop=None) -> dict[str, Any]:
+def make_report(run: Run, settings: Settings, device: str | None = None, stop=None, suites: str | None = None
+                ) -> dict[str, Any]:
     """Evaluate base and candidates, write report.json and events, and return the report. The models load on
     `device` (default: this process's GPU, else the CPU) in the device policy's dtype. `stop`: checked between
-    suites, candidates and generation batches; true raises Stopped and writes no report."""
+    suites, candidates and generation batches; true raises Stopped and writes no report. `suites`: a probe.suites
+    value in place of the run's (`ftcore compare RUN --rerun --suites all`). A "report_plan" event says before
+    the work begins what it holds and how long it should take on this device (ftcore.eval.estimate)."""
     config = run.config()
     began = time.perf_counter()
-    suites = [load_suite(name) for name in suite_names(config.probe.suites)]
+    device = device or placement.training_device()
+    names = suite_names(config.probe.suites if suites is None else suites, on_gpu=device != "cpu")
+    suites = [load_suite(name, config.probe) for name in names]
     examples, split = domain_sets(config) if config.probe.domain else ({}, "")
     candidates = [("final", run.final_dir)]
     if config.probe.checkpoints:
@@ -134,9 +149,16 @@ def make_report(run: Run, settings: Settings, device: str | None = None, stop=No
                                                score=result.score, seconds=result.seconds)
 
     source = models.resolve(config.model.ref, settings)
+    loading = time.perf_counter()
     base_model, tokenizer = models.load(config.model.ref, settings, phase="eval", device=device)
+    load_s = time.perf_counter() - loading
     key = _cache_key(config.model.ref, source.kind, suites, config)
     cache = settings.home / "probe-cache" / f"{key}.json" if key else None
+    speed = estimate.measure(base_model, tokenizer, estimate.calibration_prompts(suites, examples))
+    run.append_event("report_plan", suites=names, **estimate.plan(
+        speed, tokenizer, suites, examples, [name for name, _ in candidates], load_s=load_s,
+        base_cached=bool(cache and cache.is_file()), max_new_tokens=config.probe.max_new_tokens,
+        fewshot=config.probe.fewshot))
     base = {"ref": config.model.ref}
     if examples:
         base["domain"], tasks = evaluate_tasks(base_model, tokenizer, examples, config.data.max_length, stop)
@@ -161,12 +183,9 @@ def make_report(run: Run, settings: Settings, device: str | None = None, stop=No
     if any(s.kind == "kl" for s in suites):
         base["probes"]["kl"] = {"suite": "kl", "kind": "kl", "score": 0.0, "n": 0, "seconds": 0.0, "items": []}
 
-    rows_by_name, report_candidates = {}, []
-    for name, path in candidates:
-        if stop is not None and stop():
-            raise Stopped
-        model, tok = models.load(str(path), settings, phase="eval", device=device)
-        entry: dict[str, Any] = {"name": name, "path": str(Path(path).relative_to(run.dir))}
+    def evaluate(name: str, model, tok) -> dict[str, Any]:
+        """A candidate's domain metrics, probe scores and verdicts against the base."""
+        entry: dict[str, Any] = {}
         if examples:
             entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length, stop)
             if tasks:
@@ -177,13 +196,28 @@ def make_report(run: Run, settings: Settings, device: str | None = None, stop=No
         entry["within_budget"] = within_budget(rows)
         if examples:
             entry["metric"], entry["metric_value"] = primary_metric(entry["domain"])
-        rows_by_name[name] = rows
+        return entry
+
+    report_candidates, search = [], None
+    for name, path in candidates:
+        if stop is not None and stop():
+            raise Stopped
+        model, tok = models.load(str(path), settings, phase="eval", device=device)
+        entry = {"name": name, "path": str(Path(path).relative_to(run.dir)), **evaluate(name, model, tok)}
         report_candidates.append(entry)
+        if name == "final" and blend_search.wanted(config.probe.blend, entry, suites):
+            blends, search = _search_blends(run, config, base_model, model, tok, base, entry, suites, examples,
+                                            evaluate, stop)
+            report_candidates += blends
         del model
         placement.release_cuda_memory()
 
+    chosen = recommend(report_candidates, config.probe.budget, search)
+    picked = next((c for c in report_candidates if c["name"] == chosen["recommended"]), None)
+    if picked is not None and picked.get("alpha") is not None:  # a folder: usable in Chat, Compare, card, push
+        picked["path"] = str(write_run_blend(run, settings, picked["alpha"]).relative_to(run.dir))
     report = {"budget": config.probe.budget, "suites": [s.name for s in suites], "domain_split": split,
-              "base": base, "candidates": report_candidates, **recommend(report_candidates, config.probe.budget),
+              "base": base, "candidates": report_candidates, **chosen, **({"blend_search": search} if search else {}),
               "seconds": round(time.perf_counter() - began, 1)}
     write_json(run.report_path, report)
     run.append_event("report", recommended=report["recommended"], recommendation=report["recommendation"],
@@ -191,7 +225,35 @@ def make_report(run: Run, settings: Settings, device: str | None = None, stop=No
     return report
 
 
-def recommend(candidates: list[dict], budget: float) -> dict[str, Any]:
+def _search_blends(run: Run, config: RunConfig, base_model, model, tok, base, final, suites, examples, evaluate,
+                   stop) -> tuple[list[dict], dict]:
+    """Blends of base and final as candidates (blend_search); readers of the progress learn of each full
+    evaluation as it starts."""
+
+    def evaluate_blend(alpha: float, blended) -> dict[str, Any]:
+        run.append_event("report_more", units=len(suites))
+        return {"name": blend_name(alpha), "ref": run.blend_ref(alpha), "path": "",
+                **evaluate(blend_name(alpha), blended, tok)}
+
+    return blend_search.search(base_model, model, tok, base=base, final=final, suites=suites, examples=examples,
+                               max_length=config.data.max_length, budget=config.probe.budget,
+                               evaluate=evaluate_blend, stop=stop)
+
+
+def _worst(candidate: dict | None) -> float:
+    return max((r["lost"] for r in (candidate or {}).get("rows", []) if r["kind"] != "kl"), default=0.0)
+
+
+def _blend_text(best: dict, candidates: list[dict], budget: float, search: dict | None) -> Text:
+    """A recommended blend: which α, why, and how it compares with the final model."""
+    final = next((c for c in candidates if c["name"] == "final"), None)
+    tried = ", ".join(f"{p['alpha']:g}" for p in (search or {}).get("points", [])) or f"{best['alpha']:g}"
+    return Text("report.best_blend", name=best["name"], metric=best["metric"], value=abs(best["metric_value"]),
+                alpha=best["alpha"], rest=round(1 - best["alpha"], 3), tried=tried, worst=_worst(best),
+                final_worst=_worst(final), budget=budget, ref=best.get("ref") or best["name"])
+
+
+def recommend(candidates: list[dict], budget: float, search: dict | None = None) -> dict[str, Any]:
     """The recommended candidate and why: the text in English, and its catalog key and values for readers in
     another language (recommendation() turns them back into a text)."""
     inside = [c for c in candidates if c["within_budget"]]
@@ -199,7 +261,8 @@ def recommend(candidates: list[dict], budget: float) -> dict[str, Any]:
         best, text = None, Text("report.over_budget", budget=budget)
     elif "metric_value" in inside[0]:
         best = max(inside, key=lambda c: c["metric_value"])
-        text = Text("report.best", name=best["name"], metric=best["metric"], value=abs(best["metric_value"]))
+        text = (_blend_text(best, candidates, budget, search) if best.get("alpha") is not None else
+                Text("report.best", name=best["name"], metric=best["metric"], value=abs(best["metric_value"])))
     else:
         best = inside[0]
         text = Text("report.within_budget", name=best["name"])

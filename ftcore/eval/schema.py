@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ftcore.errors import UserError
+from ftcore.eval.compare import format_interval
 from ftcore.messages import restore
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ def metrics_of(values: dict[str, Any] | None) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ProbeRow:
-    """One suite, base against a candidate: the scores, the change, what was lost and the verdict."""
+    """One suite, base against a candidate: the scores, the change with its paired 95% interval, what was lost
+    and the verdict (kept, gained, uncertain, forgot or info; ftcore.eval.compare says when each)."""
 
     suite: str
     kind: str
@@ -33,17 +35,30 @@ class ProbeRow:
     delta: float
     lost: float
     verdict: str
+    ci_low: float | None = None  # None in reports written before intervals were kept
+    ci_high: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ProbeRow:
-        known = ("suite", "kind", "base", "tuned", "delta", "lost", "verdict")
+        known = ("suite", "kind", "base", "tuned", "delta", "lost", "verdict", "ci_low", "ci_high")
         return cls(*(raw.get(k) for k in known), extra={k: v for k, v in raw.items() if k not in known})
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """The 95% interval of the change, in the change's units, or None when the report has none."""
+        return None if self.ci_low is None or self.ci_high is None else (self.ci_low, self.ci_high)
+
+    @property
+    def interval_text(self) -> str:
+        """The interval as tables show it ([-8.3, +2.1]); empty when the report has none."""
+        return format_interval(self.ci_low, self.ci_high)
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A model the report scored (the final model or a checkpoint)."""
+    """A model the report scored: the final model, a checkpoint, or a blend of base and final (with its alpha, and
+    the reference that loads it once written; reports older than blends have none)."""
 
     name: str
     path: str
@@ -54,6 +69,8 @@ class Candidate:
     within_budget: bool
     metric: str | None = None
     metric_value: float | None = None
+    alpha: float | None = None  # the fine-tuned share of a blend; None for the final model and checkpoints
+    ref: str | None = None
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Candidate:
@@ -61,7 +78,7 @@ class Candidate:
                    tasks=raw.get("tasks") or {}, probes=raw.get("probes") or {},
                    rows=[ProbeRow.from_dict(r) for r in raw.get("rows", [])],
                    within_budget=bool(raw.get("within_budget")), metric=raw.get("metric"),
-                   metric_value=raw.get("metric_value"))
+                   metric_value=raw.get("metric_value"), alpha=raw.get("alpha"), ref=raw.get("ref"))
 
     @property
     def worst_forgetting(self) -> float:

@@ -56,6 +56,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "freeze_trainable_layers must be at least 1.",
         "freeze_trainable_layers 至少为 1。",
     ),
+    "config.freeze_bottom_layers": (
+        "freeze_bottom_layers must be 0 (a quarter of the layers) or more.",
+        "freeze_bottom_layers 必须为 0（层数的四分之一）或更大。",
+    ),
+    "config.replay_source": (
+        "Unknown data.replay_source '{value}': use {choices}.",
+        "未知的 data.replay_source“{value}”：请使用 {choices}。",
+    ),
+    "config.self_replay_share": (
+        "data.replay_source=self needs a replay share: set data.replay too, e.g. data.replay=0.2 (one "
+        "self-generated example per five of yours).",
+        "data.replay_source=self 需要回放比例：请同时设置 data.replay，例如 data.replay=0.2（每 5 条你的样本"
+        "配 1 条模型自己生成的样本）。",
+    ),
+    "config.replay_prompts_shipped": (
+        "data.replay_prompts are prompts for the base model to answer: they need data.replay_source=self.",
+        "data.replay_prompts 是让基座模型回答的提示：需要 data.replay_source=self。",
+    ),
+    "config.anchor": ("Unknown train.anchor '{value}': use {choices}.", "未知的 train.anchor“{value}”：请使用 {choices}。"),
+    "config.anchor_weight": (
+        "train.anchor_weight must be a positive number with an anchor (and not negative without one).",
+        "使用锚定时 train.anchor_weight 必须为正数（不使用时也不能为负）。",
+    ),
+    "config.anchor_lora": (
+        "train.anchor={anchor} with method=lora has nothing to anchor: lora's adapters start at zero and the base "
+        "weights never move, so the pull would be plain weight decay. Use anchor with full, freeze, freeze_bottom or "
+        "progressive.",
+        "train.anchor={anchor} 与 method=lora 一起没有可锚定的对象：lora 适配器从零开始、基座权重从不改变，"
+        "这个拉力只相当于普通的权重衰减。请把锚定与 full、freeze、freeze_bottom 或 progressive 一起使用。",
+    ),
+    "config.anchor_sharded": (
+        "train.anchor={anchor} needs every trainable weight whole on each device, but strategy={strategy} shards "
+        "the weights across processes. Use zero2, zero1 or ddp with the anchor.",
+        "train.anchor={anchor} 需要每个设备上都有完整的可训练权重，但 strategy={strategy} 会把权重切分到各进程。"
+        "请在使用锚定时选择 zero2、zero1 或 ddp。",
+    ),
+    "config.anchor_offload": (
+        "train.anchor={anchor} keeps a copy of the trainable weights on the device, which takes back most of what "
+        "offload={offload} saves (and the offload path is not tested with it). Use the anchor without offload.",
+        "train.anchor={anchor} 会在设备上保留一份可训练权重的副本，几乎抵消 offload={offload} 省下的内存"
+        "（卸载路径也未经过测试）。请在不卸载的情况下使用锚定。",
+    ),
+    "config.anchor_kl": (
+        "train.anchor=kl (KL to the base's next-token distribution on the replay rows) is not available yet. Use "
+        "train.anchor=l2, or data.replay_source=self, which keeps the base's own answers in training.",
+        "train.anchor=kl（在回放样本上向基座模型的下一词分布做 KL 约束）暂不可用。请使用 train.anchor=l2，"
+        "或 data.replay_source=self（把基座模型自己的回答放进训练数据）。",
+    ),
     "config.stages_rank": (
         "progressive_stages and lora_rank must be >= 1.",
         "progressive_stages 和 lora_rank 必须 >= 1。",
@@ -84,14 +132,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "config.eval_patience": ("eval_steps and patience must be >= 0.", "eval_steps 和 patience 必须 >= 0。"),
     "config.nan_tolerance": ("nan_tolerance must be at least 1.", "nan_tolerance 至少为 1。"),
+    "config.stop_on_forgetting": (
+        "train.stop_on_forgetting is {value}: give a number of nats >= 0 (0 turns the stop off; try 1.5 to 3).",
+        "train.stop_on_forgetting 为 {value}：请填写 >= 0 的奈特数（0 表示关闭；可试 1.5 到 3）。",
+    ),
     "config.save_precision": ("save_precision must be fp32 or bf16.", "save_precision 必须是 fp32 或 bf16。"),
     "config.probe_values": (
-        "probe.budget and max_new_tokens must be >= 0.",
-        "probe.budget 和 max_new_tokens 必须 >= 0。",
+        "probe.budget, max_new_tokens and lm_eval_limit must be >= 0.",
+        "probe.budget、max_new_tokens 和 lm_eval_limit 必须 >= 0。",
     ),
     "config.fewshot": (
         "probe.fewshot must be between 0 and 16 worked examples.",
         "probe.fewshot 必须在 0 到 16 个示例之间。",
+    ),
+    "config.probe_blend": (
+        "probe.blend is auto, always or off, not '{value}'.",
+        "probe.blend 只能是 auto、always 或 off，而不是“{value}”。",
     ),
     "config.in_backward_accum": (
         "train.optimizer_in_backward applies each gradient in the backward pass, so there is "
@@ -230,6 +286,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "presets.freeze-top": (
         "Train only the top four decoder layers and the output head: less memory, less forgetting, less gain.",
         "只训练最上面四层解码器和输出头：内存更少、遗忘更少、提升也更少。",
+    ),
+    "presets.freeze-bottom": (
+        "Keep the embeddings and the bottom quarter of the layers fixed, the rest trains: less forgetting of how "
+        "the model reads its input, most of full fine-tuning's gain.",
+        "冻结词嵌入和底部四分之一的层、其余层参与训练：更少遗忘模型对输入的理解，保留全参数微调的大部分提升。",
+    ),
+    "presets.knowledge": (
+        "Teach the model new facts: a constant learning rate (cosine to zero leaves the last epochs idle), best with "
+        "the questions augmented in other words first (ftcore data augment --ops synonym,reorder,swap --factor 3).",
+        "向模型注入新知识：恒定学习率（余弦降到零会让最后几个轮次几乎不学习），最好先把问题改写成多种说法再训练"
+        "（ftcore data augment --ops synonym,reorder,swap --factor 3）。",
     ),
     "presets.full-sft": (
         "Supervised full fine-tuning on one GPU: bf16 autocast, cosine schedule with warmup, effective batch 32.",

@@ -379,6 +379,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "English chat: a barista and latte-art coach (150 conversations)",
         "英文对话：咖啡师与拉花教练（150 段对话）",
     ),
+    "data.replay_prompts_empty": (
+        "No prompts found in {path}: give a .txt file with one prompt per line, or a .jsonl file whose rows have a "
+        "prompt field or chat messages with a user turn.",
+        "在 {path} 中没有找到提示：请提供每行一条提示的 .txt 文件，或每行带 prompt 字段或含用户消息的 "
+        "messages 的 .jsonl 文件。",
+    ),
+    "data.self_replay_empty": (
+        "The base model answered none of the {count} replay prompts (every answer was empty). Use "
+        "data.replay_source=shipped, or other prompts (data.replay_prompts).",
+        "基座模型对 {count} 条回放提示一条也没有作答（回答全为空）。请使用 data.replay_source=shipped，"
+        "或换一批提示（data.replay_prompts）。",
+    ),
     "demos.contracts-risk": (
         "Chinese contract risk rating: clause + risk level high/medium/low (150 rows)",
         "中文合同风险评级：条款 + 风险等级 高/中/低（150 行）",

@@ -10,6 +10,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "columns": ("Column mapping", "列映射"),
         "max_length": ("Max length", "最大长度"),
         "replay": ("Replay share", "回放比例"),
+        "replay_source": ("Replay source", "回放来源"),
+        "replay_prompts": ("Replay prompts", "回放提示文件"),
         "tasks": ("Tasks", "任务"),
     },
     "train": {
@@ -28,11 +30,14 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "seed": ("Seed", "随机种子"),
         "method": ("Method", "训练方法"),
         "freeze_trainable_layers": ("Freeze trainable layers", "可训练的顶层数（freeze）"),
+        "freeze_bottom_layers": ("Frozen bottom layers", "冻结的底层数（freeze_bottom）"),
         "progressive_stages": ("Progressive stages", "渐进解冻阶段数"),
         "lora_rank": ("LoRA rank", "LoRA 秩"),
         "teacher": ("Teacher", "教师模型"),
         "distill_alpha": ("Distill alpha", "蒸馏 alpha"),
         "distill_temperature": ("Distill temperature", "蒸馏温度"),
+        "anchor": ("Anchor to the base", "向基座锚定"),
+        "anchor_weight": ("Anchor weight", "锚定权重"),
         "precision": ("Precision", "精度"),
         "gradient_checkpointing": ("Gradient checkpointing", "梯度检查点"),
         "optimizer": ("Optimizer", "优化器"),
@@ -40,6 +45,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "packing": ("Packing", "序列打包"),
         "eval_steps": ("Eval steps", "评估间隔步数"),
         "early_stopping_patience": ("Early stopping patience", "早停耐心值"),
+        "stop_on_forgetting": ("Stop on forgetting (KL, nats)", "遗忘过多时停止（KL，奈特）"),
         "nan_tolerance": ("NaN tolerance", "NaN 容忍步数"),
         "save_precision": ("Save precision", "保存精度"),
     },
@@ -64,6 +70,10 @@ HELP_ZH: dict[str, dict[str, str]] = {
         "max_length": "单条样本的最大词元数，超出部分会被截断。",
         "replay": "防遗忘：在训练中混入通用指令数据（随附，中英文），按你的样本数的比例计（0.2 即每 5 条你的样本"
                   "加 1 条通用样本）。",
+        "replay_source": "回放样本的来源：shipped（为 FullTune 编写的通用指令数据）或 self（基座模型自己对通用提示的"
+                         "回答，训练前生成并缓存：保留模型自身的风格；data.replay 仍是比例）。提示使用你的数据的语言。",
+        "replay_prompts": "replay_source=self 时：用你自己的通用提示（工作区内的文件：.txt 每行一条，或带 prompt "
+                          "或 messages 字段的 .jsonl）代替随附的中英文提示。",
         "tasks": "多任务混合：多个数据集一起训练，各有自己的格式、验证文件和权重（CLI：重复 --data FILE[:WEIGHT]）。"
                  "用来代替 train/val。",
     },
@@ -81,15 +91,21 @@ HELP_ZH: dict[str, dict[str, str]] = {
         "save_total_limit": "最多保留的检查点个数。",
         "logging_steps": "每 N 步记录一次损失（0：CPU 上每步，GPU 上每 10 步，因为每次记录都要等待设备）。",
         "seed": "随机种子，决定数据顺序和初始化。",
-        "method": "full：训练全部权重；freeze：只训练顶部 freeze_trainable_layers 层；progressive：先训练顶层，"
+        "method": "full：训练全部权重；freeze：只训练顶部 freeze_trainable_layers 层；freeze_bottom：词嵌入和底部 "
+                  "freeze_bottom_layers 层保持冻结；progressive：先训练顶层，"
                   "每个阶段再多解冻一些；lora：低秩适配器（基线）；distill：同时学习标签和教师模型的 logits。",
         "freeze_trainable_layers": "method=freeze 时：训练顶部多少层（另加输出头）。",
+        "freeze_bottom_layers": "method=freeze_bottom 时：与词嵌入一起冻结的底层数（0：层数的四分之一，向上取整）。"
+                                "与词嵌入绑定的输出头就是词嵌入矩阵，也保持冻结。",
         "progressive_stages": "method=progressive 时：阶段数，每个阶段再解冻一部分层。",
         "lora_rank": "method=lora 时：适配器的秩（alpha = 2 × rank），作用于每个线性层。",
         "teacher": "method=distill 时：教师模型，通常是一个已完成的运行（取其最终模型），分词器须相同；"
                    "正在训练的模型（model.ref）是学生。",
         "distill_alpha": "method=distill 时：标签损失的权重，其余部分向教师学习。",
         "distill_temperature": "method=distill 时：两个分布的软化温度。",
+        "anchor": "防遗忘：把模型拉向基座。none；l2（L2-SP：anchor_weight × 可训练权重与初始值的平方距离；"
+                  "在设备上保留一份副本）。kl（在回放样本上对基座做 KL 约束）已规划，暂不可用。",
+        "anchor_weight": "anchor=l2 时：惩罚项的权重（可试 0.1 到 10；平方距离对所有可训练权重求和）。",
         "precision": "auto（支持 bf16 的 GPU 用 bf16，较旧的 GPU 用 fp16，CPU 上用 fp32）、fp32、bf16、fp16。",
         "gradient_checkpointing": "反向传播时重新计算激活值：更省显存，约慢 30%。",
         "optimizer": "优化器：adamw_torch_fused、adamw_torch、adamw_8bit、adafactor、adalomo、galore_adamw、sgd。",
@@ -99,6 +115,11 @@ HELP_ZH: dict[str, dict[str, str]] = {
         "packing": "无填充打包：把样本首尾拼接、不加填充（注意力仍彼此隔离）。",
         "eval_steps": "每 N 步评估一次（0：每轮一次）。需要验证文件。",
         "early_stopping_patience": "连续这么多次评估验证损失都没有改善就停止（0：从不）。",
+        "stop_on_forgetting": "遗忘超过这么多奈特时停止（0：关闭）。遗忘在每次评估时测量，记为 forget_kl：在 32 条"
+                              "中英文通用对话提示上，基座与微调模型下一个词元分布的平均 KL(base || tuned)（SmolLM2-135M "
+                              "在咖啡师示例上以 lr 1e-4 训练 8 步后为 0.9，40 步后为 1.3，在 72 条事实上训练 4 轮后为 2.9："
+                              "可试 1.5 到 3）；此时最终模型是测得仍在阈值内的最后一个检查点（开启时每次评估都会写一个检查点）。"
+                              "需要验证文件。",
         "nan_tolerance": "连续这么多步出现 NaN/inf 损失或梯度时停止运行。",
         "save_precision": "最终模型的保存精度：fp32 或 bf16。",
     },

@@ -43,6 +43,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "when it is ready.",
         "内置模型 {ref} 仍在准备中（只需一次，约一分钟）；准备好后会显示资源规划。",
     ),
+    "models.blend_missing": (
+        "The blend {ref} has not been written yet: `{command}` writes it (one pass over the weights).",
+        "混合模型 {ref} 还没有写出：运行 `{command}` 即可生成（对权重做一遍处理）。",
+    ),
     "models.folder_not_allowed": (
         "The app loads model folders only from its workspace and the folders in FTCORE_MODEL_ROOTS ({roots}); "
         "'{ref}' is not among them. Copy the model there, add its parent folder to FTCORE_MODEL_ROOTS when "

@@ -64,5 +64,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "verdict.kept": ("kept", "保持"),
     "verdict.gained": ("gained", "提升"),
     "verdict.forgot": ("forgot", "遗忘"),
+    "verdict.uncertain": ("uncertain", "不确定"),
     "verdict.info": ("info", "仅供参考"),
 }

@@ -124,7 +124,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress.done": ("done", "已完成"),
     "progress.failed": ("failed", "失败"),
     "progress.cancelled": ("cancelled", "已取消"),
-    "progress.evaluating": ("evaluating the final model", "正在评估最终模型"),
+    "progress.model_ready": ("model ready", "模型已就绪"),
+    "progress.report_queued": ("report queued for a device", "评估报告正在排队等待设备"),
+    "progress.report_running": ("report running (a stop ends it)", "评估报告生成中（停止即可结束它）"),
+    "progress.report_stopping": ("stopping the report", "正在停止评估报告"),
+    "progress.report_stopped": ("report stopped", "评估报告已停止"),
+    "progress.report_failed": ("report failed", "评估报告失败"),
+    "progress.report_estimate": ("estimated {eta} at most", "预计最多 {eta}"),
     "progress.report": ("{done}/{total} suite evaluations", "已完成 {done}/{total} 项套件评估"),
     "progress.step": ("step {step}/{total}", "第 {step}/{total} 步"),
     "progress.loss": ("loss {loss}", "损失 {loss}"),
@@ -142,6 +148,55 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "卸载：DeepSpeed 在 CPU 上用它自己的 AdamW（DeepSpeedCPUAdam）代替 {optimizer}，超参数不变",
     ),
     "notes.distilling": ("Distilling from teacher {teacher}", "正在从教师模型 {teacher} 蒸馏"),
+    "notes.freeze_bottom": (
+        "Embeddings and the bottom {k} of {layers} layers frozen; {trainable} of {parameters} weights train",
+        "词嵌入和 {layers} 层中最下面的 {k} 层已冻结；{parameters} 个权重中有 {trainable} 个参与训练",
+    ),
+    "notes.freeze_bottom_tied": (
+        "The output head shares its matrix with the embeddings (tied), so it stays frozen too",
+        "输出头与词嵌入共用同一个矩阵（权重绑定），因此它也保持冻结",
+    ),
+    "notes.anchor_l2": (
+        "L2 anchor toward the base: weight {weight}, a copy of {trainable} trainable weights kept on the device",
+        "向基座模型的 L2 锚定：权重 {weight}，在设备上保留 {trainable} 个可训练权重的副本",
+    ),
+    "notes.self_replay": (
+        "Self-generated replay: the base model answers {count} general prompts ({languages}); {cached} already in "
+        "the cache",
+        "自生成回放：基座模型回答 {count} 条通用提示（{languages}）；缓存中已有 {cached} 条",
+    ),
+    "notes.self_replay_progress": (
+        "Self-generated replay: {done} of {total} answers written",
+        "自生成回放：已生成 {done}/{total} 条回答",
+    ),
+    "notes.self_replay_done": (
+        "Self-generated replay ready: {rows} answers in {seconds} s ({empty} empty ones left out)",
+        "自生成回放已就绪：{rows} 条回答，用时 {seconds} 秒（去掉了 {empty} 条空回答）",
+    ),
+    "notes.forgetting_stop": (
+        "Stopped at step {step}: forgetting (forget_kl, KL to the base on general prompts) reached {kl} nats, past "
+        "train.stop_on_forgetting = {threshold}. The final model is checkpoint-{kept}, the last one within it.",
+        "在第 {step} 步停止：遗忘（forget_kl，在通用提示上与基座的 KL）达到 {kl} 奈特，超过了 "
+        "train.stop_on_forgetting = {threshold}。最终模型是 checkpoint-{kept}，即仍在阈值内的最后一个检查点。",
+    ),
+    "notes.forgetting_stop_none": (
+        "Stopped at step {step}: forgetting (forget_kl, KL to the base on general prompts) reached {kl} nats, past "
+        "train.stop_on_forgetting = {threshold}, and no earlier checkpoint was measured within it: the final model "
+        "is this step's weights. Lower the learning rate, or evaluate more often (train.eval_steps).",
+        "在第 {step} 步停止：遗忘（forget_kl，在通用提示上与基座的 KL）达到 {kl} 奈特，超过了 "
+        "train.stop_on_forgetting = {threshold}，且此前没有测得在阈值内的检查点：最终模型是这一步的权重。"
+        "请降低学习率，或更频繁地评估（train.eval_steps）。",
+    ),
+    "notes.forgetting_no_validation": (
+        "train.stop_on_forgetting needs evaluations, and this run has no validation data: forgetting is not watched. "
+        "Give a validation file.",
+        "train.stop_on_forgetting 需要评估，而本次运行没有验证数据：不会监测遗忘。请提供验证文件。",
+    ),
+    "notes.forgetting_no_base": (
+        "Forgetting is not watched from here on: the base model's log-probabilities (computed before the first step) "
+        "are missing from the run folder or were made for other prompts.",
+        "从这里开始不再监测遗忘：运行目录中缺少基座模型的对数概率（在第一步之前计算），或它们是针对其他提示计算的。",
+    ),
     "notes.resuming": ("Resuming from {checkpoint}", "从 {checkpoint} 继续训练"),
     "notes.progressive_stage": (
         "Progressive stage {stage}/{stages}: top {k} of {layers} layers train (from step {step})",
@@ -150,9 +205,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notes.devices": ("Devices: {devices}", "设备：{devices}"),
     "notes.launching": ("Launching: {command}", "启动：{command}"),
     "notes.worker_started": ("Worker started", "工作进程已启动"),
+    "notes.model_ready": ("The model is ready: {path}", "模型已就绪：{path}"),
     "notes.evaluating": (
-        "Evaluating the base and the fine-tuned model (domain metric, probes)",
-        "正在评估基础模型和微调后的模型（领域指标、探针）",
+        "Evaluating the base and the fine-tuned model (domain metric, probes); a stop ends the report, the model "
+        "stays",
+        "正在评估基础模型和微调后的模型（领域指标、探针）；停止只会结束报告，模型保留",
     ),
     "notes.report_stopped": (
         "The evaluation report was stopped; the final model is complete (ftcore compare RUN --rerun makes the "

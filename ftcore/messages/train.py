@@ -123,4 +123,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "损失或梯度范数连续 {steps} 步为 NaN/inf（第 {step} 步）；训练已停止，并保留最后一个正常的检查点。"
         "请降低学习率、保持 max_grad_norm 开启，或检查数据。",
     ),
+    "trainer.freeze_bottom_layers": (
+        "freeze_bottom_layers={k} leaves nothing to train: this model has {layers} layers. Freeze at most "
+        "{most}, or 0 for a quarter of them.",
+        "freeze_bottom_layers={k} 会让所有层都不参与训练：此模型共有 {layers} 层。最多冻结 {most} 层，"
+        "或填 0 表示冻结四分之一。",
+    ),
 }

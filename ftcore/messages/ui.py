@@ -95,10 +95,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.stop": ("Stop run", "停止运行"),
     "ui.resume": ("Resume", "继续训练"),
     "ui.pick_run_resume": ("Pick a run to resume.", "请选择要继续的运行。"),
+    "ui.full_probes": ("Full probes", "完整探针"),
+    "ui.pick_run_full_probes": (
+        "Pick a finished run: Full probes makes its report again with every probe suite, the long writing ones "
+        "included (on the CPU a run's report holds the quick ones unless probe.suites says otherwise).",
+        "请选择一个已完成的运行：“完整探针”会用全部探针套件（包括较长的写作类套件）重新生成它的评估报告"
+        "（在 CPU 上，除非 probe.suites 另有设置，运行的报告只包含快速套件）。",
+    ),
     "ui.tokens_per_second": ("Tokens/s", "词元/秒"),
     "ui.lr_curve": ("Learning rate", "学习率"),
     "ui.grad_norm": ("Gradient norm", "梯度范数"),
     "ui.loss_by_step": ("Loss by step (training and validation)", "损失（按步数；训练与验证）"),
+    "ui.forgetting_by_step": ("Forgetting by step: KL to the base model on general prompts (nats, at each "
+                              "evaluation)", "遗忘（按步数）：在通用提示上与基座模型的 KL（奈特，每次评估时测量）"),
     "ui.chat_model": ("Model (a base model or a finished run)", "模型（基础模型或已完成的运行）"),
     "ui.col_run": ("run", "运行"),
     "ui.col_state": ("state", "状态"),
@@ -117,6 +126,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.series_train": ("train", "训练"),
     "ui.series_validation": ("validation", "验证"),
     "ui.series_validation_task": ("validation · {task}", "验证 · {task}"),
+    "ui.series_forget_kl": ("KL to the base", "与基座的 KL"),
     "ui.series_lr": ("learning rate", "学习率"),
     "ui.series_grad": ("grad norm", "梯度范数"),
     "ui.series_speed": ("tokens/s", "词元/秒"),
@@ -125,6 +135,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.status_queued": ("Waiting for the device: another run is using it. It starts by itself when that one ends.",
                       "正在等待设备：另一个运行正在使用它，那个运行结束后会自动开始。"),
     "ui.status_resumable": ("A checkpoint exists: **Resume** continues from it.", "已有检查点：点击 **继续训练** 从检查点继续。"),
+    "ui.run_done": ("{run} · done", "{run} · 已完成"),
+    "ui.run_report_running": ("{run} · done, report still running", "{run} · 已完成，评估报告仍在生成"),
+    "ui.status_report_running": (
+        "The model is ready: talk to it in Chat or Compare, or publish it now. Its evaluation report is being made "
+        "(the run keeps its devices until it ends); Stop run ends the report and keeps the model.",
+        "模型已就绪：现在就可以在“聊天”或“对比”页与它对话，或发布它。评估报告正在生成（运行在报告结束前继续占用"
+        "设备）；“停止运行”只会结束报告，模型保留。",
+    ),
     "ui.status_done": ("Finished: open the Compare tab to talk to both models.", "已完成：打开“对比”页，与两个模型对话。"),
     # Compare tab
     "ui.tab_compare": ("Compare", "对比"),
@@ -158,23 +176,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.empty_answer": ("*(no text: the model ended its answer at once)*", "*（无文本：模型立即结束了回答）*"),
     "ui.choice_base": ("base ({model})", "基础模型（{model}）"),
     "ui.choice_final": ("final", "最终模型"),
+    "ui.choice_blend": ("blend α = {alpha} of {source} and base", "{source}与基础模型的混合 α = {alpha}"),
     "ui.pick_finished_run": ("Pick a finished run.", "请选择一个已完成的运行。"),
     "ui.no_report": ("**{run}** has no evaluation report yet: it is written when training ends "
                   "(or run `ftcore compare {run} --rerun`).",
                   "**{run}** 还没有评估报告：训练结束时会生成（也可运行 `ftcore compare {run} --rerun`）。"),
-    "ui.recommended": ("**Recommended:** {recommendation} Forgetting budget: {budget} points (percent for "
-                    "perplexity).{domain}", "**推荐**：{recommendation} 遗忘预算：{budget} 个百分点（困惑度按百分比计）。"
-                                            "{domain}"),
+    "ui.recommended": (
+        "**Recommended:** {recommendation} Forgetting budget: {budget} points (percent for perplexity). "
+        "*Forgot*: a loss over budget that chance does not explain (its 95% interval excludes no change); "
+        "*uncertain*: a loss over budget that chance on this many items could explain.{domain}",
+        "**推荐**：{recommendation} 遗忘预算：{budget} 个百分点（困惑度按百分比计）。*遗忘*：超出预算、且无法用偶然"
+        "解释的损失（95% 区间不含零变化）；*不确定*：超出预算、但在这么多题目上可能只是偶然的损失。{domain}",
+    ),
     "ui.domain_split": (" Domain data: {split}.", "领域数据：{split}。"),
     "ui.badge_kept": ("✔ kept", "✔ 保持"),
     "ui.badge_gained": ("▲ gained", "▲ 提升"),
     "ui.badge_forgot": ("✖ forgot", "✖ 遗忘"),
+    "ui.badge_uncertain": ("? uncertain", "? 不确定"),
     "ui.badge_info": ("· info", "· 仅供参考"),
     "ui.unit_qa": ("% correct", "% 正确"),
     "ui.unit_checks": ("% meeting constraints", "% 满足约束"),
     "ui.unit_ppl": ("perplexity", "困惑度"),
     "ui.unit_kl": ("nats", "奈特"),
     "ui.series_base": ("base", "基础模型"),
+    "ui.series_base_alpha": ("base (α = 0)", "基础模型（α = 0）"),
+    "ui.series_blend": ("blend α = {alpha}", "混合 α = {alpha}"),
+    "ui.series_final_alpha": ("final (α = 1)", "最终模型（α = 1）"),
     "ui.series_fewshot": ("base + {k}-shot prompt", "基础模型 + {k} 例提示"),
     # Chat tab
     "ui.tab_chat": ("Chat", "对话"),
@@ -235,6 +262,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.col_base": ("base", "基础模型"),
     "ui.col_tuned": ("fine-tuned", "微调后"),
     "ui.col_delta": ("change", "变化"),
+    "ui.col_interval": ("95% interval", "95% 区间"),
     "ui.col_unit": ("unit", "单位"),
     "ui.col_metric": ("metric", "指标"),
     "ui.col_perplexity": ("perplexity", "困惑度"),

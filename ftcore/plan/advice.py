@@ -24,12 +24,31 @@ def plan_input(config: RunConfig, model_config, precision: str, device_memory_gb
 
     t = config.train
     tokens, logits = data_tokens(*rows, t.batch_size, t.packing) if rows else (None, None)
+    trainable = trainable_count(config, model_config)
     return plan_from_config(model_config, batch_size=t.batch_size, grad_accum=t.grad_accum,
+                            **({"trainable": trainable} if trainable is not None else {}), anchor=t.anchor == "l2",
                             tokens_per_batch=tokens or None, logit_tokens=logits or None,
                             max_length=config.data.max_length, precision=precision, optimizer=t.optimizer,
                             gradient_checkpointing=t.gradient_checkpointing, device_memory_gb=device_memory_gb,
                             optimizer_in_backward=t.optimizer_in_backward,
                             nproc=config.dist.world_size, strategy=config.dist.strategy, offload=config.dist.offload)
+
+
+def trainable_count(config: RunConfig, model_config) -> int | None:
+    """Trainable weights of the freeze methods, counted as methods.py freezes them (None: every weight trains, or
+    lora, which the planner does not model). Weights of one decoder layer are the same in every layer."""
+    t = config.train
+    if t.method not in ("freeze", "freeze_bottom"):
+        return None
+    full = plan_from_config(model_config)
+    embedding = full.vocab_size * full.hidden_size
+    head = 0 if full.tied_embeddings else embedding
+    per_layer = (full.params - embedding - head - full.hidden_size) // full.num_layers
+    if t.method == "freeze":  # the top k layers, the final norm and the head (the tied head is the embedding)
+        k = min(t.freeze_trainable_layers, full.num_layers)
+        return k * per_layer + full.hidden_size + (head or embedding)
+    # freeze_bottom: a tied head is the embedding, frozen with it
+    return full.params - embedding - min(t.bottom_layers(full.num_layers), full.num_layers) * per_layer
 
 
 def apply_suggestion(config: RunConfig, p: PlanInput) -> RunConfig:

@@ -59,6 +59,7 @@ class PlanInput:
     tied_embeddings: bool = False
     attention: str = "sdpa"  # sdpa (flash / memory-efficient kernels) or eager
     optimizer_in_backward: bool = False  # each weight stepped as its gradient completes: one gradient alive
+    anchor: bool = False  # train.anchor=l2: a frozen copy of the trainable weights beside them
     # From the run's own data (ftcore.plan_data): tokens of one packed micro-batch and the positions whose logits
     # are computed (label positions only, where the engine slices the LM head), at a high percentile of the
     # batches the sampler draws. None: every row at max_length, every position (the worst case).
@@ -230,6 +231,9 @@ def estimate(p: PlanInput) -> Plan:
     wbytes = 2 if half_weights else 4
     notes = []
     weights = float(p.params * wbytes)
+    if p.anchor:  # never sharded: the config refuses the anchor under zero3/fsdp and offload
+        weights += p.trainable * wbytes
+        notes.append(f"weights include the L2 anchor: a copy of the {p.trainable:,} trainable weights.")
     largest = max(p.vocab_size * p.hidden_size, p.intermediate_size * p.hidden_size)
     # AdaLomo and optimizer_in_backward update each tensor inside backward, so one gradient lives at a time
     one_at_a_time = p.optimizer == "adalomo" or p.optimizer_in_backward

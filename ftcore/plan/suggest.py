@@ -47,12 +47,14 @@ def suggest(p: PlanInput, device_memory_gb: float) -> list[tuple[Text, PlanInput
     adamw = p.optimizer in ("adamw_torch", "adamw_torch_fused")
     single = p.nproc == 1 and p.grad_accum == 1 and p.precision != "fp16" and not p.optimizer_in_backward
     # only moves the config validator accepts: offload needs ZeRO-2/3 and DeepSpeed's own AdamW (so not with
-    # FSDP, 8-bit AdamW or adafactor in backward); in backward needs one plain process and no accumulation
+    # FSDP, 8-bit AdamW or adafactor in backward); in backward needs one plain process and no accumulation; the
+    # L2 anchor needs whole weights on the device (no ZeRO-3, no offload)
     ladder = [move for move, ok in (
         ("checkpointing", not p.gradient_checkpointing), ("batch", p.batch_size > 1), ("adamw_8bit", adamw),
         ("in_backward", single and p.strategy == "ddp" and p.optimizer != "adalomo"),
-        ("zero2", p.nproc > 1 and _SHARDING[p.strategy] < 2), ("zero3", p.nproc > 1 and _SHARDING[p.strategy] < 3),
-        ("offload", p.offload == "none" and p.strategy != "fsdp" and adamw)) if ok]
+        ("zero2", p.nproc > 1 and _SHARDING[p.strategy] < 2),
+        ("zero3", p.nproc > 1 and _SHARDING[p.strategy] < 3 and not p.anchor),
+        ("offload", p.offload == "none" and p.strategy != "fsdp" and adamw and not p.anchor)) if ok]
     found: list[tuple[set[str], Text, PlanInput]] = []
     for size in range(1, len(ladder) + 1):
         for combo in itertools.combinations(ladder, size):

@@ -12,7 +12,7 @@ from ftcore._atomic import write_text
 from ftcore.errors import UserError
 from ftcore.eval.schema import Report, metrics_of
 from ftcore.publish.files import final_folder, final_meta
-from ftcore.runs.store import Run, eval_losses
+from ftcore.runs.store import Run, busy, eval_losses
 
 CARD_IMAGE = "loss_curve.png"
 LICENSES = ("apache-2.0", "mit", "llama3.1", "llama3.2", "gemma", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0",
@@ -109,13 +109,14 @@ def loss_curve(run: Run, path: Path) -> bool:
     return True
 
 
-def eval_results(report: Report | dict[str, Any] | None, model_name: str, dataset: str) -> list:
+def eval_results(report: Report | dict[str, Any] | None, model_name: str, dataset: str,
+                 candidate: str = "final") -> list:
     """Model-index results: the domain metrics (per task for a mixture, each under its task's name) and every
     probe suite, for the final model."""
     from huggingface_hub import EvalResult
 
     report = Report.of(report)
-    final = report.final if report else None
+    final = report.candidate(candidate) if report else None
     if final is None:
         return []
     split = report.domain_split or "validation"
@@ -133,30 +134,41 @@ def eval_results(report: Report | dict[str, Any] | None, model_name: str, datase
     return results
 
 
-def forgetting_table(report: Report | dict[str, Any] | None) -> str:
+def forgetting_table(report: Report | dict[str, Any] | None, candidate: str = "final", pending: bool = False
+                     ) -> str:
+    """The forgetting rows of a candidate; without a report, why (`pending`: it is still being made)."""
     report = Report.of(report)
-    final = report.final if report else None
+    final = report.candidate(candidate) if report else None
+    if final is None and pending:
+        return ("The evaluation report was still being made when this card was written: write the card again once "
+                "it is done (the Train tab and `ftcore status RUN` show its progress) to include the forgetting "
+                "table.")
     if final is None:
         return "No evaluation report was made for this run."
-    lines = ["| suite | kind | base | fine-tuned | change | verdict |", "|---|---|---|---|---|---|"]
+    lines = ["| suite | kind | base | fine-tuned | change | 95% interval | verdict |", "|---|---|---|---|---|---|---|"]
     for r in final.rows:
-        lines.append(f"| {r.suite} | {r.kind} | {r.base:.4g} | {r.tuned:.4g} | {r.delta:+.4g} | {r.verdict} |")
+        lines.append(f"| {r.suite} | {r.kind} | {r.base:.4g} | {r.tuned:.4g} | {r.delta:+.4g} | "
+                     f"{r.interval_text or '-'} | {r.verdict} |")
     within = "within" if final.within_budget else "**over**"
     lines.append("")
     lines.append(f"Forgetting budget: no suite loses more than {report.budget:g} points (or {report.budget:g}% more "
                  f"perplexity); this model is {within} budget. Scores are % for question and format suites, "
-                 "perplexity for `*_ppl` (lower is better), nats of next-token KL divergence from the base for `kl`.")
+                 "perplexity for `*_ppl` (lower is better), nats of next-token KL divergence from the base for `kl`. "
+                 "The interval is paired over the same items (an exact McNemar test for question and format suites, "
+                 "a bootstrap over texts for perplexity): a suite is *forgot* only when its loss is over budget and "
+                 "the interval excludes no change, *uncertain* when the loss is over budget but chance on that many "
+                 "items could explain it.")
     return "\n".join(lines)
 
 
-def domain_table(report: Report | dict[str, Any] | None) -> str:
+def domain_table(report: Report | dict[str, Any] | None, candidate: str = "final") -> str:
     """Base, base + k-shot prompt (when the run scored it) and fine-tuned on the domain data: all tasks together,
     then each task of a mixture (the report's domain rows)."""
     report = Report.of(report)
-    final = report.final if report else None
+    final = report.candidate(candidate) if report else None
     if final is None or not metrics_of(final.domain):
         return "No domain evaluation (the run had no validation data)."
-    rows = report.domain_rows(["final"])
+    rows = report.domain_rows([candidate])
     by = {(r.model, r.task): r.metrics for r in rows}
     k = next((r.k for r in rows if r.model == "fewshot"), None)
     shots = f"base + {k}-shot prompt" if k else None
@@ -169,7 +181,7 @@ def domain_table(report: Report | dict[str, Any] | None) -> str:
     def cell(value) -> str:
         return "-" if value is None else f"{value:.4g}"
 
-    for row in (r for r in rows if r.model == "final"):
+    for row in (r for r in rows if r.model == candidate):
         base, shot = by.get(("base", row.task), {}), by.get(("fewshot", row.task), {})
         for key, value in metrics_of(row.metrics).items():
             cells = [row.task, key, cell(base.get(key)), *([cell(shot.get(key))] if shots else []), cell(value)]
@@ -178,6 +190,18 @@ def domain_table(report: Report | dict[str, Any] | None) -> str:
 
 
 CARD_TEMPLATE = (Path(__file__).parent / "card_template.md").read_text(encoding="utf-8")
+
+
+def summary(meta: dict[str, Any], base_text: str, names: list[str]) -> str:
+    """The card's first line: a fine-tuned model, or a blend of the base and a fine-tuned one (WiSE-FT)."""
+    data = ", ".join(names) or "the user data"
+    blend = meta.get("blend")
+    if not blend:
+        return f"A fully fine-tuned version of {base_text}, trained on {data}."
+    alpha = blend["alpha"]
+    return (f"A weight-space blend (WiSE-FT) of {base_text} and its full fine-tune on {data} "
+            f"({blend['source']} of run `{blend.get('run_id', '?')}`): {alpha:g} × fine-tuned + {1 - alpha:g} × base, "
+            "which keeps part of the fine-tuning's gain while forgetting less of what the base knew.")
 
 
 def make_card(run: Run, settings=None, *, license: str | None = None, language: list[str] | None = None,
@@ -199,11 +223,12 @@ def make_card(run: Run, settings=None, *, license: str | None = None, language: 
     method = config.get("train", {}).get("method", "full")
     tags = ["fulltune", "full-fine-tuning" if method in ("full", "progressive", "distill") else method,
             "text-generation", "safetensors"]
-    model_name = (repo or run.id).split("/")[-1]
+    own = run.id if run.model == "final" else f"{run.id}-{run.model}"  # a blend: the run's name and its own
+    model_name = (repo or own).split("/")[-1]
     card_data = ModelCardData(
         base_model=base_id, datasets=names or None, language=language or data_languages(meta), license=license,
         library_name="transformers", pipeline_tag="text-generation", tags=tags, model_name=model_name,
-        eval_results=eval_results(report, model_name, names[0] if names else "training-data") or None,
+        eval_results=eval_results(report, model_name, names[0] if names else "training-data", run.model) or None,
     )
     image = CARD_IMAGE if (final / CARD_IMAGE).is_file() else None
     train = config.get("train", {})
@@ -226,13 +251,14 @@ def make_card(run: Run, settings=None, *, license: str | None = None, language: 
     peak = meta.get("peak_rss_mb")
     card = ModelCard.from_template(
         card_data, template_str=CARD_TEMPLATE, model_name=model_name,
-        summary=f"A fully fine-tuned version of {base_text}, trained on {', '.join(names) or 'the user data'}.",
+        summary=summary(meta, base_text, names),
         method=method, trainable=f"{meta.get('trainable', 0):,}", parameters=f"{meta.get('parameters', 0):,}",
         base_text=base_text, data_text=data_text or "not recorded", data_names=", ".join(names) or "its data",
         hardware=f"{meta.get('device', 'cpu')}, {meta.get('precision', '?')}",
         seconds=f"{meta.get('seconds', 0):.0f} s", peak=f"{peak / 1024:.2f} GiB" if peak else "not measured",
-        hyperparameters=hyper, image=image, domain_table=domain_table(report),
-        forgetting_table=forgetting_table(report), repo_id=repo or run.id,
+        hyperparameters=hyper, image=image, domain_table=domain_table(report, run.model),
+        forgetting_table=forgetting_table(report, run.model, pending=report is None and busy(run.status())),
+        repo_id=repo or own,
         gguf=Path(gguf).name if gguf else None, gguf_quant=Path(gguf).stem.rsplit(".", 1)[-1] if gguf else None,
     )
     return str(card)

@@ -18,7 +18,7 @@ def export(run: Run, out: Path, settings=None) -> Path:
     """The model repository's files as a folder or a .zip (written aside, then renamed into place)."""
     out = Path(out).expanduser().resolve()
     final_folder(run)
-    if not (run.final_dir / "README.md").is_file():
+    if not (run.model_dir / "README.md").is_file():
         write_card(run, settings)
     files = files_to_publish(run)
     if out.exists() and (out.is_file() or any(out.iterdir())):

@@ -23,10 +23,15 @@ class RemoteError(UserError):
 
 
 def final_folder(run: Run) -> Path:
-    """The run's final model folder, refused with the run's state when it has none yet."""
-    if not (run.final_dir / "config.json").is_file():
+    """The folder of the run's model to publish: final/ (refused with the run's state when it has none yet), or
+    the blend the Run was opened for (RunStore.model; refused with the command that writes it)."""
+    from ftcore.models import missing_blend
+
+    if not (run.model_dir / "config.json").is_file():
+        if run.model != "final":
+            raise missing_blend(f"{run.id}/{run.model}")
         raise UserError("hub.no_final", run=run.id, state=run.status().get("state"))
-    return run.final_dir
+    return run.model_dir
 
 
 def final_meta(run: Run) -> dict[str, Any]:

@@ -156,9 +156,9 @@ def gguf_for_push(run: Run, quant: str, progress: Callable[[str], None]) -> str:
     from ftcore.publish.gguf import export_gguf
 
     name = f"{run.id}.{quant}.gguf"
-    if not (run.final_dir / name).is_file():
+    if not (run.model_dir / name).is_file():
         progress(Text("hub.progress_gguf", quant=quant))
-        export_gguf(final_folder(run), run.final_dir / name, quant)
+        export_gguf(final_folder(run), run.model_dir / name, quant)
     return name
 
 

@@ -19,14 +19,14 @@ from ftcore.plan.advice import advise
 from ftcore.runs.devices import Device, detect
 from ftcore.runs.jobs import start
 from ftcore.runs.progress import Pace, Tail, human_duration, progress
-from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, status_error
+from ftcore.runs.store import Run, RunStore, busy, status_error
 from ftcore.settings import Settings
 
 GUIDED_NAME = "first-run"  # the guided run's name: how a reloaded page finds it again
 CPU_STEPS = 30  # a few minutes of the embedded model on 2 CPU cores, report included
-CPU_SUITES = "general_en,arithmetic,instruction,kl"  # the quick probes; the GPU recipe runs them all
+CPU_SUITES = "quick"  # the quick probes (no 160-token writing); the GPU recipe runs them all
 VERDICTS = {"kept": Text("verdict.kept"), "gained": Text("verdict.gained"), "forgot": Text("verdict.forgot"),
-            "info": Text("verdict.info")}
+            "uncertain": Text("verdict.uncertain"), "info": Text("verdict.info")}
 
 
 @dataclass
@@ -67,7 +67,7 @@ def guided_run(settings: Settings, model: str = DEFAULT_MODEL, poll: float = 1.0
     Texts: English where a str is expected, text("zh") for Chinese. A guided run already in progress (started in
     another browser, or before a reload) is followed, never started twice."""
     current = latest(settings)
-    if current is not None and current.status().get("state") in ACTIVE:
+    if current is not None and busy(current.status()):
         yield Step(Text("guided.train"), Text("guided.following", run=current.id), done=False, run=current)
         yield from follow(current, poll)
         return
@@ -117,7 +117,7 @@ def follow(run: Run, poll: float = 1.0) -> Iterator[Step]:
     """The guided run's steps from its folder: training and the report as they progress (step, loss, time left;
     suite evaluations done), then what the model gained and forgot. A reload of the page follows the same run."""
     tail, pace = Tail(run), Pace()
-    while (status := run.status()).get("state") not in FINISHED:
+    while busy(status := run.status()):  # the report too: the last steps read it
         yield Step(Text("guided.train"), Text("guided.progress", run=run.id,
                                               progress=progress(run, status, pace.add(tail.read())).summary()),
                    done=False, run=run)

@@ -15,7 +15,7 @@ from ftcore.errors import UserError
 from ftcore.messages import Text
 from ftcore.runs import launcher
 from ftcore.runs.liveness import worker_alive
-from ftcore.runs.store import ACTIVE, CHECKPOINT_META, Run, RunStore, config_digest, slug
+from ftcore.runs.store import ACTIVE, CHECKPOINT_META, Run, RunStore, busy, config_digest, slug
 from ftcore.settings import Settings
 from ftcore.train.compat import check_environment, check_model_folder
 
@@ -67,6 +67,23 @@ def stage_data(config: RunConfig, settings: Settings) -> None:
         task.train = str(stage_data_file(task.train, settings))
         if task.val:
             task.val = str(stage_data_file(task.val, settings))
+    absolute_probe_paths(config)
+
+
+def absolute_probe_paths(config: RunConfig) -> None:
+    """The worker runs in the run folder: suite files, lm-eval task files (lm_eval:PATH.yaml) and task folders
+    named relative to where the run was started become absolute."""
+    p = config.probe
+
+    def absolute(name: str) -> str:
+        prefix = "lm_eval:" if name.startswith("lm_eval:") else ""
+        path = Path(name[len(prefix):]).expanduser()
+        is_file = path.suffix in (".jsonl", ".csv", ".yaml", ".yml") and path.is_file()
+        return prefix + str(path.resolve()) if is_file else name
+
+    p.suites = ",".join(absolute(name.strip()) for name in p.suites.split(","))
+    p.lm_eval_include = ",".join(str(Path(f.strip()).expanduser().resolve())
+                                 for f in p.lm_eval_include.split(",") if f.strip())
 
 
 def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: float = 120.0) -> tuple[Run, int]:
@@ -88,6 +105,19 @@ def join(config: RunConfig, settings: Settings, *, reap: bool = True, wait_s: fl
     (folder / f"node-{config.dist.node_rank}.yaml").write_text(config.to_yaml(), encoding="utf-8")
     run = Run(run_id, folder, writes=False)  # node 0 owns status and events
     return run, launcher.launch(run, settings, reap=reap, node_rank=config.dist.node_rank)
+
+
+def report_again(run: Run, settings: Settings, suites: str = "all", *, reap: bool = True) -> None:
+    """Make a done run's report again, as a job of its own (queued for devices like a run), with these probe
+    suites: the full set after the quick one the CPU ran by default."""
+    status = run.status()
+    if busy(status):
+        raise UserError("jobs.active", run=run.id, state=status.get("report") or status.get("state"))
+    if status.get("state") != "done":
+        raise UserError("cli.not_done", run=run.id)
+    run.stop_path.unlink(missing_ok=True)  # a stop of an earlier report must not end this one
+    run.update_status(report="queued", report_error=None)
+    launcher.launch(run, settings, reap=reap, report=suites)
 
 
 def last_checkpoint(run: Run) -> Path | None:

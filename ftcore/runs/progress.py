@@ -1,6 +1,6 @@
 """Where a run stands, for every reader alike (the Train tab, `ftcore status`, the progress bar of `ftcore train`):
-state and phase, step of total, loss, time left from the pace since training began, tokens per second; human
-durations. Events are read incrementally: a reader keeps a `Tail` and gets only what was appended since."""
+state, step of total, loss, time left from the pace since training began, tokens per second; once the model is
+done, its report's progress and time left (from the plan it announced, corrected by its pace); human durations. Events are read incrementally: a reader keeps a `Tail` and gets only what was appended since."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftcore.messages import Join, Text
-from ftcore.runs.store import Run
+from ftcore.runs.store import REPORT_BUSY, Run
 
 STATES = {"queued": Text("progress.queued"), "running": Text("progress.running"), "stopping": Text("progress.stopping"),
           "done": Text("progress.done"), "failed": Text("progress.failed"), "cancelled": Text("progress.cancelled")}
+REPORTS = {"queued": Text("progress.report_queued"), "running": Text("progress.report_running"), "stopping": Text("progress.report_stopping"),
+           "stopped": Text("progress.report_stopped"), "failed": Text("progress.report_failed")}
 
 
 def state_text(state: str | None) -> Text | str:
@@ -75,6 +77,11 @@ class Pace:
     report_time: float | None = None  # when the end-of-run report began
     report_total: int = 0  # the suite evaluations it announced
     report_done: int = 0  # those finished so far
+    plan_time: float | None = None  # when the report announced its plan (ftcore.eval.estimate.plan)
+    plan: list[dict[str, Any]] = field(default_factory=list)  # its parts in order: model, suite, predicted seconds
+    estimate: float | None = None  # the seconds it predicted for all of them
+    finished: set[tuple[str, str]] = field(default_factory=set)  # (model, suite) of the parts done
+    last_probe: float | None = None  # when the latest part ended
 
     def add(self, events: list[dict[str, Any]]) -> Pace:
         for event in events:
@@ -83,40 +90,76 @@ class Pace:
                 self.begin_time, self.begin_step, self.tokens = event.get("time"), event.get("step") or 0, []
             elif kind == "train" and event.get("num_input_tokens_seen") is not None:
                 self.tokens = [*self.tokens[-1:], (event["time"], event["num_input_tokens_seen"])]
+            elif kind == "report_plan":
+                self.plan_time, self.plan, self.estimate = event.get("time"), event.get("parts", []), \
+                    event.get("estimate_s")
+                self.finished, self.last_probe = set(), None
+            elif kind == "report_end":  # a later report (made again) starts afresh
+                self.plan_time, self.plan, self.estimate, self.report_time = None, [], None, None
             elif kind == "report_begin":
                 self.report_time, self.report_total, self.report_done = event.get("time"), event.get("units", 0), 0
+            elif kind == "report_more":  # the report found more to evaluate (a blend of base and final)
+                self.report_total += event.get("units", 0)
             elif kind == "probe" and self.report_time is not None:
                 self.report_done += 1
+                self.finished.add((event.get("model"), event.get("suite")))
+                self.last_probe = event.get("time")
         return self
+
+    def report_left(self, now: float) -> float | None:
+        """Seconds the report has left: the plan's parts after the latest one done, at the pace the parts done so
+        far kept against their prediction (before any is done: the estimate, less the time since it was made)."""
+        if self.estimate is None or self.plan_time is None:
+            if self.report_time is None or not self.report_done:
+                return None
+            return (now - self.report_time) / self.report_done * max(0, self.report_total - self.report_done)
+        upto = max((i for i, p in enumerate(self.plan) if (p.get("model"), p.get("suite")) in self.finished),
+                   default=None)
+        if upto is None or self.last_probe is None:
+            return max(0.0, self.estimate - (now - self.plan_time))
+        predicted = sum(p.get("seconds", 0) for p in self.plan[:upto + 1])
+        pace = min(max((self.last_probe - self.plan_time) / predicted, 0.05), 20.0) if predicted > 0 else 1.0
+        return max(0.0, (self.estimate - predicted) * pace - (now - self.last_probe))
 
 
 @dataclass(frozen=True)
 class Progress:
     state: str
-    phase: str | None  # "training", "evaluating" (the end-of-run report), or None
+    report: str | None  # the report after the model is done: queued, running, stopping, done, stopped, failed
     step: int
     total: int | None
     loss: float | None
-    eta_seconds: float | None
+    eta_seconds: float | None  # training's time left, or the report's while it runs
     tokens_per_second: float | None
     error: str | None = None
-    report_done: int = 0  # while evaluating: suite evaluations finished, of report_total
+    report_done: int = 0  # while the report runs: suite evaluations finished, of report_total
     report_total: int = 0
+    report_estimate: float | None = None  # the seconds the report predicted for itself before it began
 
     @property
     def fraction(self) -> float | None:
         return self.step / self.total if self.total else None
 
+    @property
+    def reporting(self) -> bool:
+        return self.report in REPORT_BUSY
+
     def summary(self) -> Join:
-        """One line: state · step N/M · loss · time left · tokens/s (what is known of it), in either language."""
+        """One line: state · step N/M · loss · time left · tokens/s (what is known of it), in either language;
+        once the model is done and its report runs: that the model is ready, the report's progress, its estimate
+        and its time left."""
         parts: list[Any] = [state_text(self.state)]
-        if self.phase == "evaluating":
-            parts.append(Text("progress.evaluating"))
+        if self.reporting:
+            parts += [Text("progress.model_ready"), REPORTS[self.report]]
             if self.report_total:
                 parts.append(Text("progress.report", done=self.report_done, total=self.report_total))
-        if self.total:
+            if self.report_estimate is not None:
+                parts.append(Text("progress.report_estimate", eta=human_duration(self.report_estimate)))
+        elif self.report in ("stopped", "failed"):
+            parts.append(REPORTS[self.report])
+        if self.total and not self.reporting:
             parts.append(Text("progress.step", step=self.step, total=self.total))
-        if self.loss is not None:
+        if self.loss is not None and not self.reporting:
             parts.append(Text("progress.loss", loss=f"{self.loss:.4f}"))
         if self.eta_seconds is not None:
             parts.append(Text("progress.eta", eta=human_duration(self.eta_seconds)))
@@ -133,15 +176,18 @@ def progress(run: Run, status: dict[str, Any] | None = None, pace: Pace | None =
     state, step, total = status.get("state", "?"), status.get("step") or 0, status.get("total_steps")
     eta = speed = None
     now = now or time.time()
-    evaluating = status.get("phase") == "evaluating"
-    if evaluating and pace.report_time is not None and pace.report_done:  # the report's pace, not training's
-        eta = (now - pace.report_time) / pace.report_done * max(0, pace.report_total - pace.report_done)
-    elif state == "running" and not evaluating and pace.begin_time is not None and total and step > pace.begin_step:
+    report = status.get("report")
+    reporting = report in ("running", "stopping")  # queued: the events still tell of an earlier report
+    if reporting:  # the report's pace, not training's
+        eta = pace.report_left(now)
+    elif state == "running" and pace.begin_time is not None and total and step > pace.begin_step:
         per_step = (now - pace.begin_time) / (step - pace.begin_step)
         eta = per_step * max(0, total - step)
-    if state == "running" and not evaluating and len(pace.tokens) == 2 and pace.tokens[1][0] > pace.tokens[0][0]:
+    if state == "running" and len(pace.tokens) == 2 and pace.tokens[1][0] > pace.tokens[0][0]:
         (t0, n0), (t1, n1) = pace.tokens
         speed = (n1 - n0) / (t1 - t0) if n1 > n0 else None
-    return Progress(state=state, phase=status.get("phase"), step=step, total=total, loss=status.get("loss"),
+    return Progress(state=state, report=report, step=step, total=total, loss=status.get("loss"),
                     eta_seconds=eta, tokens_per_second=speed, error=status.get("error"),
-                    report_done=pace.report_done if evaluating else 0, report_total=pace.report_total if evaluating else 0)
+                    report_done=pace.report_done if reporting else 0,
+                    report_total=pace.report_total if reporting else 0,
+                    report_estimate=pace.estimate if reporting else None)

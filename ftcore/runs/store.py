@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,18 @@ ACTIVE = ("queued", "running", "stopping")
 META_FILE = "fulltune.json"  # beside a model this app wrote: the config, data and hardware it came from
 CHECKPOINT_META = META_FILE  # marks a checkpoint this app wrote
 FINISHED = ("done", "failed", "cancelled")
+# a blend of the base and one of the run's models, as a model reference: RUN/blend-0.5, RUN/blend-0.5-checkpoint-40
+BLEND_REF = re.compile(r"([\w.-]+)/blend-(\d+(?:\.\d+)?)(?:-(checkpoint-\d+))?")
+# status "report": the end-of-run report, which runs after the model is done (state "done": usable at once) and
+# is absent when none was asked for
+REPORT_STATES = ("queued", "running", "stopping", "done", "stopped", "failed")
+REPORT_BUSY = ("queued", "running", "stopping")
+
+
+def busy(status: dict[str, Any]) -> bool:
+    """Whether a run's worker is still at work on it: training (queued, running, stopping), or the model done and
+    its report running; the worker holds the run's devices until then."""
+    return status.get("state") in ACTIVE or status.get("report") in REPORT_BUSY
 
 
 def status_error(status: dict[str, Any]) -> Bilingual | None:
@@ -52,8 +64,30 @@ def eval_losses(metrics: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def blend_name(alpha: float, source: str = "final") -> str:
+    """A blend's name in the report and in its model reference: blend-0.5 (of the final model), or
+    blend-0.5-checkpoint-40 (of that checkpoint)."""
+    return f"blend-{alpha:g}" + ("" if source == "final" else f"-{source}")
+
+
+def parse_blend_ref(ref: str) -> tuple[str, float, str] | None:
+    """(run id, alpha, source: final or checkpoint-N) of a blend reference, or None for any other text."""
+    found = BLEND_REF.fullmatch((ref or "").strip())
+    return (found[1], float(found[2]), found[3] or "final") if found else None
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Blend:
+    """A blend of a run's base and one of its models, written into the run folder."""
+
+    ref: str  # the model reference: RUN/blend-0.5
+    alpha: float
+    source: str  # final, or checkpoint-N
+    folder: Path
 
 
 @dataclass(frozen=True)
@@ -61,6 +95,7 @@ class Run:
     id: str
     dir: Path
     writes: bool = field(default=True, compare=False)  # False on the ranks of a multi-process run except rank 0
+    model: str = field(default="final", compare=False)  # the model publishing works on: final, or a blend's name
 
     # the run folder's files, named here and nowhere else (DESIGN.md: the run folder)
     @property
@@ -88,6 +123,12 @@ class Run:
         return self.dir / "report.json"
 
     @property
+    def base_logprobs_path(self) -> Path:
+        """The base model's next-token log-probabilities on the forgetting watch's prompts (ftcore.train.forgetting),
+        computed once before the first step."""
+        return self.dir / "base_logprobs.safetensors"
+
+    @property
     def votes_path(self) -> Path:
         return self.dir / "votes.jsonl"
 
@@ -106,6 +147,33 @@ class Run:
     def checkpoints_dir(self) -> Path:
         return self.dir / "checkpoints"
 
+    @property
+    def blends_dir(self) -> Path:
+        return self.dir / "blends"
+
+    def blend_dir(self, alpha: float, source: str = "final") -> Path:
+        """Where the blend of the base and `source` (final, or checkpoint-N) at `alpha` is written."""
+        return self.blends_dir / blend_name(alpha, source).replace("blend-", "alpha-", 1)
+
+    def blend_ref(self, alpha: float, source: str = "final") -> str:
+        """The blend as a model reference (--model, Chat, Compare, card, push)."""
+        return f"{self.id}/{blend_name(alpha, source)}"
+
+    def blends(self) -> list[Blend]:
+        """The blends written whole into this run (written aside, then renamed into place), by alpha."""
+        found = []
+        for folder in self.blends_dir.iterdir() if self.blends_dir.is_dir() else []:
+            parsed = parse_blend_ref(f"{self.id}/{folder.name.replace('alpha-', 'blend-', 1)}")
+            if parsed and (folder / "config.json").is_file():
+                found.append(Blend(self.blend_ref(parsed[1], parsed[2]), parsed[1], parsed[2], folder))
+        return sorted(found, key=lambda b: (b.source, b.alpha))
+
+    @property
+    def model_dir(self) -> Path:
+        """The folder of the model this Run was opened for (RunStore.model): final/, or a blend's."""
+        parsed = parse_blend_ref(f"{self.id}/{self.model}")
+        return self.blend_dir(parsed[1], parsed[2]) if parsed else self.final_dir
+
     def checkpoints(self) -> list[Path]:
         """The run's checkpoints, oldest first (each appears whole: written aside, then renamed into place)."""
         if not self.checkpoints_dir.is_dir():
@@ -117,8 +185,9 @@ class Run:
         return RunConfig.load(self.config_path)
 
     def final_meta(self) -> dict[str, Any]:
-        """What the final model carries about its making (config, data fingerprints, hardware, time)."""
-        path = self.final_dir / META_FILE
+        """What the final model (or the blend this Run was opened for) carries about its making (config, data
+        fingerprints, hardware, time; a blend's base, source and alpha)."""
+        path = self.model_dir / META_FILE
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
     def plan(self) -> dict[str, Any]:
@@ -135,7 +204,8 @@ class Run:
         return Report.find(self)
 
     def status(self) -> dict[str, Any]:
-        """The status as last written, with a dead worker of an active run reported as failed. Reading never
+        """The status as last written, with a dead worker of a busy run reported as failed (the run, or its
+        report when the model was done). Reading never
         writes (a full disk, a read-only mount or another node's reader must not change a run): the verdict is
         made again at each read, from the worker's host, pid and start time."""
         try:
@@ -143,8 +213,10 @@ class Run:
         except (OSError, ValueError):
             error = Text("runs.status_unreadable")
             return {"state": "failed", "error": str(error), "error_zh": error.text("zh")}
-        if status.get("state") in ACTIVE and status.get("pid") and worker_alive(status) is False:
+        if busy(status) and status.get("pid") and worker_alive(status) is False:
             error = Text("runs.worker_vanished")
+            if status.get("state") not in ACTIVE:  # the model is done; only its report died with the worker
+                return {**status, "report": "failed", "report_error": str(error), "vanished": True}
             status = {**status, "state": "failed", "error": str(error), "error_zh": error.text("zh"),
                       "ended": status.get("ended") or None, "vanished": True}
         return status
@@ -218,8 +290,11 @@ class Run:
 
     def request_stop(self) -> None:
         self.stop_path.touch()
-        if self.status().get("state") in ("queued", "running"):
+        status = self.status()
+        if status.get("state") in ("queued", "running"):
             self.update_status(state="stopping")
+        elif status.get("report") in ("queued", "running"):  # the worker ends the report at its next batch
+            self.update_status(report="stopping")
 
     @property
     def stop_requested(self) -> bool:
@@ -271,6 +346,14 @@ class RunStore:
         if not (path / "config.yaml").is_file():
             raise UserError("runs.missing", run=run_id, root=self.root)
         return Run(run_id, path)
+
+    def model(self, ref: str) -> Run:
+        """A run opened for one of its models: RUN (its final model) or a blend reference (RUN/blend-0.5)."""
+        parsed = parse_blend_ref(ref)
+        if parsed is None:
+            return self.get(ref)
+        run = self.get(parsed[0])
+        return replace(run, model=blend_name(parsed[1], parsed[2]))
 
     def list(self) -> list[Run]:
         if not self.root.is_dir():

@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         from ftcore.train.distributed import is_main
 
         return train_here(Run(run_dir.name, run_dir, writes=is_main()), settings, flag, resume)
+    if "--report" in argv:
+        return report_job(Run(run_dir.name, run_dir), settings, flag, argv[argv.index("--report") + 1])
     node_rank = int(argv[argv.index("--node-rank") + 1]) if "--node-rank" in argv else 0
     return job(Run(run_dir.name, run_dir, writes=node_rank == 0), settings, flag, resume, node_rank)
 
@@ -61,6 +63,23 @@ def job(run: Run, settings: Settings, flag: StopFlag, resume: str | None, node_r
         return supervise(run, launch_command(run.dir, config.dist, resume), allocation.handles, env)
     finally:
         allocation.release()
+
+
+def report_job(run: Run, settings: Settings, flag: StopFlag, suites: str) -> int:
+    """A done run's report made again with these probe suites (the full set after the quick one): queued for
+    devices like a training run, then made in this process, which has not started CUDA yet."""
+    from ftcore.runs import devices
+
+    allocation = devices.acquire(run, settings, devices.detect(), lambda: bool(flag.reason) or run.stop_requested)
+    if allocation is None:
+        run.update_status(report="stopped")
+        return 0
+    try:
+        os.environ.update(devices.child_env(os.environ, allocation))
+        report(run, settings, flag, suites)
+    finally:
+        allocation.release()
+    return 0
 
 
 def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, str]) -> int:
@@ -106,36 +125,46 @@ def train_here(run: Run, settings: Settings, flag: StopFlag, resume: str | None)
             return _fail(run, Text("worker.out_of_memory_detail", detail=str(exc).splitlines()[0][:200],
                                    fits=_what_fits(run, settings)))
         return _fail(run, f"{type(exc).__name__}: {exc}")
-    if state == "done" and run.writes:
+    error = (flag.reason or Text("worker.stopped_by_user")) if state == "cancelled" else None
+    reporting = state == "done" and run.writes and report_asked(run.config())
+    if state == "done":
+        run.note(Text("notes.model_ready", path=str(run.final_dir)))
+    # the model is complete: the run is done (Chat, Compare, push and serve take it now) while its report runs
+    run.update_status(state=state, ended=now(), error=error, **({"report": "running"} if reporting else {}))
+    run.append_event("end", state=state)
+    if reporting:
         from ftcore.runs.placement import release_cuda_memory
 
         release_cuda_memory()  # the training model, its gradients and states are gone before the report loads
         report(run, settings, flag)
-    error = (flag.reason or Text("worker.stopped_by_user")) if state == "cancelled" else None
-    run.update_status(state=state, ended=now(), error=error)
-    run.append_event("end", state=state)
     return 0
 
 
-def report(run: Run, settings: Settings, flag: StopFlag) -> None:
-    """Domain metrics and forgetting probes for base and final; a failure here never fails the trained run."""
+def report_asked(config: RunConfig) -> bool:
+    return config.probe.suites.strip() not in ("", "none") or config.probe.domain
+
+
+def report(run: Run, settings: Settings, flag: StopFlag, suites: str | None = None) -> None:
+    """Domain metrics and forgetting probes for base and final, after the run is done: status "report" says how
+    it goes (running, stopping, then done, stopped or failed); a stop ends it between two batches, and a failure
+    here never touches the trained run."""
+    from ftcore.eval.probes.runner import Stopped
     from ftcore.eval.report import make_report
 
-    config = run.config()
-    if config.probe.suites.strip() in ("", "none") and not config.probe.domain:
-        return
-    run.update_status(phase="evaluating")
+    run.update_status(report="running")
     run.note(Text("notes.evaluating"))
-    from ftcore.eval.probes.runner import Stopped
-
+    outcome, error = "done", None
     try:
-        make_report(run, settings, stop=lambda: bool(flag.reason) or run.stop_requested)
+        make_report(run, settings, stop=lambda: bool(flag.reason) or run.stop_requested, suites=suites)
     except Stopped:  # the model is complete: the run is done, without the report nobody wants any more
+        outcome = "stopped"
         run.note(Text("notes.report_stopped"))
     except Exception as exc:
         traceback.print_exc()
-        run.note(Text("notes.report_failed", error=f"{type(exc).__name__}: {exc}"))
-    run.update_status(phase=None)
+        outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        run.note(Text("notes.report_failed", error=error))
+    run.update_status(report=outcome, report_error=error)
+    run.append_event("report_end", state=outcome)
 
 
 def _what_fits(run: Run, settings: Settings) -> Text:

@@ -14,7 +14,7 @@ from transformers import TrainerCallback
 from ftcore._atomic import write_json
 from ftcore.errors import UserError
 from ftcore.messages import Text
-from ftcore.runs.store import CHECKPOINT_META, Run, config_digest, eval_losses
+from ftcore.runs.store import CHECKPOINT_META, Run, checkpoint_step, config_digest, eval_losses
 from ftcore.train.checkpoint import fsync_dir, seal
 from ftcore.train.distributed import barrier, sync_any
 from ftcore.train.stopflag import StopFlag
@@ -39,6 +39,7 @@ class RunCallback(TrainerCallback):
         self._evals_without_gain = 0
         self.eval_tasks = eval_tasks  # validation sets evaluated one by one (a multi-task mixture)
         self._round_step, self._round = -1, {}
+        self.pinned: set[int] = set()  # checkpoint steps kept beyond `keep` (the forgetting watch's fallback)
         self.failure: UserError | None = None  # why training had to stop: the trainer raises it, both languages
 
     def on_train_begin(self, args, state, control, **kwargs):
@@ -147,4 +148,5 @@ class RunCallback(TrainerCallback):
         self.run.append_event("checkpoint", step=state.global_step, path=f"checkpoints/{name}")
         kept = self.run.checkpoints()
         for old in kept[: max(0, len(kept) - self.keep)]:
-            shutil.rmtree(old, ignore_errors=True)
+            if checkpoint_step(old) not in self.pinned:
+                shutil.rmtree(old, ignore_errors=True)

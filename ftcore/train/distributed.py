@@ -17,6 +17,11 @@ def rank() -> int:
     return int(os.environ.get("RANK", "0"))
 
 
+def local_rank() -> int:
+    """This process's index on its node (torchrun's LOCAL_RANK; 0 without torchrun)."""
+    return int(os.environ.get("LOCAL_RANK", "0"))
+
+
 def is_main() -> bool:
     """Global rank 0 writes the run folder; the other ranks only train."""
     return rank() == 0
@@ -134,3 +139,14 @@ def barrier() -> None:
 
     if td.is_available() and td.is_initialized():
         td.barrier()
+
+
+def from_main(value):
+    """Rank 0's value (any picklable object) on every rank: a decision only rank 0 can make, taken by all."""
+    import torch.distributed as td
+
+    if not (td.is_available() and td.is_initialized()) or td.get_world_size() == 1:
+        return value
+    box = [value]
+    td.broadcast_object_list(box, src=0)
+    return box[0]

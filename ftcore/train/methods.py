@@ -1,6 +1,9 @@
 """Training methods besides plain full fine-tuning, each a lever against forgetting:
 
 - freeze: only the top k decoder layers (with the final norm and the output head) train;
+- freeze_bottom: the input embeddings and the bottom k decoder layers stay fixed, everything above trains (much of
+  what looks forgotten after fine-tuning is lost in the bottom layers); a tied output head is the embedding matrix,
+  so it stays fixed as well: the model keeps reading its input the way it did;
 - progressive: the top layers train first, and more layers unfreeze at each of `progressive_stages` stages;
 - lora: low-rank adapters via peft (the usual baseline), merged into plain weights when saved.
 """
@@ -12,6 +15,7 @@ import math
 from transformers import TrainerCallback
 
 from ftcore.config import RunConfig
+from ftcore.errors import UserError
 from ftcore.messages import Text
 
 
@@ -30,12 +34,37 @@ def _train_only(model, k: int) -> None:
             param.requires_grad = True
 
 
-def apply_method(model, config: RunConfig):
-    """Prepare the model for the method; returns it (lora wraps it) and the parameter counts."""
+def _freeze_bottom(model, t) -> tuple[int, bool]:
+    """Freeze the input embeddings and the bottom layers, train the rest; returns (how many layers, whether the
+    output head is tied to the embeddings and so frozen with them)."""
+    layers = model.get_decoder().layers
+    k = t.bottom_layers(len(layers))
+    if k >= len(layers):
+        raise UserError("trainer.freeze_bottom_layers", k=k, layers=len(layers), most=len(layers) - 1)
+    for param in model.parameters():
+        param.requires_grad = True
+    embeddings, head = model.get_input_embeddings(), model.get_output_embeddings()
+    for module in (embeddings, *layers[:k]):
+        for param in module.parameters():
+            param.requires_grad = False
+    return k, head is not None and head.weight is embeddings.weight
+
+
+def apply_method(model, config: RunConfig, run=None):
+    """Prepare the model for the method; returns it (lora wraps it) and the parameter counts. `run`: where
+    freeze_bottom says what it froze."""
     t = config.train
     total = sum(_numel(p) for p in model.parameters())
     if t.method == "freeze":
         _train_only(model, t.freeze_trainable_layers)
+    elif t.method == "freeze_bottom":
+        k, tied = _freeze_bottom(model, t)
+        if run is not None:
+            trainable = sum(_numel(p) for p in model.parameters() if p.requires_grad)
+            run.note(Text("notes.freeze_bottom", k=k, layers=len(model.get_decoder().layers),
+                          trainable=f"{trainable:,}", parameters=f"{total:,}"))
+            if tied:
+                run.note(Text("notes.freeze_bottom_tied"))
     elif t.method == "lora":
         from peft import LoraConfig, get_peft_model
 

@@ -19,6 +19,7 @@ from ftcore.train.callbacks import RunCallback, StopFlag
 from ftcore.train.checkpoint import save_final
 from ftcore.train.compat import check_environment, check_model_folder
 from ftcore.train.engine import trainer_class
+from ftcore.train.forgetting import ForgettingWatch
 from ftcore.train.measure import local_parameter_bytes, peak_rss_bytes, record_peak, rss_bytes, write_plan
 from ftcore.train.methods import ProgressiveCallback, apply_method, distill_trainer_class
 
@@ -41,7 +42,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
     trust = config.model.trust_remote_code
     tokenizer = models.load_tokenizer(config.model.ref, settings, trust_remote_code=trust)
-    splits, info = prepare_data(config, tokenizer, run)
+    splits, info = prepare_data(config, tokenizer, run, replay_source(config, settings, run, flag))
     if flag.reason or run.stop_requested:
         return "cancelled"
     staging = run.dir / ".trainer"
@@ -57,7 +58,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
 
     # packed rows attend document by document (varlen kernels on a GPU) instead of through one T x T mask
     per_document = config.train.packing and use_packed_attention(model, device_kind(), precision)
-    model, counts = apply_method(model, config)
+    model, counts = apply_method(model, config, run)
     # what each rank holds after loading: a shard under ZeRO-3, nothing but on rank 0 under FSDP
     loaded = gather_ints(local_parameter_bytes(model), rss_bytes() - rss_before)
     run.append_event("model", precision=precision, device=device_kind(), world_size=config.dist.world_size,
@@ -77,6 +78,8 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
                            patience=config.train.early_stopping_patience,
                            checkpoint_bytes=counts["parameters"] * 16,
                            eval_tasks=len(splits["validation"]) if isinstance(splits.get("validation"), dict) else 0)
+    # forget_kl at each evaluation, from base log-probabilities it computes before the first step
+    watch = ForgettingWatch(run, tokenizer, config.train.stop_on_forgetting, pinned=callback.pinned)
     extra = {"optimizer_in_backward": config.train.optimizer_in_backward}
     Trainer = trainer_class()  # noqa: N806 (the engine's Trainer, over a method's own when it has one)
     if config.train.method == "distill":
@@ -89,6 +92,12 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         extra |= {"label_positions": False, "teacher": teacher, "alpha": config.train.distill_alpha,
                  "temperature": config.train.distill_temperature}
         run.note(Text("notes.distilling", teacher=config.train.teacher))
+    if config.train.anchor == "l2":  # over the distillation Trainer too: the penalty adds to its loss
+        from ftcore.train.anchor import anchor_trainer_class
+
+        Trainer = trainer_class(anchor_trainer_class(distill_trainer_class() if "teacher" in extra else None))  # noqa: N806
+        extra["anchor_weight"] = config.train.anchor_weight
+        run.note(Text("notes.anchor_l2", weight=config.train.anchor_weight, trainable=f"{counts['trainable']:,}"))
     trainer = Trainer(
         **extra,
         model=model,
@@ -97,7 +106,7 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         eval_dataset=splits.get("validation"),
         data_collator=collator(config, tokenizer, boundaries=per_document),
         processing_class=tokenizer,
-        callbacks=[callback, *([ProgressiveCallback(model, config.train.progressive_stages, run)]
+        callbacks=[watch, callback, *([ProgressiveCallback(model, config.train.progressive_stages, run)]
                                if config.train.method == "progressive" else [])],
     )
     if resume_from:
@@ -108,17 +117,27 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     if flag.reason:
         return "cancelled"
 
+    fell_back = watch.fall_back(trainer)  # stopped past train.stop_on_forgetting: the last checkpoint within it
     meta = {"base_model": config.model.ref, "base_kind": source.kind, "run_id": run.id,
             "config": config.to_dict(), "data": info, "train_metrics": result.metrics,
             "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1),
             "seconds": round(time.perf_counter() - started, 1), "device": device_kind(), "precision": precision,
-            **counts}
+            **counts, **fell_back}
     save_final(trainer, tokenizer, run, meta, config.train.save_precision)
     if run.writes:
         record_peak(run)
         shutil.rmtree(staging, ignore_errors=True)
     run.append_event("final", path="final", peak_rss_mb=meta["peak_rss_mb"], seconds=meta["seconds"])
     return "done"
+
+
+def replay_source(config, settings: Settings, run: Run, flag: StopFlag):
+    """Where the replay rows come from: None for the shipped general data, else the base model's own answers."""
+    if config.data.replay_source != "self":
+        return None
+    from ftcore.data.self_replay import self_replay
+
+    return self_replay(config, settings, run, stop=lambda: bool(flag.reason) or run.stop_requested)
 
 
 def teacher_dtype(precision: str):

@@ -12,7 +12,7 @@ def test_train_produces_a_final_model_that_reloads_and_generates(cli, home, tiny
                  "--max-steps", "6", "--batch-size", "4", "--lr", "1e-3", "--save-steps", "3", "--name", "e2e")
     assert result.returncode == 0, result.stderr
     (run_dir,) = home.runs_dir.iterdir()
-    assert f"Final model: {run_dir / 'final'}" in result.stdout
+    assert f"The model is ready: {run_dir / 'final'}" in result.stdout
 
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert config["name"] == "e2e" and config["train"]["max_steps"] == 6

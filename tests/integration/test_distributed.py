@@ -106,6 +106,30 @@ def test_zero3_stop_checkpoints_and_resume_continues(cli, home, tiny_model, chat
     assert (run.final_dir / "model.safetensors").is_file()
 
 
+def test_zero3_watches_forgetting_and_falls_back_to_the_last_checkpoint_within_it(cli, home, tiny_model, chat_file):
+    """Every rank takes part in the watch's forwards (the weights are sharded); the stop past
+    train.stop_on_forgetting loads the kept checkpoint through DeepSpeed, and the final model is that checkpoint."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ftcore.train.forgetting import BaseLogprobs, next_token_logprobs, watch_prompts
+
+    out = cli("train", "--data", str(chat_file), "--val", str(chat_file), "--model", str(tiny_model), "--max-steps",
+              "12", "--batch-size", "2", "--lr", "4e-3", "train.eval_steps=3", "train.early_stopping_patience=0",
+              "train.stop_on_forgetting=0.04", "dist.nproc=2", "dist.strategy=zero3", timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    run = RunStore(home).list()[0]
+    kl = {e["step"]: e["forget_kl"] for e in run.events("eval")}
+    assert list(kl) == [3, 6] and kl[3] <= 0.04 < kl[6], kl  # the tiny model passes 0.04 nats at step 6 (0.058)
+    assert run.final_meta()["forgetting_stop"]["final_from"] == "checkpoint-3"
+    final = load_file(run.final_dir / "model.safetensors")
+    kept = load_file(run.checkpoints_dir / "checkpoint-3" / "model.safetensors")
+    assert all(torch.equal(final[name], kept[name]) for name in kept)
+    # what the ranks measured together is what the final model gives in one process
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(run.final_dir), AutoTokenizer.from_pretrained(run.final_dir)
+    measured = BaseLogprobs.load(run.base_logprobs_path).kl(next_token_logprobs(model, watch_prompts(tokenizer)))
+    assert measured == pytest.approx(kl[3], rel=1e-3)
+
+
 def test_two_nodes_share_one_run_folder(home, tiny_model, chat_file, single):
     """Two "nodes" on this machine (different node names, one shared workspace), one CPU rank each: node 1 joins
     node 0's run folder, and the pair trains like one process over the same global batch."""

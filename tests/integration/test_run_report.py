@@ -26,7 +26,7 @@ def test_run_ends_with_a_report_and_compare_reads_it(cli, home, tiny_model, chat
     assert final["domain"]["loss"] < report["base"]["domain"]["loss"]  # it learned the data
     assert report["recommended"] in ("final", "checkpoint-3", "checkpoint-6")
     assert len(run.events("probe")) == 4 * 4 + 4 - 1  # base (no kl) + final + 2 checkpoints
-    assert run.status()["state"] == "done" and run.status().get("phase") is None
+    assert run.status()["state"] == "done" and run.status()["report"] == "done"
 
     table = cli("compare", run.id)
     assert table.returncode == 0 and "passages_ppl" in table.stdout and "recommended:" in table.stdout

@@ -28,7 +28,7 @@ REPORT = {
     "candidates": [
         {"name": "final", "domain": {"loss": 1.0, "rouge_l": 30.0}, "metric": "rouge_l", "metric_value": 30.0,
          "rows": [{"suite": "general_en", "kind": "qa", "base": 50.0, "tuned": 40.0, "delta": -10.0, "lost": 10.0,
-                   "verdict": "forgot"}]},
+                   "verdict": "forgot", "ci_low": -16.25, "ci_high": -3.75}]},
         {"name": "checkpoint-2", "domain": {"loss": 1.5, "rouge_l": 20.0}, "metric": "rouge_l", "metric_value": 20.0,
          "rows": [{"suite": "general_en", "kind": "qa", "base": 50.0, "tuned": 48.0, "delta": -2.0, "lost": 2.0,
                    "verdict": "kept"}]}]}
@@ -36,11 +36,15 @@ REPORT = {
 
 def test_report_views(home):
     table = probe_table(REPORT)
-    assert list(table.columns) == ["suite", "verdict", "base", "fine-tuned", "change", "unit"]
+    assert list(table.columns) == ["suite", "verdict", "base", "fine-tuned", "change", "95% interval", "unit"]
     assert table.iloc[0]["verdict"] == "✖ forgot" and table.iloc[0]["unit"] == "% correct"
-    assert probe_table(REPORT, "checkpoint-2").iloc[0]["verdict"] == "✔ kept"
-    assert list(probe_table(REPORT, lang="zh").iloc[0]) == ["general_en", "✖ 遗忘", 50.0, 40.0, -10.0, "% 正确"]
-    assert list(probe_table(None, lang="zh").columns) == ["探针套件", "结论", "基础模型", "微调后", "变化", "单位"]
+    assert table.iloc[0]["95% interval"] == "[-16.2, -3.8]"
+    # a checkpoint's row from a report written before intervals: no interval, the verdict as it was
+    assert list(probe_table(REPORT, "checkpoint-2").iloc[0][["verdict", "95% interval"]]) == ["✔ kept", ""]
+    assert list(probe_table(REPORT, lang="zh").iloc[0]) == ["general_en", "✖ 遗忘", 50.0, 40.0, -10.0,
+                                                            "[-16.2, -3.8]", "% 正确"]
+    assert list(probe_table(None, lang="zh").columns) == ["探针套件", "结论", "基础模型", "微调后", "变化", "95% 区间",
+                                                          "单位"]
     assert list(probe_scores(REPORT)["model"]) == ["base", "final"]
     assert list(probe_scores(REPORT, lang="zh")["model"]) == ["基础模型", "最终模型"]
     domain = domain_table(REPORT)
@@ -53,6 +57,15 @@ def test_report_views(home):
     assert probe_table(None).empty and "Recommended" in summary(REPORT, object())
 
 
+def test_an_uncertain_loss_shows_its_interval_and_badge():
+    row = {"suite": "arithmetic", "kind": "qa", "base": 13.9, "tuned": 8.3, "delta": -5.6, "lost": 5.6,
+           "verdict": "uncertain", "ci_low": -5.556, "ci_high": 3.799}
+    report = {"budget": 5, "base": {}, "candidates": [{"name": "final", "rows": [row], "within_budget": True}]}
+    assert list(probe_table(report).iloc[0])[1:6] == ["? uncertain", 13.9, 8.3, -5.6, "[-5.6, +3.8]"]
+    assert probe_table(report, lang="zh").iloc[0]["结论"] == "? 不确定"
+    assert "uncertain" in summary(report, object()) and "不确定" in summary(report, object(), "zh")
+
+
 def test_numbers_are_short_and_a_report_without_scores_plots_nothing():
     rows = [{"suite": "passages_ppl", "kind": "ppl", "base": 404.273, "tuned": 403.4412, "delta": -0.8318, "lost": 0.0,
              "verdict": "gained"},
@@ -60,6 +73,8 @@ def test_numbers_are_short_and_a_report_without_scores_plots_nothing():
     report = {"budget": 5, "base": {}, "candidates": [{"name": "final", "rows": rows}]}
     assert probe_table(report)[["base", "fine-tuned", "change"]].values.tolist() == [[404.3, 403.4, -0.8318],
                                                                                  [0.0, 0.003312, 0.003312]]
+    rows[0] |= {"ci_low": -1.2, "ci_high": -0.4}  # a perplexity change's interval keeps its small digits
+    assert list(probe_table(report)["95% interval"]) == ["[-1.2, -0.4]", ""]
     assert probe_scores(report) is None and tradeoff(report) is None and tradeoff_axes(report) == {}
     assert domain_table(report).empty
     # a candidate whose metric is not a finite number is left out of the plot (vega: "Infinite extent")

@@ -90,6 +90,18 @@ def test_card_shows_each_task_and_the_prompting_baseline():
     assert [r.dataset_name for r in card.eval_results(single, "m", "data")] == ["data"]
 
 
+def test_card_forgetting_table_shows_each_change_with_its_interval():
+    rows = [{"suite": "arithmetic", "kind": "qa", "base": 13.9, "tuned": 8.3, "delta": -5.6, "lost": 5.6,
+             "verdict": "uncertain", "ci_low": -5.556, "ci_high": 3.799},
+            {"suite": "general_en", "kind": "qa", "base": 50.0, "tuned": 40.0, "delta": -10.0, "lost": 10.0,
+             "verdict": "forgot"}]  # a row of a report written before intervals
+    table = card.forgetting_table({"budget": 5, "candidates": [{"name": "final", "rows": rows, "within_budget": False}]})
+    assert "| suite | kind | base | fine-tuned | change | 95% interval | verdict |" in table
+    assert "| arithmetic | qa | 13.9 | 8.3 | -5.6 | [-5.6, +3.8] | uncertain |" in table
+    assert "| general_en | qa | 50 | 40 | -10 | - | forgot |" in table and "**over** budget" in table
+    assert "*uncertain* when the loss is over budget" in table
+
+
 def test_hub_errors_tell_an_answer_from_no_answer():
     """An HTTP error wrapped by the client (as an LFS upload's is) is still an answer: its status and the server's
     words, quoted; only a call that got no answer at all is "cannot reach"."""

@@ -21,7 +21,8 @@ def literals(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("name", ["report.json", "plan.json", "status.json", "events.jsonl", "votes.jsonl",
-                                  "worker.log", "config.yaml", "data.json", "STOP"])
+                                  "worker.log", "config.yaml", "data.json", "STOP",
+                                  "base_logprobs.safetensors"])
 def test_run_folder_files_are_named_once(name):
     spelled = [p.relative_to(ROOT).as_posix() for p in SOURCES if name in literals(p)]
     assert spelled == ["ftcore/runs/store.py"], f"{name} spelled in {spelled}: use Run's paths"

@@ -45,6 +45,27 @@ def test_stop_request_marks_stopping(home):
     assert run.stop_requested and run.status()["state"] == "stopping"
 
 
+def test_a_run_whose_report_runs_is_done_and_busy_and_a_stop_ends_only_the_report(home):
+    from ftcore import busy, wait
+
+    run = make_run(home)
+    run.update_status(state="done", report="running", pid=os.getpid())
+    assert busy(run.status()) and run.status()["state"] == "done"
+    assert wait(run, timeout=0.2)["report"] == "running"  # a caller waiting for the whole run still waits
+    assert wait(run, timeout=0.2, report=False)["state"] == "done"  # the model is ready
+    run.request_stop()
+    assert run.stop_requested and run.status()["state"] == "done" and run.status()["report"] == "stopping"
+    run.update_status(report="stopped")
+    assert not busy(run.status())
+
+
+def test_a_dead_worker_fails_the_report_not_the_done_run(home):
+    run = make_run(home)
+    run.update_status(state="done", report="running", pid=2**22 + 12345)
+    status = run.status()
+    assert status["state"] == "done" and status["report"] == "failed" and "worker.log" in status["report_error"]
+
+
 @pytest.mark.parametrize("bad", ["../etc", ".hidden", "a/b", "", "nope"])
 def test_get_refuses_paths_and_unknown_ids(home, bad):
     with pytest.raises(UserError):

@@ -94,17 +94,57 @@ def test_the_latest_message_of_an_active_run_shows_in_the_readers_language(run):
 
 
 def test_the_report_phase_has_its_own_progress_and_time_left(run):
-    """While the final model is evaluated the step is total/total: the time left comes from the suite
-    evaluations done so far, not from training's pace (which said 0s)."""
+    """Once the model is done its report runs: the run reads done and model ready, with the report's suite
+    evaluations and a time left from their pace, not training's (an older report announced no plan)."""
     now = time.time()
     events = [{"time": now - 100, "type": "train_begin", "total_steps": 4, "step": 0},
               {"time": now - 60, "type": "report_begin", "units": 4},
               {"time": now - 40, "type": "probe", "model": "base", "suite": "general_en"},
               {"time": now - 20, "type": "probe", "model": "final", "suite": "general_en"}]
     run.events_path.write_text("".join(__import__("json").dumps(e) + "\n" for e in events))
-    run.update_status(state="running", step=4, total_steps=4, phase="evaluating")
+    run.update_status(state="done", step=4, total_steps=4, report="running")
     now_progress = ftcore.progress(run, now=now)
     assert (now_progress.report_done, now_progress.report_total) == (2, 4)
     assert now_progress.eta_seconds == pytest.approx(60)  # 60 s for 2 evaluations, 2 to go
-    assert "2/4 suite evaluations" in str(now_progress.summary()) and "1m00s left" in str(now_progress.summary())
-    assert "正在评估最终模型" in now_progress.summary().text("zh")
+    line = str(now_progress.summary())
+    assert line.startswith("done · model ready · report running") and "2/4 suite evaluations" in line
+    assert "1m00s left" in line and "step" not in line
+    assert "模型已就绪" in now_progress.summary().text("zh")
+    assert "talk to it in Chat or Compare" in status_markdown(run)
+    run.update_status(report="done")
+    assert str(ftcore.progress(run, now=now).summary()) == "done · step 4/4"
+
+
+def test_the_reports_estimate_shows_before_it_starts_and_its_pace_corrects_it(run):
+    """The plan the report announces (ftcore.eval.estimate) gives the estimate at once; once parts are done,
+    the time left is the rest of the plan at the pace kept so far."""
+    now = time.time()
+    parts = [{"model": "base", "suite": "general_en", "seconds": 10}, {"model": "final", "suite": "load",
+                                                                        "seconds": 5},
+             {"model": "final", "suite": "general_en", "seconds": 10}, {"model": "final", "suite": "kl", "seconds": 5}]
+    events = [{"time": now - 2, "type": "report_plan", "parts": parts, "estimate_s": 30}]
+    run.events_path.write_text("".join(__import__("json").dumps(e) + "\n" for e in events))
+    run.update_status(state="done", report="running")
+    first = ftcore.progress(run, now=now)
+    assert first.report_estimate == 30 and first.eta_seconds == pytest.approx(28)
+    assert "estimated 30s at most" in str(first.summary())
+    more = [{"time": now - 1, "type": "report_begin", "units": 3},
+            {"time": now + 18, "type": "probe", "model": "base", "suite": "general_en"}]  # twice the prediction
+    with open(run.events_path, "a") as handle:
+        handle.write("".join(__import__("json").dumps(e) + "\n" for e in more))
+    later = ftcore.progress(run, now=now + 18)
+    assert later.eta_seconds == pytest.approx(40)  # 20 s predicted left, at 2x
+    run.update_status(report="stopping")
+    assert "stopping the report" in str(ftcore.progress(run, now=now + 18).summary())
+
+
+def test_forgetting_is_drawn_from_the_eval_events_beside_the_validation_loss(run):
+    lines = ['{"time": 1.0, "type": "eval", "step": 3, "eval_loss": 3.9, "forget_kl": 0.01}',
+             '{"time": 2.0, "type": "eval", "step": 6, "eval_a_loss": 3.5, "eval_b_loss": 3.6, "forget_kl": 0.04}',
+             '{"time": 3.0, "type": "eval", "step": 9, "eval_loss": 3.4}']  # a run from before the watch
+    run.events_path.write_text("\n".join(lines) + "\n")
+    forget = curves(run)["forget"]
+    assert forget.to_dict("records") == [{"step": 3, "value": 0.01, "series": "KL to the base"},
+                                         {"step": 6, "value": 0.04, "series": "KL to the base"}]
+    assert list(curves(run)["loss"]["step"]) == [3, 6, 6, 9]
+    assert list(curves(run, "zh")["forget"]["series"]) == ["与基座的 KL"] * 2

@@ -1,6 +1,8 @@
 """The app's launch settings follow the security checklist, and the app builds with its tabs (translations:
 test_i18n.py)."""
 
+import os
+
 import ui
 
 
@@ -56,18 +58,25 @@ def test_exports_have_unguessable_names_and_old_ones_go(home, tiny_model, tmp_pa
     assert not stale.exists()  # older than an hour: removed
 
 
-def test_publish_offers_only_runs_that_are_done(home, tiny_model):
-    """A run whose final model exists but whose report is still being made is not offered for publishing yet."""
+def test_publish_offers_runs_whose_model_is_done_and_says_when_the_report_is_pending(home, tiny_model):
+    """A run still training is not offered; a done one is, while its report runs too (the label says so, and a
+    card written meanwhile says the report is pending)."""
     import shutil
 
     import ftcore
+    from ftcore.publish.card import make_card
     from ui.publish_tab import finished_runs
 
     store = ftcore.RunStore(home.ensure())
-    runs = [store.create(ftcore.apply_overrides(ftcore.RunConfig(name=n), ["data.train=a.jsonl"])) for n in "ab"]
+    runs = [store.create(ftcore.apply_overrides(ftcore.RunConfig(name=n), ["data.train=a.jsonl"])) for n in "abc"]
     for run in runs:
         shutil.copytree(tiny_model, run.final_dir)
-    runs[0].update_status(state="running", phase="evaluating")
-    runs[1].update_status(state="done")
-    assert [ref for _, ref in finished_runs(home)] == [runs[1].id]
-    assert finished_runs(home, "zh")[0][0].endswith("已完成")
+    runs[0].update_status(state="running")
+    runs[1].update_status(state="done", report="done")
+    runs[2].update_status(state="done", report="running", pid=os.getpid())
+    offered = dict((ref, label) for label, ref in finished_runs(home))
+    assert set(offered) == {runs[1].id, runs[2].id}
+    assert offered[runs[2].id].endswith("report still running") and offered[runs[1].id].endswith("done")
+    assert dict((r, label) for label, r in finished_runs(home, "zh"))[runs[1].id].endswith("已完成")
+    assert "still being made" in make_card(runs[2], home)
+    assert "No evaluation report was made" in make_card(runs[1], home)

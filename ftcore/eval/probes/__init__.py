@@ -12,14 +12,15 @@ __all__ = ["BUILTIN", "CHECKS", "DEFAULT_BUDGET", "MATCHES", "Row", "Suite", "Su
            "run_suite", "within_budget"]
 
 
-def probe_models(refs: list[str], suite_names: list[str], settings, *, batch_size: int = 16,
-                 max_new_tokens: int | None = None, on_result=None, device: str | None = None
+def probe_models(refs: list[str], suite_names: list[str | Suite], settings, *, batch_size: int = 16,
+                 max_new_tokens: int | None = None, on_result=None, device: str | None = None, probe=None
                  ) -> dict[str, dict[str, SuiteResult]]:
-    """Run every suite on every model; the first model is the base for the kl suite. Models load one or two at
-    a time (the base stays loaded when a kl suite needs it)."""
+    """Run every suite (a name, or a Suite already loaded) on every model; the first model is the base for the kl
+    suite. Models load one or two at a time (the base stays loaded when a kl suite needs it). `probe`: a
+    ProbeConfig for lm_eval: suites."""
     from ftcore import models
 
-    suites = [load_suite(name) for name in suite_names]
+    suites = [name if isinstance(name, Suite) else load_suite(name, probe) for name in suite_names]
     results: dict[str, dict[str, SuiteResult]] = {}
     base = None
     for index, ref in enumerate(refs):

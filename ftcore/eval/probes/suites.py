@@ -1,6 +1,7 @@
 """Probe suites: the built-in ones written for this project (general knowledge EN/ZH, arithmetic, instruction
-following, short poems, perplexity on poems and passages, next-token KL) and user suites (JSONL or CSV rows with
-`question`, `answer` and an optional `match` rule)."""
+following, short poems, perplexity on poems and passages, next-token KL), standard benchmarks through lm-eval
+(`lm_eval:TASK`, see harness.py) and user suites (JSONL or CSV rows with `question`, `answer` and an optional
+`match` rule)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from ftcore.errors import DataError, UserError
 from ftcore.eval.probes.checks import MATCHES
 from ftcore.messages import Join
 
-KINDS = ("qa", "checks", "ppl", "kl")  # accuracy on answers | share of replies meeting constraints | perplexity | KL
+# accuracy on answers | share of replies meeting constraints | perplexity | KL | an lm-eval task (scored as qa)
+KINDS = ("qa", "checks", "ppl", "kl", "harness")
 
 
 @dataclass
@@ -25,10 +27,11 @@ class Suite:
     kind: str
     description: str
     items: list[dict[str, Any]] = field(default_factory=list)
+    harness: Any = field(default=None, repr=False, compare=False)  # the loaded lm-eval tasks (kind harness)
 
     @property
     def higher_is_better(self) -> bool:
-        return self.kind in ("qa", "checks")
+        return self.kind in ("qa", "checks", "harness")
 
 
 BUILTIN = {  # name -> (file, kind, description)
@@ -49,10 +52,17 @@ def builtin(name: str) -> Suite:
     return Suite(name, kind, description, [json.loads(line) for line in text.splitlines() if line.strip()])
 
 
-def load_suite(name_or_path: str) -> Suite:
-    """A built-in suite by name, or a user file of question/answer rows (checked row by row)."""
+def load_suite(name_or_path: str, probe=None) -> Suite:
+    """A built-in suite by name, an lm-eval task (`lm_eval:TASK`, with the item cap and task folders of `probe`,
+    a ProbeConfig; default: its defaults), or a user file of question/answer rows (checked row by row)."""
     if name_or_path in BUILTIN:
         return builtin(name_or_path)
+    if name_or_path.startswith("lm_eval:"):
+        from ftcore.config import ProbeConfig
+        from ftcore.eval.probes import harness
+
+        probe = probe or ProbeConfig()
+        return harness.load(name_or_path, limit=probe.lm_eval_limit, include=probe.lm_eval_include)
     path = Path(name_or_path).expanduser()
     if not path.is_file():
         raise UserError("suites.unknown", name=name_or_path, builtin=", ".join(BUILTIN))

@@ -1,0 +1,242 @@
+"""The levers against forgetting, piece by piece: their config checks, freeze_bottom's frozen set and the planner's
+count of it, the L2 anchor's term and its memory, and self-generated replay's prompts, generation and cache."""
+
+import json
+
+import pytest
+import torch
+
+from ftcore import RunConfig, Settings, UserError, apply_overrides
+from ftcore.plan.advice import plan_input, trainable_count
+from ftcore.plan.memory import estimate
+from ftcore.train.anchor import squared_distance
+from ftcore.train.methods import apply_method
+
+
+def config(*overrides: str) -> RunConfig:
+    return apply_overrides(RunConfig(), ["data.train=x.jsonl", *overrides])
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ("data.replay_source=self", "needs a replay share: set data.replay"),
+    ("data.replay_source=model data.replay=0.2", "Unknown data.replay_source 'model'"),
+    ("data.replay_prompts=mine.txt data.replay=0.2", "need data.replay_source=self"),
+    ("train.anchor=l2 train.method=lora", "nothing to anchor"),
+    ("train.anchor=l2 dist.nproc=2 dist.strategy=zero3", "strategy=zero3 shards the weights"),
+    ("train.anchor=l2 dist.nproc=2 dist.strategy=fsdp", "strategy=fsdp shards the weights"),
+    ("train.anchor=l2 dist.nproc=2 dist.strategy=zero2 dist.offload=optimizer", "offload=optimizer saves"),
+    ("train.anchor=l2 train.anchor_weight=0", "anchor_weight must be a positive number"),
+    ("train.anchor=kl data.replay=0.2", "train.anchor=kl (KL to the base's next-token distribution"),
+    ("train.anchor=l1", "Unknown train.anchor 'l1'"),
+    ("train.method=freeze_bottom train.freeze_bottom_layers=-1", "freeze_bottom_layers must be 0"),
+])
+def test_impossible_combinations_are_refused_with_a_reason(overrides, message):
+    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        config(*overrides.split()).validate()
+
+
+@pytest.mark.parametrize("overrides", [
+    "data.replay_source=self data.replay=0.2", "data.replay_source=self data.replay=0.2 data.replay_prompts=p.txt",
+    "train.method=freeze_bottom", "train.anchor=l2 train.method=freeze_bottom",
+    "train.anchor=l2 train.method=distill train.teacher=run-1", "train.anchor=l2 dist.nproc=2 dist.strategy=zero2",
+])
+def test_the_levers_combine_where_they_can(overrides):
+    config(*overrides.split()).validate()
+
+
+def llama(layers: int = 4, tied: bool = False):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    return LlamaForCausalLM(LlamaConfig(vocab_size=96, hidden_size=16, intermediate_size=32, num_hidden_layers=layers,
+                                        num_attention_heads=2, num_key_value_heads=1, tie_word_embeddings=tied))
+
+
+def numel(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("layers, k, frozen_layers", [(4, 0, 1), (5, 0, 2), (4, 2, 2), (8, 3, 3)])
+def test_freeze_bottom_freezes_exactly_the_embeddings_and_the_bottom_layers(tied, layers, k, frozen_layers):
+    model = llama(layers, tied)
+    model, counts = apply_method(model, config("train.method=freeze_bottom", f"train.freeze_bottom_layers={k}"))
+    decoder = model.model
+    assert not any(p.requires_grad for p in decoder.embed_tokens.parameters())
+    assert [all(not p.requires_grad for p in layer.parameters()) for layer in decoder.layers] == \
+        [True] * frozen_layers + [False] * (layers - frozen_layers)
+    assert all(p.requires_grad for layer in decoder.layers[frozen_layers:] for p in layer.parameters())
+    assert model.lm_head.weight.requires_grad is (not tied)  # a tied head is the embedding matrix: frozen with it
+    frozen = numel(decoder.embed_tokens) + frozen_layers * numel(decoder.layers[0])
+    assert counts["trainable"] == counts["parameters"] - frozen
+    # the planner counts the same from the model's config alone
+    assert trainable_count(config("train.method=freeze_bottom", f"train.freeze_bottom_layers={k}"),
+                           model.config) == counts["trainable"]
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_the_planner_counts_the_freeze_method_as_it_trains(tied):
+    model = llama(4, tied)
+    chosen = config("train.method=freeze", "train.freeze_trainable_layers=2")
+    _, counts = apply_method(model, chosen)
+    assert trainable_count(chosen, model.config) == counts["trainable"] < counts["parameters"]
+    assert plan_input(chosen, model.config, "fp32", None).trainable == counts["trainable"]
+    assert trainable_count(config(), model.config) is None  # full: every weight
+
+
+def test_freeze_bottom_refuses_to_freeze_every_layer():
+    with pytest.raises(UserError, match="leaves nothing to train: this model has 4 layers. Freeze at most 3"):
+        apply_method(llama(4), config("train.method=freeze_bottom", "train.freeze_bottom_layers=4"))
+
+
+def test_the_plan_counts_the_anchor_copy_of_the_trainable_weights():
+    model = llama(4)
+    for method in ("full", "freeze_bottom"):
+        plain = plan_input(config(f"train.method={method}"), model.config, "fp32", None)
+        anchored = plan_input(config(f"train.method={method}", "train.anchor=l2"), model.config, "fp32", None)
+        assert anchored.anchor and not plain.anchor
+        assert estimate(anchored).weights - estimate(plain).weights == 4 * plain.trainable
+        assert any("L2 anchor" in note for note in estimate(anchored).notes)
+
+
+def test_the_l2_term_is_zero_at_the_start_and_its_gradient_pulls_toward_the_anchor():
+    torch.manual_seed(0)
+    weight, other = torch.nn.Parameter(torch.randn(5, 3)), torch.nn.Parameter(torch.randn(4))
+    pairs = [(weight, weight.detach().clone()), (other, other.detach().clone())]
+    assert squared_distance(pairs).item() == 0.0
+    with torch.no_grad():
+        weight += 0.5
+    distance = squared_distance(pairs)
+    assert distance.item() == pytest.approx(15 * 0.25)
+    distance.backward()
+    assert torch.allclose(weight.grad, torch.full_like(weight, 1.0))  # 2 (θ - θ_base)
+    assert torch.equal(other.grad, torch.zeros_like(other))
+    other.requires_grad_(False)  # frozen weights (a progressive stage not reached) are left out
+    assert squared_distance([(other, other.detach() + 1)]).item() == 0.0
+
+
+def test_the_anchor_combines_with_distillation():
+    from ftcore.train.anchor import anchor_trainer_class
+    from ftcore.train.engine import trainer_class
+    from ftcore.train.methods import distill_trainer_class
+
+    names = [c.__name__ for c in trainer_class(anchor_trainer_class(distill_trainer_class())).__mro__]
+    assert names.index("FullTuneTrainer") < names.index("AnchorTrainer") < names.index("DistillTrainer")
+
+
+class FakeRun:
+    def __init__(self):
+        self.notes, self.events = [], []
+
+    def note(self, text, **fields):
+        self.notes.append(str(text))
+
+    def append_event(self, kind, **fields):
+        self.events.append((kind, fields))
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    return Settings(home=tmp_path / "home").ensure()
+
+
+def write_rows(path, pairs):
+    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": q},
+                                                     {"role": "assistant", "content": a}]}) + "\n"
+                            for q, a in pairs), encoding="utf-8")
+    return path
+
+
+def test_shipped_prompts_follow_the_language_of_the_users_data(tmp_path, workspace):
+    from ftcore.data.self_replay import prompt_pool, shipped_prompts
+
+    en, zh = shipped_prompts("en"), shipped_prompts("zh")
+    english = write_rows(tmp_path / "en.jsonl", [("How do I descale a kettle?", "Use vinegar.")] * 4)
+    chinese = write_rows(tmp_path / "zh.jsonl", [("怎么给水壶除垢？", "用白醋浸泡后冲洗。")] * 4)
+    mixed = write_rows(tmp_path / "mixed.jsonl", [("怎么给水壶除垢？", "用白醋浸泡。")] * 3 + [("Descale?", "Vinegar.")])
+    assert prompt_pool(config(f"data.train={english}"), workspace) == (en, ["en"])
+    assert prompt_pool(config(f"data.train={chinese}"), workspace) == (zh, ["zh"])
+    pool, langs = prompt_pool(config(f"data.train={mixed}"), workspace)
+    assert langs == ["en", "zh"] and pool == en[:40] + zh  # English cut to a third of the Chinese set
+
+
+def test_a_users_prompt_file_must_lie_inside_the_workspace(tmp_path, workspace):
+    from ftcore.data.self_replay import prompt_pool
+
+    (workspace.home / "prompts.txt").write_text("Name a fruit.\n\nName a colour.\nName a fruit.\n", encoding="utf-8")
+    (workspace.home / "prompts.jsonl").write_text('{"prompt": "Count to three."}\n{"messages": [{"role": "user", '
+                                                  '"content": "Say hi."}]}\n', encoding="utf-8")
+    chosen = config("data.replay_source=self", "data.replay=0.5", "data.replay_prompts=prompts.txt")
+    assert prompt_pool(chosen, workspace) == (["Name a fruit.", "Name a colour."], ["own"])
+    chosen.data.replay_prompts = "prompts.jsonl"
+    assert prompt_pool(chosen, workspace)[0] == ["Count to three.", "Say hi."]
+    (tmp_path / "outside.txt").write_text("Hi.\n", encoding="utf-8")
+    chosen.data.replay_prompts = str(tmp_path / "outside.txt")
+    with pytest.raises(UserError, match="outside the workspace"):
+        prompt_pool(chosen, workspace)
+
+
+def test_self_replay_generates_once_then_reuses_the_cache(tiny_model, chat_file, workspace):
+    from ftcore.data.self_replay import self_replay
+    from ftcore.eval.probes.runner import generate
+
+    calls = []
+
+    def counting(model, tokenizer, prompts, *args):
+        calls.append(len(prompts))
+        assert str(model.device) == "cpu" and not model.training  # the policy's device, in eval mode
+        # the random tiny model's greedy answers are blank lines, which self replay leaves out: mark each answer
+        return [f"{reply} answer {i}" for i, reply in enumerate(generate(model, tokenizer, prompts, 8, *args[1:]))]
+
+    chosen = config(f"data.train={chat_file}", f"model.ref={tiny_model}", "data.replay_source=self",
+                    "data.replay=0.5")
+    first = self_replay(chosen, workspace, FakeRun(), generate=counting)(6)
+    assert calls == [6] and len(first) == 6
+    assert all(e.messages[0]["role"] == "user" and e.messages[1]["role"] == "assistant" for e in first)
+    run = FakeRun()
+    again = self_replay(chosen, workspace, run, generate=counting)(6)
+    assert calls == [6] and [e.messages for e in again] == [e.messages for e in first]  # nothing generated
+    assert "6 already in the cache" in run.notes[0]
+    more = self_replay(chosen, workspace, FakeRun(), generate=counting)(9)  # 3 more prompts: only those are new
+    assert calls == [6, 3] and [e.messages for e in more[:len(first)]] == [e.messages for e in first]
+    (tiny_model / "config.json").touch()  # same content, new time: the fingerprint is the content's
+    self_replay(chosen, workspace, FakeRun(), generate=counting)(6)
+    assert calls == [6, 3]
+
+
+def test_prepare_data_mixes_in_the_rows_of_the_replay_source(tiny_model, chat_file, workspace):
+    from ftcore.data.prepare import prepare_data
+    from ftcore.models import load_tokenizer
+    from ftcore.runs.store import RunStore
+
+    chosen = config(f"data.train={chat_file}", f"model.ref={tiny_model}", "data.replay_source=self",
+                    "data.replay=0.5")
+    run = RunStore(workspace).create(chosen)
+    asked = []
+
+    def source(want):
+        asked.append(want)
+        from ftcore.data.read import Example
+
+        return [Example([{"role": "user", "content": f"Q{i}"}, {"role": "assistant", "content": "A"}], i + 1)
+                for i in range(want)]
+
+    splits, info = prepare_data(chosen, load_tokenizer(str(tiny_model), workspace), run, source)
+    assert asked == [6] and info["train"]["replay"] == 6 and info["train"]["replay_source"] == "self"
+    assert len(splits["train"]) == 18
+
+
+def test_self_replay_leaves_out_empty_answers_and_refuses_when_all_are(tiny_model, chat_file, workspace):
+    from ftcore.data.self_replay import self_replay
+
+    def some_blank(model, tokenizer, prompts, *args):
+        return ["" if i % 2 else f"answer {i}" for i in range(len(prompts))]
+
+    chosen = config(f"data.train={chat_file}", f"model.ref={tiny_model}", "data.replay_source=self",
+                    "data.replay=0.5")
+    run = FakeRun()
+    rows = self_replay(chosen, workspace, run, generate=some_blank)(4)
+    assert len(rows) == 2 and any("(2 empty ones left out)" in n for n in run.notes)
+    chosen.train.seed = 7  # other prompts, all answered with nothing
+    with pytest.raises(UserError, match="answered none of the 4 replay prompts"):
+        self_replay(chosen, workspace, FakeRun(), generate=lambda m, t, prompts, *a: [""] * len(prompts))(4)
