@@ -112,7 +112,7 @@ def format_interval(low: float | None, high: float | None) -> str:
 def format_rows(rows: list[Row], budget: float) -> str:
     """A table for the terminal; scores are % correct, perplexity (ppl) or nats (kl); the change with its paired
     95% interval."""
-    width = max(14, *(len(r.suite) + 1 for r in rows))
+    width = max([14, *(len(r.suite) + 1 for r in rows)])
     lines = [f"{'suite':<{width}}{'unit':>6}{'base':>10}{'tuned':>10}{'delta':>10}  {'95% interval':<17}"
              f"verdict (budget {budget:g})"]
     for r in rows:

@@ -178,9 +178,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.choice_final": ("final", "最终模型"),
     "ui.choice_blend": ("blend α = {alpha} of {source} and base", "{source}与基础模型的混合 α = {alpha}"),
     "ui.pick_finished_run": ("Pick a finished run.", "请选择一个已完成的运行。"),
-    "ui.no_report": ("**{run}** has no evaluation report yet: it is written when training ends "
-                  "(or run `ftcore compare {run} --rerun`).",
-                  "**{run}** 还没有评估报告：训练结束时会生成（也可运行 `ftcore compare {run} --rerun`）。"),
+    "ui.no_report": ("**{run}** has no evaluation report yet: it is written after training, while the model is "
+                  "already usable here (pick the run again once the Train tab says the report is done), or run "
+                  "`ftcore compare {run} --rerun`.",
+                  "**{run}** 还没有评估报告：报告在训练结束后生成，模型此时已可在这里使用（训练页显示报告完成后请重新"
+                  "选择该运行），也可运行 `ftcore compare {run} --rerun`。"),
     "ui.recommended": (
         "**Recommended:** {recommendation} Forgetting budget: {budget} points (percent for perplexity). "
         "*Forgot*: a loss over budget that chance does not explain (its 95% interval excludes no change); "

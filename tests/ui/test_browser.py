@@ -138,6 +138,10 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     goto_tab(second, "Train")
     second.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
 
+    # the model is usable once training ends; the report follows as its own phase: the Compare tab reads it
+    deadline = time.monotonic() + 300
+    while not (run_dir / "report.json").is_file() and time.monotonic() < deadline:
+        time.sleep(1)
     page.get_by_role("tab", name="Compare").click()
     pick(page, "compare-run", run_dir.name)
     page.locator("#report-summary").get_by_text("Recommended").wait_for(timeout=60_000)  # the run is loaded

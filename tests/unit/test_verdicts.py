@@ -174,3 +174,10 @@ def test_report_rows_carry_the_interval_fields():
     base, tuned = outcomes(48, 20, 3, 1)
     row = compare({"general_en": qa(base)}, {"general_en": qa(tuned)})[0].to_dict()
     assert set(row) >= {"ci_low", "ci_high"} and json.loads(json.dumps(row)) == row
+
+
+def test_a_report_without_probes_prints_an_empty_table():
+    """probe.suites=none: no rows, a header and no crash (max() over nothing but the minimum width)."""
+    table = format_rows([], 5.0)
+    assert table.splitlines()[0].startswith("suite")
+    assert len(table.splitlines()) == 1
