@@ -119,17 +119,14 @@ def perplexity(model, tokenizer, texts: list[str], batch_size: int = 8, max_leng
 
 
 def next_token_logprobs(model, tokenizer, prompts: list[str]) -> list:
-    """The log-probabilities of the next token at the end of each chat prompt (fp32, on the model's device)."""
-    import torch
+    """The log-probabilities of the next token at the end of each chat prompt (fp32, on the CPU): the training
+    watch's batched pass (ftcore.train.forgetting), which the report's kl suite and the blend search share."""
+    from ftcore.train.forgetting import next_token_logprobs as batched
 
-    out = []
-    for prompt in prompts:
-        text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                             add_generation_prompt=True)
-        enc = tokenizer(text, return_tensors="pt", add_special_tokens=False).to(model.device)
-        with torch.inference_mode():
-            out.append(torch.log_softmax(model(**enc).logits[0, -1].float(), -1))
-    return out
+    ids = [tokenizer(tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                                   add_generation_prompt=True), add_special_tokens=False)["input_ids"]
+           for prompt in prompts]
+    return list(batched(model, ids))
 
 
 def next_token_kl(base, tuned, tokenizer, prompts: list[str], base_logprobs: list | None = None) -> float:
