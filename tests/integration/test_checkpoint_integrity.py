@@ -37,7 +37,8 @@ def test_a_corrupt_newest_checkpoint_is_skipped_for_one_that_verifies(cli, home,
 
     refused = cli("resume", run.id, "--checkpoint", newest.name.split("-")[1])
     assert refused.returncode == 2 and "cannot be trusted" in refused.stderr
-    (older / "optimizer.pt").write_bytes((older / "optimizer.pt").read_bytes()[:100])  # and truncate the older
+    for other in listed(run)[1:]:  # and truncate the older ones (a fast worker may have saved more than two)
+        (other / "optimizer.pt").write_bytes((other / "optimizer.pt").read_bytes()[:100])
     assert "optimizer.pt does not match" in problem(older)
     nothing = cli("resume", run.id)
     assert nothing.returncode == 2 and "No checkpoint of run" in nothing.stderr
