@@ -62,6 +62,7 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
             scatter = gr.ScatterPlot(None, x="forgetting", y="domain", color="candidate", label=t("tradeoff"),
                                      x_title=t("axis_forgetting"), y_title=t("col_metric"),
                                      color_title=t("axis_candidate"), scale=2, elem_id="tradeoff-plot")
+        waiting = gr.Timer(5.0, active=False)  # while the picked run's report is still being written
         swapped = gr.State(False)  # blind mode: whether A is the right-hand model
         histories = gr.State(([], []))  # each side's own conversation
 
@@ -81,9 +82,23 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         refs = [ref for _, ref in choices]
         left_ref = refs[0] if refs else None
         right_ref = r.id if r and r.id in refs else (refs[-1] if refs else None)
+        pending = report is None and r is not None and ftcore.busy(r.status())
         return (gr.update(choices=choices, value=left_ref), gr.update(choices=choices, value=right_ref),
                 summary(report, r, lang), probe_table(report, lang=lang), None, domain_table(report, lang), None,
-                [], [], ([], []), "")  # the plots emptied: on_plots draws them afresh
+                [], [], ([], []), "", gr.Timer(active=pending))  # the plots emptied: on_plots draws them afresh
+
+    def on_wait(run_id, request: gr.Request):
+        """A report that lands while its run is shown: the summary, tables, plots and the new model choices (a
+        recommended blend) appear without a new pick; the conversations and the picked models stay."""
+        r = get_run(settings, run_id)
+        report = load(r)
+        if r is not None and report is None and ftcore.busy(r.status()):
+            return (gr.skip(),) * 8
+        lang = lang_of(request)
+        choices = model_choices(r, lang)
+        return (gr.update(choices=choices), gr.update(choices=choices), summary(report, r, lang),
+                probe_table(report, lang=lang), domain_table(report, lang), probe_plot(report, lang),
+                tradeoff_plot(report, lang), gr.Timer(active=False))
 
     def on_plots(run_id, request: gr.Request):
         """The report's plots, once on_run has emptied them: gradio 6.31 builds a plot's Vega spec (each series'
@@ -138,8 +153,9 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         return handler
 
     tab.select(on_select_tab, run, [run, table, domain])
-    run.change(on_run, run, [left, right, verdict, table, scores, domain, scatter, base, tuned, histories, voted]
-               ).then(on_plots, run, [scores, scatter])
+    run.change(on_run, run, [left, right, verdict, table, scores, domain, scatter, base, tuned, histories, voted,
+                             waiting]).then(on_plots, run, [scores, scatter])
+    waiting.tick(on_wait, run, [left, right, verdict, table, domain, scores, scatter, waiting])
     blind.change(on_blind, blind, [base, tuned, vote_row, swapped, histories, voted])
     ask_inputs = [left, right, prompt, max_new, blind, swapped, histories]
     ask.click(on_ask, ask_inputs, [base, tuned, histories])

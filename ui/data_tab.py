@@ -84,16 +84,26 @@ def report_markdown(report: dict, lang: str) -> str:
     return "\n".join([*lines, "", *warnings])
 
 
-def report_frames(report: dict) -> list[dict]:
+def report_frames(report: dict, lang: str = "en") -> list[dict]:
     """The length histogram, language mix and label balance; a plot without data (no report, data without labels)
-    is hidden, not an empty frame."""
+    is hidden, not an empty frame. Axis titles are set here in the request's language (a plot's translated title
+    keys are not rendered by the browser)."""
     hist = pd.DataFrame([{"tokens": f"{b['start']}-{b['end']}", "rows": b["count"]}
                          for b in report.get("length_histogram", [])], columns=["tokens", "rows"])
     langs = report.get("languages", {})
-    lang = pd.DataFrame([{"language": k, "share": v} for k, v in langs.items()], columns=["language", "share"])
+    langs_frame = pd.DataFrame([{"language": k, "share": v} for k, v in langs.items()],
+                               columns=["language", "share"])
     labels = report.get("labels") or {}
     lab = pd.DataFrame([{"label": k, "rows": v} for k, v in labels.items()], columns=["label", "rows"])
-    return [gr.update(value=frame, visible=not frame.empty) for frame in (hist, lang, lab)]
+    titles = (("axis_tokens", "axis_rows"), ("axis_language", "axis_share"), ("axis_label", "axis_rows"))
+    return [gr.update(value=frame, visible=not frame.empty, x_title=tr(x, lang), y_title=tr(y, lang))
+            for frame, (x, y) in zip((hist, langs_frame, lab), titles, strict=True)]
+
+
+def learned_spans(spans: list, lang: str) -> tuple[list, dict]:
+    """The rendered row's spans with the learned tag in the request's language, and the colour map for it."""
+    tag = tr("learned_tag", lang)
+    return [(text, tag if label == "learned" else label) for text, label in spans], {tag: "green"}
 
 
 def paraphraser(cache: ftcore.ModelCache, ref: str, ops: list[str]):
@@ -157,10 +167,11 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
             report = ftcore.quality_report(examples, fmt=fmt_found, tokenizer=tokenizer, max_length=int(length))
         except ftcore.UserError as exc:
             gr.Warning(both("data_has_problems"))
-            return problems_markdown(exc, paths, lang), [], "", "", *report_frames({})
+            return problems_markdown(exc, paths, lang), [], "", "", *report_frames({}, lang)
         head = tr("data_head", lang, n=len(examples), format=fmt_found, files=len(paths))
-        return (head, spans, preview_rows(examples, "canonical", lang), report_markdown(report, lang),
-                *report_frames(report))
+        spans, colors = learned_spans(spans, lang)
+        return (head, gr.update(value=spans, color_map=colors), preview_rows(examples, "canonical", lang),
+                report_markdown(report, lang), *report_frames(report, lang))
 
     def on_augment(paths, f, tmpl, cols, chosen, k, ref, request: gr.Request):
         if not chosen:

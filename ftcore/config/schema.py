@@ -17,7 +17,7 @@ from ftcore.errors import UserError
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 METHODS = ("full", "freeze", "freeze_bottom", "progressive", "lora", "distill")
-ANCHORS = ("none", "l2")  # "kl" is named in the docs and refused with its own reason
+ANCHORS = ("none", "l2", "kl")
 REPLAY_SOURCES = ("shipped", "self")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 OPTIMIZERS = {  # name -> (TrainingArguments optim, the package it needs)
@@ -137,9 +137,10 @@ class TrainConfig:
     distill_temperature: float = _f(2.0, "With method=distill: softening of both distributions.")
     anchor: str = _f("none", "Against forgetting, a pull toward the base model: none; l2 (L2-SP: anchor_weight x "
                      "squared distance of the trainable weights to their starting values; keeps a copy of them on "
-                     "the device). kl (KL to the base on replay rows) is planned, not available yet.")
-    anchor_weight: float = _f(1.0, "With anchor=l2: the penalty's weight (try 0.1 to 10; the squared distance is summed over "
-                              "every trainable weight).")
+                     "the device); kl (anchor_weight x KL from the base's next-token distribution on the replay "
+                     "rows, computed once before the first step and stored: needs data.replay).")
+    anchor_weight: float = _f(1.0, "With an anchor: the penalty's weight (l2: try 0.1 to 10, the squared distance is "
+                              "summed over every trainable weight; kl: try 0.1 to 1, the KL is a mean in nats).")
     precision: str = _f("auto", "auto (bf16 on GPUs that have it, fp16 on older GPUs, fp32 on CPU), fp32, bf16, fp16.")
     gradient_checkpointing: bool = _f(False, "Recompute activations in the backward pass: less memory, ~30% slower.")
     optimizer: str = _f("adamw_torch_fused", "Optimizer: adamw_torch_fused, adamw_torch, adamw_8bit, adafactor, "
@@ -287,18 +288,20 @@ class RunConfig:
         """L2-SP keeps a whole copy of the trainable weights beside them and reads every weight at each step:
         refused where the weights are not whole on the device (sharded), where the device is short of memory
         (offload), and where the trainable weights start from nothing (lora's adapters: the pull would be plain
-        weight decay). With distill, the penalty adds to the distillation loss."""
-        t, n = self.train, self.dist
+        weight decay). The KL anchor keeps no copy (only the base's top next tokens on the replay rows, stored) but
+        needs replay rows to anchor on. With distill, either penalty adds to the distillation loss."""
+        t, n, d = self.train, self.dist, self.data
         if t.anchor == "none":
             return [(t.anchor_weight >= 0, UserError("config.anchor_weight"))]
         return [
-            (t.anchor != "kl", UserError("config.anchor_kl")),
             (t.anchor in ANCHORS, UserError("config.anchor", value=t.anchor, choices=", ".join(ANCHORS))),
             (t.anchor_weight > 0, UserError("config.anchor_weight")),
+            (t.anchor != "kl" or d.replay > 0, UserError("config.anchor_kl_replay")),
             (t.method != "lora", UserError("config.anchor_lora", anchor=t.anchor)),
-            (n.strategy not in ("zero3", "fsdp"), UserError("config.anchor_sharded", anchor=t.anchor,
-                                                             strategy=n.strategy)),
-            (n.offload == "none", UserError("config.anchor_offload", anchor=t.anchor, offload=n.offload)),
+            (t.anchor != "l2" or n.strategy not in ("zero3", "fsdp"),
+             UserError("config.anchor_sharded", anchor=t.anchor, strategy=n.strategy)),
+            (t.anchor != "l2" or n.offload == "none",
+             UserError("config.anchor_offload", anchor=t.anchor, offload=n.offload)),
         ]
 
     def in_backward_checks(self) -> list[tuple[bool, UserError]]:

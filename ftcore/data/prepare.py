@@ -44,6 +44,7 @@ def prepare_data(config: RunConfig, tokenizer, run: Run, replay=None):
     general = (replay(want) if replay else replay_examples(d.replay, len(train_rows), seed)) if want > 0 else []
     replay_rows = tokenize_all(general, tokenizer, d.max_length).rows if general else []
     splits["train"] = Dataset.from_list(train_rows + replay_rows)
+    splits["replay"] = replay_rows  # the replay rows alone (a list), which train.anchor=kl anchors on
     first = info[next(iter(info))]  # the replay mix is counted once, with the first training file
     first["replay"], first["examples"] = len(replay_rows), first["examples"] + len(replay_rows)
     if d.replay_source != "shipped":

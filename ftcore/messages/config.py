@@ -98,11 +98,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "train.anchor={anchor} 会在设备上保留一份可训练权重的副本，几乎抵消 offload={offload} 省下的内存"
         "（卸载路径也未经过测试）。请在不卸载的情况下使用锚定。",
     ),
-    "config.anchor_kl": (
-        "train.anchor=kl (KL to the base's next-token distribution on the replay rows) is not available yet. Use "
-        "train.anchor=l2, or data.replay_source=self, which keeps the base's own answers in training.",
-        "train.anchor=kl（在回放样本上向基座模型的下一词分布做 KL 约束）暂不可用。请使用 train.anchor=l2，"
-        "或 data.replay_source=self（把基座模型自己的回答放进训练数据）。",
+    "config.anchor_kl_replay": (
+        "train.anchor=kl pulls toward the base's next-token distribution on the replay rows, and this run has none. "
+        "Set data.replay (for example 0.2; with data.replay_source=self the rows are the base's own answers), or "
+        "use train.anchor=l2.",
+        "train.anchor=kl 在回放样本上把模型拉向基座的下一词分布，而本次运行没有回放样本。请设置 data.replay"
+        "（例如 0.2；配合 data.replay_source=self 时回放样本是基座模型自己的回答），或改用 train.anchor=l2。",
     ),
     "config.stages_rank": (
         "progressive_stages and lora_rank must be >= 1.",

@@ -104,8 +104,10 @@ HELP_ZH: dict[str, dict[str, str]] = {
         "distill_alpha": "method=distill 时：标签损失的权重，其余部分向教师学习。",
         "distill_temperature": "method=distill 时：两个分布的软化温度。",
         "anchor": "防遗忘：把模型拉向基座。none；l2（L2-SP：anchor_weight × 可训练权重与初始值的平方距离；"
-                  "在设备上保留一份副本）。kl（在回放样本上对基座做 KL 约束）已规划，暂不可用。",
-        "anchor_weight": "anchor=l2 时：惩罚项的权重（可试 0.1 到 10；平方距离对所有可训练权重求和）。",
+                  "在设备上保留一份副本）；kl（anchor_weight × 回放样本上基座下一词分布到当前模型的 KL，"
+                  "在第一步前计算一次并保存；需要 data.replay）。",
+        "anchor_weight": "使用锚定时：惩罚项的权重（l2 可试 0.1 到 10，平方距离对所有可训练权重求和；"
+                         "kl 可试 0.1 到 1，KL 是以 nats 计的平均值）。",
         "precision": "auto（支持 bf16 的 GPU 用 bf16，较旧的 GPU 用 fp16，CPU 上用 fp32）、fp32、bf16、fp16。",
         "gradient_checkpointing": "反向传播时重新计算激活值：更省显存，约慢 30%。",
         "optimizer": "优化器：adamw_torch_fused、adamw_torch、adamw_8bit、adafactor、adalomo、galore_adamw、sgd。",

@@ -156,6 +156,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The output head shares its matrix with the embeddings (tied), so it stays frozen too",
         "输出头与词嵌入共用同一个矩阵（权重绑定），因此它也保持冻结",
     ),
+    "notes.anchor_kl": (
+        "KL anchor toward the base: weight {weight}, on {rows} replay rows (the base's next tokens are computed at "
+        "the first step and kept in the run folder)",
+        "向基座模型的 KL 锚定：权重 {weight}，作用于 {rows} 条回放样本（基座的下一词分布在第一步计算并保存在运行目录中）",
+    ),
     "notes.anchor_l2": (
         "L2 anchor toward the base: weight {weight}, a copy of {trainable} trainable weights kept on the device",
         "向基座模型的 L2 锚定：权重 {weight}，在设备上保留 {trainable} 个可训练权重的副本",

@@ -9,6 +9,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "教师模型 {ref} 与学生模型的词表不同；基于 logits 的蒸馏需要相同的分词器。"
         "请选择从同一模型家族微调出来的教师模型。",
     ),
+    "trainer.anchor_kl_resume": (
+        "train.anchor=kl: the base's next-token distribution on the replay rows is not in the run folder "
+        "(anchor_logprobs.safetensors), and a resumed run's weights are no longer the base's. Start the run again "
+        "from the beginning.",
+        "train.anchor=kl：运行目录中没有回放样本上基座的下一词分布（anchor_logprobs.safetensors），"
+        "而继续训练时权重已不再是基座的。请从头重新开始这次运行。",
+    ),
     "trainer.in_backward": (
         "train.optimizer_in_backward steps each weight with its own gradient as it appears: fp16 "
         "loss scaling and gradient accumulation need all gradients first. Use precision bf16 or "

@@ -129,6 +129,12 @@ class Run:
         return self.dir / "base_logprobs.safetensors"
 
     @property
+    def anchor_logprobs_path(self) -> Path:
+        """train.anchor=kl: the base's top next tokens at the answer positions of the replay rows
+        (ftcore.train.kl_anchor), computed at the first step."""
+        return self.dir / "anchor_logprobs.safetensors"
+
+    @property
     def votes_path(self) -> Path:
         return self.dir / "votes.jsonl"
 

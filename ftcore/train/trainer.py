@@ -98,6 +98,13 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
         Trainer = trainer_class(anchor_trainer_class(distill_trainer_class() if "teacher" in extra else None))  # noqa: N806
         extra["anchor_weight"] = config.train.anchor_weight
         run.note(Text("notes.anchor_l2", weight=config.train.anchor_weight, trainable=f"{counts['trainable']:,}"))
+    elif config.train.anchor == "kl":
+        from ftcore.train.kl_anchor import anchor_rows, kl_anchor_trainer_class
+
+        Trainer = trainer_class(kl_anchor_trainer_class(distill_trainer_class() if "teacher" in extra else None))  # noqa: N806
+        rows = anchor_rows(splits["replay"], config.train.seed)
+        extra |= {"anchor_weight": config.train.anchor_weight, "anchor_rows": rows, "anchor_run": run}
+        run.note(Text("notes.anchor_kl", weight=config.train.anchor_weight, rows=len(rows)))
     trainer = Trainer(
         **extra,
         model=model,

@@ -157,3 +157,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_zero3_kl_anchor_computes_the_bases_targets_with_every_rank(cli, home, tiny_model, chat_file):
+    """train.anchor=kl under ZeRO-3: each rank's forward on the anchor rows gathers the sharded weights; the stored
+    targets are what the base gives in one process, and the penalty starts at zero."""
+    from transformers import AutoModelForCausalLM
+
+    from ftcore import load_tokenizer
+    from ftcore.data.prepare import prepare_data
+    from ftcore.train.kl_anchor import AnchorTargets, anchor_rows
+
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "4", "--batch-size", "2",
+              "--lr", "1e-2", "data.replay=1", "train.anchor=kl", "train.anchor_weight=10", "dist.nproc=2", "dist.strategy=zero3",
+              timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    run = RunStore(home).list()[0]
+    steps = run.events("train")
+    assert steps[0]["anchor_kl"] == pytest.approx(0.0, abs=1e-4) and steps[-1]["anchor_kl"] > 0
+    stored = AnchorTargets.load(run.anchor_logprobs_path)
+
+    class Quiet:
+        writes = False
+
+        def append_event(self, kind, **fields):
+            pass
+
+    splits, _ = prepare_data(run.config(), load_tokenizer(str(tiny_model), home), Quiet())
+    rows = anchor_rows(splits["replay"], run.config().train.seed)
+    alone = AnchorTargets.compute(AutoModelForCausalLM.from_pretrained(tiny_model), rows)
+    assert stored.rows_sha256 == alone.rows_sha256 and torch.equal(stored.ids, alone.ids)
+    assert torch.allclose(stored.logprobs, alone.logprobs, atol=1e-4)

@@ -1,13 +1,16 @@
-"""Each lever against forgetting trains a tiny model end to end through the CLI: freeze_bottom, the L2 anchor and
-self-generated replay (generated once, cached, mixed in)."""
+"""Each lever against forgetting trains a tiny model end to end through the CLI: freeze_bottom, the L2 and KL anchors
+and self-generated replay (generated once, cached, mixed in)."""
 
 import json
 
 import pytest
 import torch
 from safetensors.torch import load_file
+from transformers import AutoModelForCausalLM
 
-from ftcore import RunStore
+from ftcore import RunStore, load_tokenizer
+from ftcore.data.prepare import prepare_data
+from ftcore.train.kl_anchor import AnchorTargets, anchor_rows, position_logprobs
 
 
 def train(cli, home, model, chat_file, name, *extra, steps=6):
@@ -51,6 +54,33 @@ def test_l2_anchor_starts_at_zero_and_ends_closer_to_the_base(cli, home, tiny_mo
     assert moved[anchored] < 0.5 * moved[free], moved
     plan = anchored.plan()["predicted"]
     assert any("L2 anchor" in note for note in plan["notes"])
+
+
+def test_kl_anchor_starts_at_zero_and_keeps_the_replay_rows_closer_to_the_base(cli, home, tiny_model, chat_file):
+    free = train(cli, home, tiny_model, chat_file, "kl-free", "data.replay=1", steps=8)
+    anchored = train(cli, home, tiny_model, chat_file, "kl-anchored", "data.replay=1", "train.anchor=kl",
+                     "train.anchor_weight=50", steps=8)
+    steps = anchored.events("train")
+    assert steps[0]["anchor_kl"] == pytest.approx(0.0, abs=1e-4) and steps[-1]["anchor_kl"] > 0
+    assert any("KL anchor toward the base: weight 50" in n for n in messages(anchored))
+    targets = AnchorTargets.load(anchored.anchor_logprobs_path)
+    assert targets.offsets[-1] > 0
+    # the anchor rows are the replay rows of either run (same data, seed and share)
+    splits, _ = prepare_data(anchored.config(), load_tokenizer(str(tiny_model), home), FakeRun())
+    rows = anchor_rows(splits["replay"], anchored.config().train.seed)
+    kl = {}
+    for run in (free, anchored):
+        model = AutoModelForCausalLM.from_pretrained(run.final_dir).eval()
+        with torch.no_grad():
+            kl[run.id] = float(targets.kl(position_logprobs(model, rows), 0, len(rows)))
+    assert kl[anchored.id] < 0.5 * kl[free.id], kl
+
+
+class FakeRun:
+    writes = False
+
+    def append_event(self, kind, **fields):
+        pass
 
 
 def test_l2_anchor_is_refused_with_lora_before_a_run_exists(cli, home, tiny_model, chat_file):

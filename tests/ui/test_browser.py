@@ -138,13 +138,13 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     goto_tab(second, "Train")
     second.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
 
-    # the model is usable once training ends; the report follows as its own phase: the Compare tab reads it
-    deadline = time.monotonic() + 300
-    while not (run_dir / "report.json").is_file() and time.monotonic() < deadline:
-        time.sleep(1)
+    # the model is usable once training ends; the report follows as its own phase, and the Compare tab shows it
+    # when it lands, with no new pick
     page.get_by_role("tab", name="Compare").click()
     pick(page, "compare-run", run_dir.name)
-    page.locator("#report-summary").get_by_text("Recommended").wait_for(timeout=60_000)  # the run is loaded
+    pending = not (run_dir / "report.json").is_file()
+    page.locator("#report-summary").get_by_text("Recommended").wait_for(timeout=300_000)
+    print(f"report pending when the run was picked: {pending}")
     page.locator("#compare-prompt textarea").fill("How hot should the milk be?")
     page.locator("#compare-ask").click()
     for side in ("base-answer", "tuned-answer"):

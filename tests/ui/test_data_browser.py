@@ -150,6 +150,12 @@ def test_a_chinese_file_previews_whole_characters_and_readable_turns(app_url, br
                            timeout=30_000)  # the plot shows once it has data, then vega draws it
     count, overlaps = page.evaluate(OVERLAPPING_LABELS, "#data-histogram")
     assert count >= 1 and overlaps == 0
+    titles = page.evaluate("() => [...document.querySelectorAll('#data-histogram .role-axis-title text')]"
+                           ".map(e => e.textContent)")
+    assert set(titles) == ({"词元数", "行数"} if locale == "zh-CN" else {"tokens", "rows"}), titles
+    tag = "参与训练" if locale == "zh-CN" else "learned"
+    rendered = page.locator("#data-rendered").inner_text()
+    assert tag in rendered and (locale == "en-US" or "learned" not in rendered.lower()), rendered[-80:]
 
     report = page.locator("#data-report")
     assert report.locator("li").count() >= 1  # the warnings are a list that wraps, not a clipped code box

@@ -26,7 +26,8 @@ def config(*overrides: str) -> RunConfig:
     ("train.anchor=l2 dist.nproc=2 dist.strategy=fsdp", "strategy=fsdp shards the weights"),
     ("train.anchor=l2 dist.nproc=2 dist.strategy=zero2 dist.offload=optimizer", "offload=optimizer saves"),
     ("train.anchor=l2 train.anchor_weight=0", "anchor_weight must be a positive number"),
-    ("train.anchor=kl data.replay=0.2", "train.anchor=kl (KL to the base's next-token distribution"),
+    ("train.anchor=kl", "and this run has none. Set data.replay"),
+    ("train.anchor=kl data.replay=0.2 train.method=lora", "nothing to anchor"),
     ("train.anchor=l1", "Unknown train.anchor 'l1'"),
     ("train.method=freeze_bottom train.freeze_bottom_layers=-1", "freeze_bottom_layers must be 0"),
 ])
@@ -39,6 +40,8 @@ def test_impossible_combinations_are_refused_with_a_reason(overrides, message):
     "data.replay_source=self data.replay=0.2", "data.replay_source=self data.replay=0.2 data.replay_prompts=p.txt",
     "train.method=freeze_bottom", "train.anchor=l2 train.method=freeze_bottom",
     "train.anchor=l2 train.method=distill train.teacher=run-1", "train.anchor=l2 dist.nproc=2 dist.strategy=zero2",
+    "train.anchor=kl data.replay=0.2", "train.anchor=kl data.replay=0.2 data.replay_source=self",
+    "train.anchor=kl data.replay=0.2 dist.nproc=2 dist.strategy=zero3 dist.offload=optimizer",
 ])
 def test_the_levers_combine_where_they_can(overrides):
     config(*overrides.split()).validate()
@@ -122,6 +125,65 @@ def test_the_anchor_combines_with_distillation():
 
     names = [c.__name__ for c in trainer_class(anchor_trainer_class(distill_trainer_class())).__mro__]
     assert names.index("FullTuneTrainer") < names.index("AnchorTrainer") < names.index("DistillTrainer")
+
+
+def kl_rows(count: int = 5, seed: int = 0) -> list[dict]:
+    """Tokenized rows as prepare_data makes them: a prompt (no loss) then an answer (labels = ids)."""
+    g = torch.Generator().manual_seed(seed)
+    rows = []
+    for i in range(count):
+        prompt, answer = torch.randint(1, 96, (3 + i,), generator=g).tolist(), torch.randint(1, 96, (4,),
+                                                                                          generator=g).tolist()
+        rows.append({"input_ids": prompt + answer, "labels": [-100] * len(prompt) + answer})
+    return rows
+
+
+def test_the_kl_anchor_is_zero_for_the_base_and_matches_the_full_kl_when_k_covers_the_vocabulary(monkeypatch):
+    from ftcore.train import kl_anchor
+
+    model, rows = llama(2), kl_rows()
+    targets = kl_anchor.AnchorTargets.compute(model, rows)
+    assert targets.offsets[-1] == sum(4 for _ in rows)  # one position per answer token (the next token of each)
+    assert model.training  # its mode restored
+    model.eval()
+    assert kl_anchor.AnchorTargets.kl(targets, kl_anchor.position_logprobs(model, rows[1:3]), 1, 3).item() \
+        == pytest.approx(0.0, abs=1e-5)
+    base = kl_anchor.position_logprobs(model, rows).detach()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    tuned = kl_anchor.position_logprobs(model, rows)
+    full = (base.exp() * (base - tuned)).sum(-1).mean()
+    bound = targets.kl(tuned, 0, len(rows))
+    assert 0 < bound.item() <= full.item() + 1e-6  # top 64 of 96 and the rest: a lower bound
+    monkeypatch.setattr(kl_anchor, "TOP_K", 96)
+    whole = kl_anchor.AnchorTargets.compute(llama(2), rows).kl(tuned, 0, len(rows))
+    assert whole.item() == pytest.approx(full.item(), rel=1e-4)
+    bound.backward()  # differentiable in the tuned weights
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_kl_anchor_targets_round_trip_and_are_tied_to_their_rows(tmp_path):
+    from ftcore.train import kl_anchor
+
+    rows = kl_rows()
+    targets = kl_anchor.AnchorTargets.compute(llama(2), rows)
+    targets.save(tmp_path / "a.safetensors")
+    again = kl_anchor.AnchorTargets.load(tmp_path / "a.safetensors")
+    assert torch.equal(again.ids, targets.ids) and again.offsets == targets.offsets
+    assert again.rows_sha256 == kl_anchor.digest(rows) != kl_anchor.digest(kl_rows(seed=1))
+    many = kl_rows(300)
+    picked = kl_anchor.anchor_rows(many + [{"input_ids": [1, 2], "labels": [-100, -100]}], seed=3)
+    assert len(picked) == kl_anchor.ROWS and picked == kl_anchor.anchor_rows(many, seed=3)
+
+
+def test_the_kl_anchor_combines_with_distillation():
+    from ftcore.train.engine import trainer_class
+    from ftcore.train.kl_anchor import kl_anchor_trainer_class
+    from ftcore.train.methods import distill_trainer_class
+
+    names = [c.__name__ for c in trainer_class(kl_anchor_trainer_class(distill_trainer_class())).__mro__]
+    assert names.index("FullTuneTrainer") < names.index("KLAnchorTrainer") < names.index("DistillTrainer")
 
 
 class FakeRun:
