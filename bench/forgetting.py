@@ -94,7 +94,7 @@ def worst(candidate: Candidate) -> tuple[float, str, str, str]:
     top = max(rows, key=lambda r: r.lost, default=None)
     if top is None:
         return 0.0, "-", "", ""
-    return top.lost, top.suite, "%" if top.suite.endswith("_ppl") else "pts", top.interval_text()
+    return top.lost, top.suite, "%" if top.suite.endswith("_ppl") else "pts", top.interval_text
 
 
 def verdict(candidate: Candidate) -> str:
