@@ -36,6 +36,22 @@ def squared_distance(pairs: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Te
     return total if total is not None else torch.zeros(())
 
 
+def add_penalty(trainer, out, penalty: torch.Tensor, return_outputs: bool, num_items_in_batch):
+    """The training loss (or (loss, outputs)) with an anchor's penalty added once per optimizer step: where the
+    Trainer does not divide each micro-batch's loss by the accumulation steps (its loss is normalised by the tokens
+    of the whole step), the penalty is divided."""
+    scaled = getattr(trainer, "loss_is_scaled_for_ga", None)
+    if scaled is None:
+        scaled = (trainer.model_accepts_loss_kwargs and num_items_in_batch is not None) \
+            or trainer.compute_loss_func is not None
+    if scaled:
+        penalty = penalty / trainer.current_gradient_accumulation_steps
+    if return_outputs:
+        loss, outputs = out
+        return loss + penalty.to(loss.device), outputs
+    return out + penalty.to(out.device)
+
+
 def anchor_trainer_class(base=None):
     """A Trainer over `base` (the HF Trainer, or the distillation one) whose training loss adds the L2 anchor."""
     from transformers import Trainer
@@ -62,18 +78,7 @@ def anchor_trainer_class(base=None):
                 self._place_anchors()
             penalty = self.anchor_weight * squared_distance(self.anchors)
             self.last_penalty = penalty.detach()
-            # once per optimizer step: where the Trainer does not divide each micro-batch's loss by the
-            # accumulation steps (its loss is normalised by the tokens of the whole step), the penalty is divided
-            scaled = getattr(self, "loss_is_scaled_for_ga", None)
-            if scaled is None:
-                scaled = (self.model_accepts_loss_kwargs and num_items_in_batch is not None) \
-                    or self.compute_loss_func is not None
-            if scaled:
-                penalty = penalty / self.current_gradient_accumulation_steps
-            if return_outputs:
-                loss, outputs = out
-                return loss + penalty.to(loss.device), outputs
-            return out + penalty.to(out.device)
+            return add_penalty(self, out, penalty, return_outputs, num_items_in_batch)
 
         def log(self, logs, *args, **kwargs):
             if "loss" in logs and self.last_penalty is not None:

@@ -22,6 +22,8 @@ import torch
 
 from ftcore._atomic import write_bytes
 from ftcore.errors import UserError
+from ftcore.train.anchor import add_penalty
+from ftcore.train.forgetting import _rest
 
 ROWS = 256  # at most this many replay rows anchor (a fixed sample): the stored targets stay small on any data
 TOP_K = 64
@@ -64,10 +66,6 @@ def position_logprobs(model, rows: list[dict]) -> torch.Tensor:
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False).logits
     return torch.log_softmax(logits[keep].float(), -1)
-
-
-def _rest(logprobs: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    return logprobs.scatter(-1, ids, float("-inf")).logsumexp(-1)
 
 
 @dataclass
@@ -170,17 +168,7 @@ def kl_anchor_trainer_class(base=None):
             tuned = position_logprobs(model, self.anchor_rows[first:last])
             kl = self.targets.kl(tuned, first, last)
             self.last_kl = kl.detach()
-            penalty = self.anchor_weight * kl
-            scaled = getattr(self, "loss_is_scaled_for_ga", None)
-            if scaled is None:
-                scaled = (self.model_accepts_loss_kwargs and num_items_in_batch is not None) \
-                    or self.compute_loss_func is not None
-            if scaled:  # as the L2 anchor: once per optimizer step where the Trainer does not divide each loss
-                penalty = penalty / self.current_gradient_accumulation_steps
-            if return_outputs:
-                loss, outputs = out
-                return loss + penalty.to(loss.device), outputs
-            return out + penalty.to(out.device)
+            return add_penalty(self, out, self.anchor_weight * kl, return_outputs, num_items_in_batch)
 
         def log(self, logs, *args, **kwargs):
             if "loss" in logs and self.last_kl is not None:
