@@ -63,6 +63,13 @@ class DataConfig:
     columns: dict[str, str] = field(default_factory=dict, metadata={
         "help": "Column mapping, format field -> your column, e.g. text=clause,label=risk."})
     max_length: int = _f(512, "Longest example in tokens; longer ones are truncated.")
+    train_on_input: bool = _f(False, "Learn the user's turns too, not only the assistant's (a row's own loss_weight "
+                              "or train flag on a turn still decides for that turn).")
+    reasoning: str = _f("keep", "The assistant's reasoning traces (reasoning_content, or <think>...</think> in the "
+                        "answer): keep (learned with the answer) or drop.")
+    chat_template: str | None = _f(None, "Chat template to train with instead of the model's own, saved with the "
+                                   "model: chatml-tools (shipped: ChatML with tool calls, for ChatML models such as "
+                                   "SmolLM2) or a .jinja file inside the workspace.")
     replay: float = _f(0.0, "Against forgetting: mix general instruction data (EN and ZH, shipped) into training, "
                        "as a share of your examples (0.2 adds one general example per five of yours).")
     replay_source: str = _f("shipped", "Where the replay rows come from: shipped (general instruction data written "
@@ -84,6 +91,10 @@ class DataConfig:
             suffix = f":{task.name}" if task.name else ""
             out += [(f"train{suffix}", task.train)] + ([(f"validation{suffix}", task.val)] if task.val else [])
         return out
+
+    def read_options(self) -> dict:
+        """How rows are read for this run (ftcore.data.read_examples' options)."""
+        return {"train_on_input": self.train_on_input, "reasoning": self.reasoning}
 
     def task_list(self) -> list[TaskConfig]:
         """The datasets of this run: the tasks of a mixture (names filled in), or the one train/val pair with
@@ -282,6 +293,7 @@ class RunConfig:
                                                           choices=", ".join(REPLAY_SOURCES))),
             (d.replay_source != "self" or d.replay > 0, UserError("config.self_replay_share")),
             (d.replay_prompts is None or d.replay_source == "self", UserError("config.replay_prompts_shipped")),
+            (d.reasoning in ("keep", "drop"), UserError("config.reasoning", value=d.reasoning)),
         ]
 
     def anchor_checks(self) -> list[tuple[bool, UserError]]:

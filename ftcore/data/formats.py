@@ -6,28 +6,10 @@ pre-training), classification (text + label through a template). Column mapping 
 
 from __future__ import annotations
 
-from typing import Any
-
-from ftcore.errors import DataError
+from ftcore.data.turns import RowProblem, conversation
 
 FORMATS = ("messages", "alpaca", "prompt_completion", "text", "classification")
-ROLES = {"system", "user", "assistant"}
-SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                  "model": "assistant", "bot": "assistant"}
-TOOL_ROLES = {"tool", "function", "ipython", "function_call", "observation"}
 DEFAULT_TEMPLATE = "{text}"
-
-
-class RowProblem(Exception):
-    """A problem in one row; the reader adds the file and row number. `problem` and `fix` are catalog keys
-    (ftcore.messages) sharing the values."""
-
-    def __init__(self, field: str | None, problem: str, fix: str, **values: Any):
-        super().__init__(problem)
-        self.field, self.problem, self.fix, self.values = field, problem, fix, values
-
-    def at(self, path: str, row: int) -> DataError:
-        return DataError(path, row, self.problem, self.fix, field=self.field, **self.values)
 
 
 def map_columns(row: dict, columns: dict[str, str] | None) -> dict:
@@ -57,15 +39,19 @@ def detect(row: dict) -> str | None:
     return None
 
 
-def to_messages(row: dict, fmt: str, template: str | None = None) -> list[dict[str, str]]:
+def to_messages(row: dict, fmt: str, template: str | None = None, *, train_on_input: bool = False,
+                reasoning: str = "keep") -> list[dict]:
+    """Canonical messages (ftcore.data.turns) of one row. `train_on_input`: user turns are learned too;
+    `reasoning`: keep or drop the assistant's reasoning traces."""
+    options = {"train_on_input": train_on_input, "reasoning": reasoning}
     if fmt == "messages":
-        return _messages(row)
+        return _messages(row, options)
     if fmt == "alpaca":
-        return _alpaca(row)
+        return _learn_input(_alpaca(row), train_on_input)
     if fmt == "prompt_completion":
-        return _prompt_completion(row)
+        return _prompt_completion(row, options)
     if fmt == "classification":
-        return _classification(row, template or DEFAULT_TEMPLATE)
+        return _learn_input(_classification(row, template or DEFAULT_TEMPLATE), train_on_input)
     if fmt == "text":
         return [{"role": "assistant", "content": _text(row, "text", "row.fix_document")}]
     raise RowProblem(None, "row.unknown_format", "row.use_formats", format=fmt, formats=", ".join(FORMATS))
@@ -87,57 +73,19 @@ def _text(row: dict, key: str, fix: str, *, required: bool = True, allow_blank: 
     return value
 
 
-def _messages(row: dict) -> list[dict[str, str]]:
+def _messages(row: dict, options: dict) -> list[dict]:
     if "messages" not in row and "conversations" not in row:
         raise RowProblem("messages", "row.no_messages", "row.fix_messages", columns=sorted(row)[:6])
     key = "messages" if "messages" in row else "conversations"
-    turns = row[key]
-    if not isinstance(turns, list) or not turns:
-        raise RowProblem(key, "row.missing_or_empty", "row.fix_turns")
-    messages = [_turn(key, i, turn) for i, turn in enumerate(turns)]
-    _check_turns(key, messages)
+    return conversation(key, row[key], **options)
+
+
+def _learn_input(messages: list[dict], train_on_input: bool) -> list[dict]:
+    if train_on_input:
+        for message in messages:
+            if message["role"] == "user":
+                message["train"] = True
     return messages
-
-
-def _turn(key: str, index: int, turn) -> dict[str, str]:
-    where = f"{key}[{index}]"
-    if not isinstance(turn, dict):
-        raise RowProblem(where, "row.not_a_turn", "row.fix_turn")
-    if "from" in turn and "role" not in turn:
-        speaker, content = str(turn["from"]), turn.get("value")
-        role = SHAREGPT_ROLES.get(speaker)
-        if role is None:
-            raise RowProblem(f"{where}.from", "row.tool_role" if speaker in TOOL_ROLES else "row.unknown_role",
-                             "row.fix_sharegpt_role", role=speaker)
-        field = f"{where}.value"
-    else:
-        role, content, field = turn.get("role"), turn.get("content"), f"{where}.content"
-        if role not in ROLES:
-            raise RowProblem(f"{where}.role", "row.tool_role" if str(role) in TOOL_ROLES else "row.unknown_role",
-                             "row.fix_role", role=role)
-    if isinstance(content, list):
-        parts = [p for p in content if isinstance(p, dict)]
-        if len(parts) != len(content) or any(p.get("type", "text") != "text" for p in parts):
-            raise RowProblem(field, "row.text_parts_only", "row.fix_text_parts")
-        content = "".join(p.get("text") or "" for p in parts)
-    if content is None:
-        raise RowProblem(field, "row.missing_or_null", "row.fix_turn_text")
-    if not isinstance(content, str):
-        raise RowProblem(field, "row.not_text", "row.fix_turn_text", type=type(content).__name__)
-    return {"role": role, "content": content}
-
-
-def _check_turns(key: str, messages: list[dict[str, str]]) -> None:
-    for i, message in enumerate(messages):
-        if message["role"] == "system" and i != 0:
-            raise RowProblem(f"{key}[{i}].role", "row.system_not_first", "row.fix_move_or_drop")
-    if not any(m["role"] == "assistant" and m["content"].strip() for m in messages):
-        raise RowProblem(key, "row.no_answer", "row.fix_add_answer")
-    if messages[-1]["role"] != "assistant":
-        raise RowProblem(key, "row.last_not_assistant", "row.fix_end_with_answer", role=messages[-1]["role"])
-    for i, message in enumerate(messages):
-        if message["role"] == "assistant" and not message["content"].strip():
-            raise RowProblem(f"{key}[{i}].content", "row.blank_answer", "row.fix_write_answer")
 
 
 def _alpaca(row: dict) -> list[dict[str, str]]:
@@ -159,17 +107,20 @@ def _alpaca(row: dict) -> list[dict[str, str]]:
     return [*messages, {"role": "user", "content": prompt}, {"role": "assistant", "content": output}]
 
 
-def _prompt_completion(row: dict) -> list[dict[str, str]]:
+def _prompt_completion(row: dict, options: dict) -> list[dict]:
     prompt, completion = row.get("prompt"), row.get("completion")
     if isinstance(prompt, list) or isinstance(completion, list):  # TRL's conversational prompt-completion
         if not isinstance(prompt, list) or not isinstance(completion, list):
             raise RowProblem("completion", "row.mixed_kinds", "row.fix_same_kind")
-        messages = [_turn("prompt", i, t) for i, t in enumerate(prompt)]
-        messages += [_turn("completion", i, t) for i, t in enumerate(completion)]
-        _check_turns("completion", messages)
-        return messages
-    return [{"role": "user", "content": _text(row, "prompt", "row.fix_prompt")},
-            {"role": "assistant", "content": _text(row, "completion", "row.fix_completion")}]
+        if not prompt:
+            raise RowProblem("prompt", "row.missing_or_empty", "row.fix_turns")
+        # TRL learns the completion only: the prompt's turns carry no loss unless a turn says so
+        turns = [{**t, "train": t.get("train", options["train_on_input"] and t.get("role") == "user")}
+                 if isinstance(t, dict) else t for t in prompt]
+        return conversation("completion", turns + completion, **options)
+    return _learn_input([{"role": "user", "content": _text(row, "prompt", "row.fix_prompt")},
+                         {"role": "assistant", "content": _text(row, "completion", "row.fix_completion")}],
+                        options["train_on_input"])
 
 
 def _classification(row: dict, template: str) -> list[dict[str, str]]:

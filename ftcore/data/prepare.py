@@ -20,7 +20,8 @@ def prepare_data(config: RunConfig, tokenizer, run: Run, replay=None):
 
     d, seed = config.data, config.train.seed
     tasks = d.task_list()
-    read = {t.name: read_examples(t.train, t.format, t.template, t.columns) for t in tasks}
+    options = d.read_options()
+    read = {t.name: read_examples(t.train, t.format, t.template, t.columns, **options) for t in tasks}
     shares = mixture_counts({t.name: (len(read[t.name]), t.weight) for t in tasks}) if d.tasks else {}
     splits, info, train_rows, val_sets = {}, {}, [], {}
     for task in tasks:
@@ -34,7 +35,7 @@ def prepare_data(config: RunConfig, tokenizer, run: Run, replay=None):
                                   "dropped": tokens.dropped, "replay": 0,
                                   **({"task": task.name, "weight": task.weight} if d.tasks else {})}
         if task.val:
-            rows = read_examples(task.val, task.format, task.template, task.columns)
+            rows = read_examples(task.val, task.format, task.template, task.columns, **options)
             val = tokenize_all(rows, tokenizer, d.max_length)
             val_sets[task.name] = Dataset.from_list(val.rows)
             info[f"validation{suffix}"] = {"file": str(task.val), "sha256": fingerprint(task.val), "rows": len(rows),

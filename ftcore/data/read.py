@@ -15,6 +15,7 @@ from pathlib import Path
 from ftcore._atomic import write_text
 from ftcore.data.formats import FORMATS, RowProblem, detect, map_columns, to_messages
 from ftcore.data.sources import iter_rows
+from ftcore.data.turns import tools as row_tools
 from ftcore.errors import DataError, UserError
 
 MAX_PROBLEMS = 20
@@ -62,9 +63,9 @@ def _open(path: str | Path) -> Path:
 
 
 def iter_examples(path: str | Path, fmt: str = "auto", template: str | None = None,
-                  columns: dict[str, str] | None = None) -> Iterator[Example | DataError]:
+                  columns: dict[str, str] | None = None, **options) -> Iterator[Example | DataError]:
     """Examples in file order; a bad row comes as a DataError in its place. The format is detected from the
-    first readable row unless given."""
+    first readable row unless given. `options`: train_on_input, reasoning (ftcore.data.formats.to_messages)."""
     path = _open(path)
     if fmt != "auto" and fmt not in FORMATS:
         raise UserError("data.unknown_format", format=fmt, formats=", ".join(FORMATS))
@@ -80,13 +81,16 @@ def iter_examples(path: str | Path, fmt: str = "auto", template: str | None = No
                 if detected is None:  # the whole file is unreadable as any format: one message, not one per row
                     raise RowProblem(None, "data.cannot_detect", "data.cannot_detect_fix",
                                      columns=sorted(row)[:8]).at(str(path), number)
-            messages = to_messages(row, detected, template)
+            messages = to_messages(row, detected, template, **options)
+            schemas = row_tools(row.get("tools")) if detected in ("messages", "prompt_completion") else None
         except RowProblem as problem:
             yield problem.at(str(path), number)
             continue
         meta = {"format": detected}
         if isinstance(row.get("meta"), dict):  # rows written by write_jsonl keep their metadata
             meta.update({k: v for k, v in row["meta"].items() if k != "format"})
+        if schemas:
+            meta["tools"] = schemas
         if detected == "classification":
             meta.update(label=messages[-1]["content"], text=row["text"])
         elif detected == "text":
@@ -95,17 +99,17 @@ def iter_examples(path: str | Path, fmt: str = "auto", template: str | None = No
 
 
 def read_examples(path: str | Path, fmt: str = "auto", template: str | None = None,
-                  columns: dict[str, str] | None = None) -> list[Example]:
+                  columns: dict[str, str] | None = None, **options) -> list[Example]:
     """All examples of a file; raises DataProblems listing every bad row (up to 20) and nothing else."""
-    return list(_valid_examples(path, fmt, template, columns))
+    return list(_valid_examples(path, fmt, template, columns, **options))
 
 
 def _valid_examples(path: str | Path, fmt: str, template: str | None,
-                    columns: dict[str, str] | None) -> Iterator[Example]:
+                    columns: dict[str, str] | None, **options) -> Iterator[Example]:
     """The good examples in order; once the file is read, raise DataProblems if any row was bad (the first 20
     and a count), or DataError if no row was good."""
     problems, total, good = [], 0, 0
-    for item in iter_examples(path, fmt, template, columns):
+    for item in iter_examples(path, fmt, template, columns, **options):
         if isinstance(item, DataError):
             total += 1
             if len(problems) < MAX_PROBLEMS:
@@ -128,11 +132,11 @@ def write_jsonl(examples: list[Example], path: str | Path) -> Path:
 
 
 def check_file(path: str | Path, fmt: str = "auto", template: str | None = None,
-               columns: dict[str, str] | None = None) -> CheckSummary:
+               columns: dict[str, str] | None = None, **options) -> CheckSummary:
     """Validate a file without keeping its rows in memory; raises DataProblems when any row is bad."""
     rows, found, labels = 0, None, Counter()
     warnings: list[str] = []
-    for item in _valid_examples(path, fmt, template, columns):
+    for item in _valid_examples(path, fmt, template, columns, **options):
         rows += 1
         found = found or item.meta["format"]
         if "label" in item.meta:

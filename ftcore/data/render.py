@@ -1,16 +1,30 @@
 """Render canonical messages with the tokenizer's chat template into token ids and a loss mask.
 
-The loss falls on assistant tokens only, end-of-turn token included. Character spans of each assistant turn
-are found by rendering the conversation prefix by prefix, then mapped onto tokens through offsets.
+The loss falls on the turns read as learned (ftcore.data.turns.trained: the assistant's, unless the row or
+data.train_on_input says otherwise), end-of-turn token included. A template with generation markers gives the mask
+itself (`return_assistant_tokens_mask`) where the learned turns are exactly the assistant's; otherwise the
+character spans of each learned turn are found by rendering the conversation up to it, then mapped onto tokens
+through offsets. Tool schemas go to the template (`tools=`), and so do tool calls and answers; a template that
+drops them is refused. A reasoning trace goes to the template as `reasoning_content` where the template renders
+it, else into the answer as <think>…</think>.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from ftcore.data.turns import trained
 from ftcore.errors import UserError
 
 IGNORE = -100
+GENERATION = re.compile(r"\{%-?\s*generation\s*-?%\}")
+_PROBE_TOOL = "ftcore_probe_tool"
+_PROBE = [{"role": "user", "content": "q"},
+          {"role": "assistant", "content": "", "tool_calls": [
+              {"type": "function", "function": {"name": "ftcore_probe_call", "arguments": {"x": 1}}}]},
+          {"role": "tool", "content": "ftcore_probe_answer"}, {"role": "assistant", "content": "a"}]
+_TOOL_SUPPORT: dict[str, bool] = {}
 
 
 @dataclass
@@ -21,29 +35,92 @@ class Tokenized:
     dropped: int
 
 
-def assistant_spans(messages: list[dict[str, str]], tokenizer) -> tuple[str, list[tuple[int, int]]]:
-    """The rendered text and the [start, end) character spans the model must learn."""
-    full = tokenizer.apply_chat_template(messages, tokenize=False)
+def uses_tools(messages: list[dict], tools: list | None = None) -> bool:
+    return bool(tools) or any(m["role"] == "tool" or m.get("tool_calls") for m in messages)
+
+
+def check_tools(tokenizer) -> None:
+    """Refuse a template that would drop tool schemas, calls or answers (checked by rendering them once)."""
+    template = str(tokenizer.chat_template or "")
+    if template not in _TOOL_SUPPORT:
+        tools = [{"type": "function", "function": {"name": _PROBE_TOOL, "description": "d",
+                                                   "parameters": {"type": "object", "properties": {}}}}]
+        try:
+            text = tokenizer.apply_chat_template(_PROBE, tools=tools, tokenize=False)
+        except Exception:  # noqa: BLE001 - a template that fails on tool turns has no tool support
+            text = ""
+        _TOOL_SUPPORT[template] = all(k in text for k in (_PROBE_TOOL, "ftcore_probe_call", "ftcore_probe_answer"))
+    if not _TOOL_SUPPORT[template]:
+        raise UserError("render.no_tool_template")
+
+
+def chat_text(messages: list[dict], tokenizer, tools: list | None = None, **options) -> str:
+    """The conversation as the chat template writes it (options: add_generation_prompt)."""
+    return tokenizer.apply_chat_template(_for_template(messages, tokenizer), tools=tools or None, tokenize=False,
+                                         **options)
+
+
+def _for_template(messages: list[dict], tokenizer) -> list[dict]:
+    renders_reasoning = "reasoning_content" in str(tokenizer.chat_template or "")
+    out = []
+    for message in messages:
+        message = {k: v for k, v in message.items() if k != "train"}
+        if "reasoning_content" in message and not renders_reasoning:
+            thought = message.pop("reasoning_content")
+            message["content"] = f"<think>\n{thought}\n</think>\n\n{message['content']}"
+        out.append(message)
+    return out
+
+
+def assistant_spans(messages: list[dict], tokenizer, tools: list | None = None) -> tuple[str, list[tuple[int, int]]]:
+    """The rendered text and the [start, end) character spans the model must learn: each learned turn's text and
+    end-of-turn marker (an assistant turn: everything after its generation prompt)."""
+    full = chat_text(messages, tokenizer, tools)
     spans = []
     for i, message in enumerate(messages):
-        if message["role"] != "assistant":
+        if not trained(message):
             continue
-        prefix = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True)
-        upto = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
+        assistant = message["role"] == "assistant"
+        prefix = chat_text(messages[:i], tokenizer, tools, add_generation_prompt=assistant) if i else ""
+        upto = chat_text(messages[: i + 1], tokenizer, tools)
         if not (full.startswith(upto) and upto.startswith(prefix)):
             raise UserError("render.template_not_incremental")
-        spans.append((len(prefix), len(upto.rstrip())))
+        start = len(prefix)
+        if not assistant and message["content"]:  # a prompt turn: its text, not the role header
+            found = upto.find(message["content"], start)
+            start = found if found >= 0 else start
+        spans.append((start, len(upto.rstrip())))
     return full, spans
 
 
-def tokenize_messages(messages: list[dict[str, str]], tokenizer, max_length: int) -> tuple[dict, bool]:
-    text, spans = assistant_spans(messages, tokenizer)
-    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    labels = []
-    for token_id, (start, end) in zip(enc["input_ids"], enc["offset_mapping"], strict=True):
-        inside = end > start and any(s <= start < e for s, e in spans)
-        labels.append(token_id if inside else IGNORE)
-    ids = enc["input_ids"]
+def _template_mask(messages: list[dict], tokenizer, tools: list | None) -> tuple[list[int], list[int]] | None:
+    """Token ids and the assistant mask from a template with generation markers, where the learned turns are
+    exactly the assistant's; None otherwise."""
+    if not GENERATION.search(str(tokenizer.chat_template or "")):
+        return None
+    if any(trained(m) != (m["role"] == "assistant") for m in messages):
+        return None
+    enc = tokenizer.apply_chat_template(_for_template(messages, tokenizer), tools=tools or None, tokenize=True,
+                                        return_dict=True, return_assistant_tokens_mask=True)
+    return list(enc["input_ids"]), list(enc["assistant_masks"])
+
+
+def tokenize_messages(messages: list[dict], tokenizer, max_length: int,
+                      tools: list | None = None) -> tuple[dict, bool]:
+    if uses_tools(messages, tools):
+        check_tools(tokenizer)
+    found = _template_mask(messages, tokenizer, tools)
+    if found:
+        ids, mask = found
+        labels = [t if m else IGNORE for t, m in zip(ids, mask, strict=True)]
+    else:
+        text, spans = assistant_spans(messages, tokenizer, tools)
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        labels = []
+        for token_id, (start, end) in zip(enc["input_ids"], enc["offset_mapping"], strict=True):
+            inside = end > start and any(s <= start < e for s, e in spans)
+            labels.append(token_id if inside else IGNORE)
+        ids = enc["input_ids"]
     truncated = len(ids) > max_length
     ids, labels = ids[:max_length], labels[:max_length]
     return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}, truncated
@@ -68,8 +145,9 @@ def render_spans(example, tokenizer, max_length: int) -> list[tuple[str, str | N
         text = example.messages[-1]["content"]
         rows = tokenize_document(text, tokenizer, max_length)[:1]
     else:
-        text, _ = assistant_spans(example.messages, tokenizer)
-        rows = [tokenize_messages(example.messages, tokenizer, max_length)[0]]
+        tools = example.meta.get("tools")
+        rows = [tokenize_messages(example.messages, tokenizer, max_length, tools)[0]]
+        text = chat_text(example.messages, tokenizer, tools)
     if not rows:
         return []
     labels = rows[0]["labels"]
@@ -120,7 +198,7 @@ def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
             tokens += sum(len(c["input_ids"]) for c in chunks)
             dropped += not chunks
             continue
-        row, cut = tokenize_messages(example.messages, tokenizer, max_length)
+        row, cut = tokenize_messages(example.messages, tokenizer, max_length, example.meta.get("tools"))
         if all(label == IGNORE for label in row["labels"]):
             dropped += 1
             continue

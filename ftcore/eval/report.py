@@ -15,6 +15,7 @@ from ftcore import models
 from ftcore._atomic import write_json
 from ftcore.config import RunConfig
 from ftcore.data import read_examples
+from ftcore.data.chat_template import use_chat_template
 from ftcore.errors import UserError
 from ftcore.eval import blend_search, estimate
 from ftcore.eval.blend import write_run_blend
@@ -50,10 +51,11 @@ def domain_sets(config: RunConfig) -> tuple[dict[str, list], str]:
     out, splits = {}, set()
     for task in config.data.task_list():
         if task.val:
-            out[task.name] = read_examples(task.val, task.format, task.template, task.columns)[:MAX_EXAMPLES]
+            out[task.name] = read_examples(task.val, task.format, task.template, task.columns,
+                                           **config.data.read_options())[:MAX_EXAMPLES]
             splits.add("validation")
         else:
-            train = read_examples(task.train, task.format, task.template, task.columns)
+            train = read_examples(task.train, task.format, task.template, task.columns, **config.data.read_options())
             step = max(1, len(train) // 50)
             out[task.name] = train[::step][:50]
             splits.add("training sample (no validation file)")
@@ -82,7 +84,7 @@ def fewshot_baseline(model, tokenizer, config: RunConfig, sets: dict[str, list],
     prompted = {}
     for task in config.data.task_list():
         if task.name in sets:
-            train = read_examples(task.train, task.format, task.template, task.columns)
+            train = read_examples(task.train, task.format, task.template, task.columns, **config.data.read_options())
             prompted[task.name] = with_shots(sets[task.name], draw_shots(train, k, config.train.seed))
     # the worked examples sit in the prompt: room for them on top of the run's max length
     domain, tasks = evaluate_tasks(model, tokenizer, prompted, config.data.max_length * (k + 1))
@@ -151,6 +153,7 @@ def make_report(run: Run, settings: Settings, device: str | None = None, stop=No
     source = models.resolve(config.model.ref, settings)
     loading = time.perf_counter()
     base_model, tokenizer = models.load(config.model.ref, settings, phase="eval", device=device)
+    tokenizer = use_chat_template(tokenizer, config.data.chat_template, settings)  # the base reads rows as training did
     load_s = time.perf_counter() - loading
     key = _cache_key(config.model.ref, source.kind, suites, config)
     cache = settings.home / "probe-cache" / f"{key}.json" if key else None

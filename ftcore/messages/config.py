@@ -70,6 +70,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "data.replay_source=self 需要回放比例：请同时设置 data.replay，例如 data.replay=0.2（每 5 条你的样本"
         "配 1 条模型自己生成的样本）。",
     ),
+    "config.reasoning": (
+        "data.reasoning is '{value}': use keep (reasoning traces are learned with the answer) or drop.",
+        "data.reasoning 为“{value}”：请使用 keep（推理过程随回答一起学习）或 drop。",
+    ),
     "config.replay_prompts_shipped": (
         "data.replay_prompts are prompts for the base model to answer: they need data.replay_source=self.",
         "data.replay_prompts 是让基座模型回答的提示：需要 data.replay_source=self。",

@@ -48,26 +48,75 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "row.not_a_turn": ("expected an object with role and content", "应为包含 role 和 content 的对象"),
     "row.fix_turn": ('write {{"role": ..., "content": ...}}', '请写成 {{"role": ..., "content": ...}}'),
-    "row.tool_role": (
-        "tool role '{role}' is not supported for training yet",
-        "暂不支持用工具角色“{role}”训练",
-    ),
     "row.unknown_role": ("unknown role {role!r}", "未知角色 {role!r}"),
-    "row.fix_sharegpt_role": ("use human, gpt or system", "请使用 human、gpt 或 system"),
-    "row.fix_role": ("use system, user or assistant", "请使用 system、user 或 assistant"),
-    "row.text_parts_only": ("only text parts are supported", "只支持文本类型的部分"),
+    "row.fix_sharegpt_role": (
+        "use human, gpt, system, function_call or observation",
+        "请使用 human、gpt、system、function_call 或 observation",
+    ),
+    "row.fix_role": ("use system, user, assistant or tool", "请使用 system、user、assistant 或 tool"),
+    "row.not_a_part": ("a content part must be an object with a type", "内容的每个部分都必须是带 type 的对象"),
+    "row.part_not_text": (
+        "a '{type}' part: only text is trained (with reasoning and tool calls); images, audio and files are not",
+        "“{type}”类型的部分：只训练文本（以及推理和工具调用），不训练图片、音频和文件",
+    ),
     "row.fix_text_parts": (
-        'keep parts like {{"type": "text", "text": ...}}',
-        '请只保留 {{"type": "text", "text": ...}} 这样的部分',
+        'keep text parts like {{"type": "text", "text": ...}} and drop the others, or drop the row',
+        '请只保留 {{"type": "text", "text": ...}} 这样的文本部分并删除其余部分，或者删除这一行',
+    ),
+    "row.calls_not_assistant": (
+        "tool calls on a '{role}' turn: only the assistant calls tools",
+        "“{role}”轮次中有工具调用：只有 assistant 能调用工具",
+    ),
+    "row.fix_calls_role": ("move the calls to the assistant's turn", "请把调用移到 assistant 的轮次中"),
+    "row.reasoning_not_assistant": (
+        "a reasoning trace outside an assistant turn",
+        "推理过程出现在 assistant 轮次之外",
+    ),
+    "row.fix_reasoning": (
+        "give the reasoning as text on the assistant's turn (reasoning_content), or drop it",
+        "请把推理以文本形式放在 assistant 轮次的 reasoning_content 中，或者删除它",
+    ),
+    "row.call_not_json": ("the tool call is not valid JSON", "工具调用不是合法的 JSON"),
+    "row.call_not_object": ("the tool call is not an object", "工具调用不是对象"),
+    "row.fix_call": (
+        'write each call as {{"name": ..., "arguments": {{...}}}}',
+        '请把每个调用写成 {{"name": ..., "arguments": {{...}}}}',
+    ),
+    "row.arguments_not_json": ("the arguments are not a JSON object", "参数不是 JSON 对象"),
+    "row.fix_arguments": (
+        'give the arguments as an object, e.g. {{"city": "Paris"}}, or as its JSON text',
+        '请以对象（例如 {{"city": "Paris"}}）或其 JSON 文本给出参数',
+    ),
+    "row.tools_not_json": ("the tool list is not valid JSON", "工具列表不是合法的 JSON"),
+    "row.bad_tool": ("a tool without a name", "有一个工具没有名称"),
+    "row.fix_tools": (
+        'give tools as a list of {{"name", "description", "parameters"}} (or {{"type": "function", "function": ...}})',
+        '请以 {{"name", "description", "parameters"}}（或 {{"type": "function", "function": ...}}）的列表给出工具',
+    ),
+    "row.bad_weight": ("loss weight {value!r} is neither 0 nor 1", "损失权重 {value!r} 既不是 0 也不是 1"),
+    "row.fix_weight": (
+        "use 1 (the model learns this turn) or 0 (context only)",
+        "请使用 1（模型学习这一轮）或 0（仅作上下文）",
+    ),
+    "row.tool_without_call": (
+        "a tool answer that no assistant turn called for",
+        "这条工具结果前面没有 assistant 的工具调用",
+    ),
+    "row.fix_tool_order": (
+        "put the assistant's tool call right before the tool's answer",
+        "请把 assistant 的工具调用放在工具结果的正前方",
+    ),
+    "row.nothing_trained": (
+        "no turn to learn: every turn has loss weight 0",
+        "没有要学习的轮次：每一轮的损失权重都是 0",
+    ),
+    "row.fix_weights": (
+        "give loss_weight 1 to the turns the model should learn",
+        "请把模型要学习的轮次的 loss_weight 设为 1",
     ),
     "row.fix_turn_text": ("give the turn's text as a string", "请以字符串形式提供该轮的文本"),
     "row.system_not_first": ("a system turn may only come first", "system 轮次只能位于最前面"),
     "row.fix_move_or_drop": ("move or drop it", "请移动或删除它"),
-    "row.no_answer": ("no assistant turn with content", "没有带内容的 assistant 轮次"),
-    "row.fix_add_answer": (
-        "add the answer the model should learn as a turn with role 'assistant'",
-        "请把模型要学习的回答作为 role 为 'assistant' 的轮次加入",
-    ),
     "row.last_not_assistant": (
         "the last turn is '{role}', not 'assistant'",
         "最后一轮是“{role}”，而不是 'assistant'",
@@ -201,6 +250,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "render.no_fast_tokenizer": (
         "This tokenizer has no fast version, which FullTune needs to place the loss mask.",
         "这个分词器没有 fast 版本，而 FullTune 需要用它来放置损失掩码。",
+    ),
+    "render.no_tool_template": (
+        "These rows call tools, but this model's chat template drops tool schemas, calls or answers, so the model "
+        "would learn answers without their calls. Pick a model whose template has tool support (e.g. a Qwen2.5 or "
+        "Llama 3.1 Instruct model), or give a template: data.chat_template=chatml-tools (shipped, for ChatML models "
+        "such as SmolLM2) or a .jinja file.",
+        "这些数据包含工具调用，但该模型的对话模板会丢弃工具定义、调用或结果，模型将只学到回答而学不到调用。"
+        "请选择对话模板支持工具的模型（例如 Qwen2.5 或 Llama 3.1 Instruct），或者指定模板："
+        "data.chat_template=chatml-tools（随附，适用于 SmolLM2 等 ChatML 模型）或一个 .jinja 文件。",
+    ),
+    "data.chat_template_unknown": (
+        "Chat template '{choice}': give a shipped one ({shipped}) or a .jinja file inside the workspace.",
+        "对话模板“{choice}”：请给出随附模板（{shipped}）或工作区内的 .jinja 文件。",
     ),
     "render.no_chat_template": (
         "This tokenizer has no chat template: use a chat/instruct model, or train on plain "

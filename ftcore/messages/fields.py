@@ -9,6 +9,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "template": ("Prompt template", "提示模板"),
         "columns": ("Column mapping", "列映射"),
         "max_length": ("Max length", "最大长度"),
+        "train_on_input": ("Learn the prompts too", "同时学习提问"),
+        "reasoning": ("Reasoning traces", "推理过程"),
+        "chat_template": ("Chat template", "对话模板"),
         "replay": ("Replay share", "回放比例"),
         "replay_source": ("Replay source", "回放来源"),
         "replay_prompts": ("Replay prompts", "回放提示文件"),
@@ -68,6 +71,10 @@ HELP_ZH: dict[str, dict[str, str]] = {
         "template": "分类数据的提示模板，用 {text} 表示文本的位置。",
         "columns": "列映射：格式字段 -> 你的列名，例如 text=clause,label=risk。",
         "max_length": "单条样本的最大词元数，超出部分会被截断。",
+        "train_on_input": "同时学习用户的轮次，而不只是 assistant 的（某一轮自带的 loss_weight 或 train 标记仍以它为准）。",
+        "reasoning": "assistant 的推理过程（reasoning_content，或回答中的 <think>...</think>）：keep（随回答一起学习）或 drop。",
+        "chat_template": "训练时使用的对话模板（代替模型自带的，并随模型保存）：chatml-tools（随附：带工具调用的 ChatML，"
+                         "适用于 SmolLM2 等 ChatML 模型）或工作区内的 .jinja 文件。",
         "replay": "防遗忘：在训练中混入通用指令数据（随附，中英文），按你的样本数的比例计（0.2 即每 5 条你的样本"
                   "加 1 条通用样本）。",
         "replay_source": "回放样本的来源：shipped（为 FullTune 编写的通用指令数据）或 self（基座模型自己对通用提示的"

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ftcore import models
+from ftcore.data.chat_template import use_chat_template
 from ftcore.data.prepare import prepare_data
 from ftcore.messages import Text
 from ftcore.runs import placement
@@ -41,7 +42,8 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     source = models.resolve(config.model.ref, settings)
     check_model_folder(models.materialize(source, settings))  # before loading: a quantized model must not load
     trust = config.model.trust_remote_code
-    tokenizer = models.load_tokenizer(config.model.ref, settings, trust_remote_code=trust)
+    tokenizer = use_chat_template(models.load_tokenizer(config.model.ref, settings, trust_remote_code=trust),
+                                  config.data.chat_template, settings)
     splits, info = prepare_data(config, tokenizer, run, replay_source(config, settings, run, flag))
     if flag.reason or run.stop_requested:
         return "cancelled"

@@ -51,7 +51,7 @@ def test_utf8_bom_is_accepted(tmp_path):
 @pytest.mark.parametrize("line, expected", [
     ("{not json", "d.jsonl:2: not valid JSON"),
     ("[1, 2]", "d.jsonl:2: expected a JSON object, got an array"),
-    (msg(("user", "only a question")), "d.jsonl:2: messages: no assistant turn with content"),
+    (msg(("user", "only a question")), "d.jsonl:2: messages: the last turn is 'user', not 'assistant'"),
     (msg(("user", "q"), ("robot", "a")), "d.jsonl:2: messages[1].role: unknown role 'robot'"),
     (msg(("user", "q"), ("assistant", "a"), ("user", "again")), "the last turn is 'user'"),
     (msg(("user", "q"), ("system", "late"), ("assistant", "a")), "a system turn may only come first"),

@@ -96,12 +96,12 @@ def test_utf16_with_bom(tmp_path):
     assert read_examples(path)[0].messages == QA
 
 
-def test_format_override_and_sharegpt_tool_role_named(tmp_path):
+def test_format_override_and_a_sharegpt_call_without_a_name_named(tmp_path):
     path = write_rows(tmp_path / "s.jsonl", [{"conversations": [{"from": "human", "value": "q"},
                                                                {"from": "function_call", "value": "{}"},
                                                                {"from": "gpt", "value": "a"}]}])
     (error,) = list(iter_examples(path, fmt="messages"))
-    assert "conversations[1].from: tool role 'function_call' is not supported" in str(error)
+    assert "s.jsonl:1: conversations[1].value.name: missing or null — write each call as" in str(error)
 
 
 def test_text_documents_are_chunked_with_every_token_learned(tiny_model):
