@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FTCORE_SCREENSHOTS="$PWD/docs/screenshots" .venv/bin/python -m pytest -q tests/ui/test_browser.py -p no:cacheprovider
+FTCORE_SCREENSHOTS="$PWD/docs/screenshots" .venv/bin/python -m pytest -q tests/ui/test_data_browser.py -k tool \
+  -p no:cacheprovider
 ls -l docs/screenshots

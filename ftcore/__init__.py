@@ -27,6 +27,8 @@ from ftcore.config import (
 )
 from ftcore.data import DEMOS, FORMATS, Example, check_file, read_examples, render_spans, write_jsonl
 from ftcore.data.augment import augment_examples, paraphrase_with_model
+from ftcore.data.chat_template import SHIPPED as CHAT_TEMPLATES
+from ftcore.data.chat_template import template_source, use_chat_template
 from ftcore.data.choice import DataSource, data_sources
 from ftcore.data.mixture import mixture_share
 from ftcore.data.quality.report import format_report, quality_report
@@ -78,5 +80,5 @@ __all__ = [
     "MESSAGES", "Join", "Text", "localize", "message", "recommendation", "status_error",
     "Candidate", "DomainRow", "ProbeRow", "Report", "eval_losses", "Pace", "Progress", "Tail", "human_duration",
     "progress", "DataSource", "data_sources", "restore", "FIELD_HELP_ZH", "FIELD_LABELS", "state_text", "busy",
-    "report_again",
+    "report_again", "CHAT_TEMPLATES", "template_source", "use_chat_template",
 ]

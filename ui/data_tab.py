@@ -4,6 +4,7 @@ and augment, then hand the prepared dataset to the Train tab."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +25,15 @@ class DataTab:
     prepared: gr.State
 
 
-def load_files(files: list[str] | None, fmt: str, template: str, columns: str) -> list[ftcore.Example]:
+def load_files(files: list[str] | None, fmt: str, template: str, columns: str, on_input: bool = False,
+               drop_reasoning: bool = False) -> list[ftcore.Example]:
     if not files:
         raise UIError("no_data_files")
     mapping = ftcore.parse_columns(columns)
+    options = {"train_on_input": bool(on_input), "reasoning": "drop" if drop_reasoning else "keep"}
     examples = []
     for path in files:
-        examples += ftcore.read_examples(path, fmt or "auto", (template or "").strip() or None, mapping)
+        examples += ftcore.read_examples(path, fmt or "auto", (template or "").strip() or None, mapping, **options)
     return examples
 
 
@@ -63,13 +66,35 @@ def problems_markdown(exc: Exception, paths: list[str] | None, lang: str) -> str
 
 
 def preview_rows(examples: list[ftcore.Example], title: str, lang: str, n: int = 5) -> str:
-    """The first rows as readable turns under the title (a key): role, then the text."""
+    """The first rows as readable turns under the title (a key): role, then the text, a reasoning trace, the tool
+    calls; the row's tools, and which turns are not learned where that differs from the role's default."""
     out = [f"#### {tr(title, lang)}", ""]
     for e in examples[:n]:
         head = (tr("data_row_label", lang, row=e.line, label=plain(e.meta["label"])) if "label" in e.meta
                 else tr("data_row", lang, row=e.line))
-        out += [head, "", *(f"- **{plain(m['role'])}**: {plain(m['content'])}" for m in e.messages), ""]
+        out += [head, ""]
+        if e.meta.get("tools"):
+            names = ", ".join(t["function"]["name"] for t in e.meta["tools"])
+            out += [tr("data_tools", lang, names=plain(names)), ""]
+        out += [turn_line(m, lang) for m in e.messages] + [""]
     return "\n".join(out)
+
+
+def turn_line(m: dict, lang: str) -> str:
+    """One turn as a list item."""
+    role = f"**{plain(m['role'])}**"
+    if "train" in m:  # set only where it differs from the role's default
+        role += " · " + tr("data_learned" if m["train"] else "data_not_learned", lang)
+    parts = []
+    if m.get("reasoning_content"):
+        parts.append(tr("data_reasoning", lang, text=plain(m["reasoning_content"])))
+    if m["content"]:
+        parts.append(plain(m["content"]))
+    for call in m.get("tool_calls") or ():
+        function = call["function"]
+        arguments = json.dumps(function["arguments"], ensure_ascii=False)
+        parts.append(tr("data_call", lang, call=plain(f"{function['name']}({arguments})")))
+    return f"- {role}: " + "<br>".join(parts)
 
 
 def report_markdown(report: dict, lang: str) -> str:
@@ -96,8 +121,10 @@ def report_frames(report: dict, lang: str = "en") -> list[dict]:
     labels = report.get("labels") or {}
     lab = pd.DataFrame([{"label": k, "rows": v} for k, v in labels.items()], columns=["label", "rows"])
     titles = (("axis_tokens", "axis_rows"), ("axis_language", "axis_share"), ("axis_label", "axis_rows"))
-    return [gr.update(value=frame, visible=not frame.empty, x_title=tr(x, lang), y_title=tr(y, lang))
-            for frame, (x, y) in zip((hist, langs_frame, lab), titles, strict=True)]
+    updates = [gr.update(value=frame, visible=not frame.empty, x_title=tr(x, lang), y_title=tr(y, lang))
+               for frame, (x, y) in zip((hist, langs_frame, lab), titles, strict=True)]
+    updates[0]["sort"] = list(hist["tokens"])  # the bins in length order ("800-900" before "1000-1100")
+    return updates
 
 
 def learned_spans(spans: list, lang: str) -> tuple[list, dict]:
@@ -126,8 +153,14 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
                 fmt = gr.Dropdown(["auto", *ftcore.FORMATS], value="auto", label=t("data_format"))
                 template = gr.Textbox("", label=t("data_template"), info=t("data_template_info"), lines=2)
                 columns = gr.Textbox("", label=t("data_columns"), info=t("data_columns_info"), max_lines=1)
+                with gr.Row():
+                    on_input = gr.Checkbox(False, label=t("train_on_input"), info=t("train_on_input_info"))
+                    drop_reasoning = gr.Checkbox(False, label=t("drop_reasoning"), info=t("drop_reasoning_info"))
                 model = gr.Dropdown([r["ref"] for r in ftcore.list_models(settings)], value=ftcore.DEFAULT_MODEL,
                                     allow_custom_value=True, label=t("model"), elem_id="data-model")
+                chat_template = gr.Dropdown(["", *ftcore.CHAT_TEMPLATES], value="", allow_custom_value=True,
+                                            label=t("chat_template"), info=t("chat_template_info"),
+                                            elem_id="data-chat-template")
                 max_length = gr.Number(512, label=t("max_length"), precision=0, minimum=16)
                 check = gr.Button(t("check_data"), variant="primary", elem_id="check-data")
             with gr.Column(scale=2):
@@ -157,11 +190,11 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
                 use = gr.Button(t("use_for_training"), variant="primary", elem_id="use-for-training")
                 prepared = gr.State(None)
 
-    def on_check(paths, f, tmpl, cols, ref, length, request: gr.Request):
+    def on_check(paths, f, tmpl, cols, learn_input, drop, ref, chat, length, request: gr.Request):
         lang = lang_of(request)
         try:
-            examples = load_files(paths, f, tmpl, cols)
-            tokenizer = ftcore.load_tokenizer(ref, settings)
+            examples = load_files(paths, f, tmpl, cols, learn_input, drop)
+            tokenizer = ftcore.use_chat_template(ftcore.load_tokenizer(ref, settings), chat or None, settings)
             spans = ftcore.render_spans(examples[0], tokenizer, int(length))
             fmt_found = examples[0].meta.get("format", f)
             report = ftcore.quality_report(examples, fmt=fmt_found, tokenizer=tokenizer, max_length=int(length))
@@ -173,32 +206,35 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
         return (head, gr.update(value=spans, color_map=colors), preview_rows(examples, "canonical", lang),
                 report_markdown(report, lang), *report_frames(report, lang))
 
-    def on_augment(paths, f, tmpl, cols, chosen, k, ref, request: gr.Request):
+    def on_augment(paths, f, tmpl, cols, learn_input, drop, chosen, k, ref, request: gr.Request):
         if not chosen:
             return ""
         try:
-            examples = load_files(paths, f, tmpl, cols)[:20]  # a preview: a few source rows are enough
+            examples = load_files(paths, f, tmpl, cols, learn_input, drop)[:20]  # a preview: a few source rows are enough
             rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42,
                                            paraphrase=paraphraser(cache, ref, list(chosen)))
         except ftcore.UserError as exc:
             raise error(named(exc, paths)) from None
         return preview_rows(rows, "augment_preview", lang_of(request))
 
-    def on_use(paths, f, tmpl, cols, ratio, chosen, k, title, ref):
+    def on_use(paths, f, tmpl, cols, learn_input, drop, ratio, chosen, k, title, ref, chat):
         try:
-            examples = load_files(paths, f, tmpl, cols)
+            examples = load_files(paths, f, tmpl, cols, learn_input, drop)
+            if chat:  # refused now, not when the run starts
+                ftcore.template_source(chat, settings)
             prepared_id = ftcore.prepare_dataset(settings, examples, title, val_ratio=float(ratio),
                                                  augment_ops=list(chosen or []), augment_factor=int(k),
-                                                 paraphrase=paraphraser(cache, ref, list(chosen or [])))
+                                                 paraphrase=paraphraser(cache, ref, list(chosen or [])),
+                                                 chat_template=chat or None)
         except ftcore.UserError as exc:
             raise error(named(exc, paths)) from None
         gr.Info(both("dataset_ready", name=prepared_id))
         return prepared_id
 
-    inputs = [files, fmt, template, columns]
-    check.click(on_check, [*inputs, model, max_length],
+    inputs = [files, fmt, template, columns, on_input, drop_reasoning]
+    check.click(on_check, [*inputs, model, chat_template, max_length],
                 [summary, rendered, canonical, report_md, hist, lang, labels])
     ops.change(on_augment, [*inputs, ops, factor, model], augmented)
     factor.change(on_augment, [*inputs, ops, factor, model], augmented)
-    use.click(on_use, [*inputs, val_ratio, ops, factor, name, model], prepared)
+    use.click(on_use, [*inputs, val_ratio, ops, factor, name, model, chat_template], prepared)
     return DataTab(use=use, prepared=prepared)

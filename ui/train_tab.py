@@ -168,7 +168,12 @@ def build_config(settings: ftcore.Settings, source: str, upload: str | None, mod
                  values: dict[str, typing.Any], mixture=None) -> ftcore.RunConfig:
     """The RunConfig of the form: data source (or the mixture table), model, name and the knobs by "section.key"."""
     tasks = mixture_tasks(settings, mixture, upload)
-    data = ftcore.DataConfig(tasks=tasks) if tasks else ftcore.DataSource.parse(source).data_config(settings, upload)
+    if tasks:  # the run's chat template: the one a task's rows need (tool calls), if any does
+        needs = [ftcore.DataSource.parse(ref).data_config(settings, upload).chat_template
+                 for ref, _ in mixture_rows(mixture)]
+        data = ftcore.DataConfig(tasks=tasks, chat_template=next(filter(None, needs), None))
+    else:
+        data = ftcore.DataSource.parse(source).data_config(settings, upload)
     base = ftcore.RunConfig(name=(name or "").strip() or "ui-run", model=ftcore.ModelConfig(ref=model),
                             data=dataclasses.replace(data))
     typed = {}
@@ -176,7 +181,7 @@ def build_config(settings: ftcore.Settings, source: str, upload: str | None, mod
         if value is None or value == "":
             raise UIError("knob_empty", name=name)
         typed[name] = value
-    keep = {f"data.{k}": getattr(data, k) for k in ("train", "val", "format", "template", "columns")}
+    keep = {f"data.{k}": getattr(data, k) for k in ("train", "val", "format", "template", "columns", "chat_template")}
     keep["data.tasks"] = [dataclasses.asdict(task) for task in data.tasks]
     return ftcore.apply_overrides(base, [], {**typed, **keep}).validate()
 
@@ -270,6 +275,15 @@ def build(settings: ftcore.Settings):
 
     def on_upload(path):
         return UPLOAD if path else gr.update()
+
+    def on_source(ref, upload_path, length):
+        """A source whose rows need more than the max length shown (a demo of tool calls) raises it."""
+        try:
+            needs = ftcore.DataSource.parse(ref).data_config(settings, upload_path).max_length
+        except ftcore.UserError:
+            return gr.update()
+        raised = needs != ftcore.DataConfig().max_length and (length is None or needs > length)
+        return needs if raised else gr.update()
 
     def on_preset(preset_name):
         return {by_name[n]: v for n, v in knob_values(ftcore.load_layers(preset_name)).items()}
@@ -400,6 +414,8 @@ def build(settings: ftcore.Settings):
     view_outputs = [status, *plots.values(), log, watch, timer]
     inputs = {source, upload, model, name, mixture, *knobs}
     upload.change(on_upload, upload, source)
+    length_box = by_name["data.max_length"]
+    source.change(on_source, [source, upload, length_box], length_box)
     add.click(on_add, [mixture, source, weight], mixture)
     clear.click(lambda: [], None, mixture)
     mixture.change(on_share, inputs, share, show_progress="hidden",

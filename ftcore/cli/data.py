@@ -21,6 +21,8 @@ def add_data_parser(sub, helps: dict[str, str]) -> None:
         p.add_argument("--format", default="auto", help=helps["format"])
         p.add_argument("--template", type=parse_template, default=None, help=helps["template"])
         p.add_argument("--columns", type=parse_columns, default=None, help=helps["columns"])
+        p.add_argument("--train-on-input", action="store_true", help=helps["train_on_input"])
+        p.add_argument("--reasoning", choices=("keep", "drop"), default="keep", help=helps["reasoning"])
         return p
 
     p = data_parser("check", "Validate a data file: exit 0 with a summary, or 2 with the bad rows.")
@@ -28,6 +30,7 @@ def add_data_parser(sub, helps: dict[str, str]) -> None:
     p = data_parser("report", "Quality report: lengths, duplicates, conflicts, languages, labels, PII, leakage.")
     p.add_argument("--model", default=None, help="Tokenizer for token counts (default: the embedded model).")
     p.add_argument("--max-length", type=int, default=512)
+    p.add_argument("--chat-template", default=None, help=helps["chat_template"])
     p.add_argument("--val", default=None, help="A validation file, to look for train/validation leakage.")
     p.add_argument("--json", action="store_true")
     p = data_parser("split", "Split into train and validation files (stratified by label when labelled).")
@@ -48,13 +51,19 @@ def cmd_data(args, settings: Settings) -> int:
             "augment": data_augment}[args.data_command](args, settings)
 
 
+def _options(args) -> dict:
+    return {"train_on_input": args.train_on_input, "reasoning": args.reasoning}
+
+
 def data_report(args, settings: Settings) -> int:
     from ftcore.data import read_examples
+    from ftcore.data.chat_template import use_chat_template
     from ftcore.data.quality.report import format_report, quality_report
 
-    examples = read_examples(args.file, args.format, args.template, args.columns)
-    val = read_examples(args.val, args.format, args.template, args.columns) if args.val else None
-    tokenizer = models.load_tokenizer(args.model or RunConfig().model.ref, settings)
+    examples = read_examples(args.file, args.format, args.template, args.columns, **_options(args))
+    val = read_examples(args.val, args.format, args.template, args.columns, **_options(args)) if args.val else None
+    tokenizer = use_chat_template(models.load_tokenizer(args.model or RunConfig().model.ref, settings),
+                                  args.chat_template, settings)
     report = quality_report(examples, fmt=examples[0].meta["format"], val=val, tokenizer=tokenizer,
                             max_length=args.max_length)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))
@@ -65,8 +74,8 @@ def data_split(args, settings: Settings) -> int:
     from ftcore.data import read_examples, write_jsonl
     from ftcore.data.split import split_examples
 
-    result = split_examples(read_examples(args.file, args.format, args.template, args.columns), args.val_ratio,
-                            seed=args.seed)
+    result = split_examples(read_examples(args.file, args.format, args.template, args.columns, **_options(args)),
+                            args.val_ratio, seed=args.seed)
     prefix = args.out or str(Path(args.file).with_suffix(""))
     train, val = write_jsonl(result.train, f"{prefix}.train.jsonl"), write_jsonl(result.val, f"{prefix}.val.jsonl")
     print(f"{train}: {len(result.train)} rows\n{val}: {len(result.val)} rows")
@@ -79,7 +88,7 @@ def data_augment(args, settings: Settings) -> int:
     from ftcore.data import read_examples, write_jsonl
     from ftcore.data.augment import augment_examples, load_synonyms, paraphrase_with_model
 
-    examples = read_examples(args.file, args.format, args.template, args.columns)
+    examples = read_examples(args.file, args.format, args.template, args.columns, **_options(args))
     synonyms = None
     if args.synonyms:
         synonyms = {lang: load_synonyms(Path(args.synonyms), lang) for lang in ("en", "zh")}
@@ -100,7 +109,7 @@ def data_check(args, settings: Settings) -> int:
     from ftcore.data import DataProblems, check_file
 
     try:
-        summary = check_file(args.file, args.format, args.template, args.columns)
+        summary = check_file(args.file, args.format, args.template, args.columns, **_options(args))
     except DataProblems as exc:
         if args.json:
             print(json.dumps({"ok": False, "problems": [str(p) for p in exc.problems], "total": exc.total},

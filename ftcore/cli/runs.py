@@ -26,7 +26,7 @@ from ftcore.settings import Settings
 TRAIN_FLAGS = [  # flag, section, key, type
     ("--data", "data", "train", str), ("--val", "data", "val", str), ("--format", "data", "format", str),
     ("--template", "data", "template", parse_template), ("--columns", "data", "columns", parse_columns),
-    ("--max-length", "data", "max_length", int),
+    ("--max-length", "data", "max_length", int), ("--chat-template", "data", "chat_template", str),
     ("--epochs", "train", "epochs", float), ("--max-steps", "train", "max_steps", int),
     ("--lr", "train", "learning_rate", float), ("--batch-size", "train", "batch_size", int),
     ("--grad-accum", "train", "grad_accum", int), ("--save-steps", "train", "save_steps", int),

@@ -29,6 +29,8 @@ class DemoDataset:
     format: str
     template: str | None
     description: str
+    chat_template: str | None = None  # a shipped template (ftcore.data.chat_template) the rows need
+    max_length: int | None = None  # when the rows need more than the default (tool schemas are long)
 
     @property
     def path(self) -> Path:
@@ -39,6 +41,8 @@ DEMOS = {  # the description is a catalog text: English where a str goes, text("
     "barista": DemoDataset("barista", "barista.jsonl", "messages", None, Text("demos.barista")),
     "contracts-risk": DemoDataset("contracts-risk", "contracts_risk.jsonl", "classification",
                                   "合同类型：{text}\n法律风险评级：", Text("demos.contracts-risk")),
+    "roastery-tools": DemoDataset("roastery-tools", "roastery_tools.jsonl", "messages", None,
+                                  Text("demos.roastery-tools"), chat_template="chatml-tools", max_length=1024),
 }
 
 

@@ -49,9 +49,12 @@ class DataSource:
             return DataConfig(train=upload)
         if self.kind == "prepared":
             info = self._prepared(settings)
-            return DataConfig(train=info["train_file"], val=info["val_file"], format="messages")
+            return DataConfig(train=info["train_file"], val=info["val_file"], format="messages",
+                              chat_template=info.get("chat_template"))
         demo = DEMOS[self.name]
-        return DataConfig(train=str(demo.path), format=demo.format, template=demo.template)
+        longer = {"max_length": demo.max_length} if demo.max_length else {}
+        return DataConfig(train=str(demo.path), format=demo.format, template=demo.template,
+                          chat_template=demo.chat_template, **longer)
 
     def task_name(self, settings: Settings, upload: str | None = None) -> str:
         """The name of this source as a task of a mixture: the demo's, the prepared dataset's, or the file's."""

@@ -56,9 +56,10 @@ def prepared_root(settings: Settings) -> Path:
 
 def prepare_dataset(settings: Settings, examples: list[Example], name: str, *, val_ratio: float = 0.0,
                     augment_ops: list[str] | None = None, augment_factor: int = 1, seed: int = 42,
-                    paraphrase=None) -> str:
+                    paraphrase=None, chat_template: str | None = None) -> str:
     """Split (stratified when labelled), augment the training side only, and write train/val JSONL files in
-    canonical form; returns the dataset id."""
+    canonical form; returns the dataset id. `chat_template`: the template the rows were checked with (tool
+    calls need one with tool support), which runs on this dataset use."""
     from ftcore.data.augment import augment_examples
     from ftcore.data.split import split_examples
 
@@ -82,7 +83,8 @@ def prepare_dataset(settings: Settings, examples: list[Example], name: str, *, v
         write_jsonl(val, staging / "val.jsonl")
     write_json(staging / "info.json", {"id": dataset_id, "name": name, "created": now(), "train": len(train),
                                        "augmented": len(added), "validation": len(val),
-                                       "dropped_augmented": dropped, "augment_ops": augment_ops or []})
+                                       "dropped_augmented": dropped, "augment_ops": augment_ops or [],
+                                       "chat_template": chat_template})
     publish_dir(staging, root / dataset_id)
     return dataset_id
 

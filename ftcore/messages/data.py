@@ -56,7 +56,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "row.fix_role": ("use system, user, assistant or tool", "请使用 system、user、assistant 或 tool"),
     "row.not_a_part": ("a content part must be an object with a type", "内容的每个部分都必须是带 type 的对象"),
     "row.part_not_text": (
-        "a '{type}' part: only text is trained (with reasoning and tool calls); images, audio and files are not",
+        "a part of type '{type}': only text is trained (with reasoning and tool calls); images, audio and files are not",
         "“{type}”类型的部分：只训练文本（以及推理和工具调用），不训练图片、音频和文件",
     ),
     "row.fix_text_parts": (
@@ -349,6 +349,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "quality.languages": ("Languages: {languages}", "语言：{languages}"),
     "quality.labels": ("Labels: {labels}", "标签：{labels}"),
     "quality.empty": ("Empty answers: {n} rows{examples}", "空回答：{n} 行{examples}"),
+    "quality.tool_calls": ("Tool calls: {n} in {rows} rows ({names})", "工具调用：{rows} 行中共 {n} 次（{names}）"),
+    "quality.reasoning": ("Rows with a reasoning trace: {n}", "带推理过程的行：{n} 行"),
     "quality.pii": ("Personal data: {n} rows", "个人信息：{n} 行"),
     "quality.pii_kinds": ("Personal data: {n} rows ({kinds})", "个人信息：{n} 行（{kinds}）"),
     "quality.leakage": (
@@ -411,6 +413,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rows with an empty assistant turn: {n} (e.g. row {row}); fill in the answers or drop those rows.",
         "assistant 轮次为空的行：{n} 行（例如第 {row} 行）；请补上回答或删除这些行。",
     ),
+    "quality.unknown_tools": (
+        "Calls to a tool the row does not declare: {n} (e.g. {name!r} in row {row}); the model would learn to "
+        "call a tool that does not exist. Add the tool to the row's \"tools\" or fix the name.",
+        "调用了该行未声明的工具：{n} 次（例如第 {row} 行的 {name!r}）；模型会学会调用不存在的工具。"
+        "请把该工具加入这一行的 \"tools\"，或改正名字。",
+    ),
     "quality.personal_data": (
         "Rows with what looks like personal data ({kinds}): {n} (e.g. row {row}); mask or "
         "remove it, a tuned model can repeat it verbatim.",
@@ -452,6 +460,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "data.replay_source=shipped, or other prompts (data.replay_prompts).",
         "基座模型对 {count} 条回放提示一条也没有作答（回答全为空）。请使用 data.replay_source=shipped，"
         "或换一批提示（data.replay_prompts）。",
+    ),
+    "demos.roastery-tools": (
+        "Tool calling, English and Chinese: a coffee roastery's order assistant checks stock, reserves bags and "
+        "looks up opening hours (103 conversations)",
+        "工具调用，中英文：咖啡烘焙店的订单助手查询库存、预留咖啡豆、查营业时间（103 段对话）",
     ),
     "demos.contracts-risk": (
         "Chinese contract risk rating: clause + risk level high/medium/low (150 rows)",

@@ -68,7 +68,7 @@ def test_bad_data_exits_2_with_file_and_line_and_creates_nothing(cli, home, tiny
                    '{"messages": [{"role": "user", "content": "no answer"}]}\n{oops\n', encoding="utf-8")
     result = cli("train", "--data", str(bad), "--model", str(tiny_model))
     assert result.returncode == 2
-    assert f"{bad}:2: messages: no assistant turn with content" in result.stderr
+    assert f"{bad}:2: messages: the last turn is 'user', not 'assistant'" in result.stderr
     assert f"{bad}:3: not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())

@@ -77,3 +77,29 @@ def test_paraphrase_op_asks_the_chosen_model(home, tiny_model):
     examples = ftcore.read_examples(DEMOS["barista"].path)[:3]
     rows = ftcore.augment_examples(examples, ["paraphrase"], 1, paraphrase=lambda t: t.upper())
     assert rows and all(r.messages[-1] == e.messages[-1] for r, e in zip(rows, examples, strict=False))
+
+
+def test_tool_calling_rows_need_a_template_with_tools_then_train_with_the_shipped_one(cli, home, tiny_model,
+                                                                                       tmp_path):
+    rows = DEMOS["roastery-tools"].path.read_text(encoding="utf-8").splitlines()[:12]
+    data = tmp_path / "tools.jsonl"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = cli("data", "report", str(data), "--model", str(tiny_model))
+    assert out.returncode == 2 and "data.chat_template=chatml-tools" in out.stderr, out.stderr
+    out = cli("data", "report", str(data), "--model", str(tiny_model), "--chat-template", "chatml-tools",
+              "--max-length", "4096", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["tool_calls"] >= 8 and report["unknown_tool_calls"] == 0 and report["truncated_rows"] == 0
+
+    out = cli("train", "--data", str(data), "--model", str(tiny_model), "--max-steps", "2", "--batch-size", "2",
+              "--max-length", "4096", "--name", "tools")
+    assert out.returncode != 0 and "chatml-tools" in out.stderr, (out.stdout, out.stderr)
+    out = cli("train", "--data", str(data), "--model", str(tiny_model), "--max-steps", "2", "--batch-size", "2",
+              "--max-length", "4096", "--chat-template", "chatml-tools", "--name", "tools")
+    assert out.returncode == 0, out.stderr
+    run = next(r for r in ftcore.RunStore(home).list() if r.status()["state"] == "done")
+    from transformers import AutoTokenizer
+
+    # the model is saved with the template it was trained with: chat and serving render calls the same way
+    assert "<tool_call>" in AutoTokenizer.from_pretrained(run.final_dir).chat_template

@@ -37,7 +37,7 @@ CORPUS = {  # name: (file name, bytes, expected text in the output)
                                 "deep.jsonl:5001: not valid JSON"),
     "unknown role": ("role.jsonl", lines(GOOD, msg_row(("user", "q"), ("wizard", "a"))),
                      "role.jsonl:2: messages[1].role: unknown role 'wizard'"),
-    "no assistant turn": ("noans.jsonl", lines(msg_row(("user", "q"))), "noans.jsonl:1: messages: no assistant"),
+    "no assistant turn": ("noans.jsonl", lines(msg_row(("user", "q"))), "noans.jsonl:1: messages: the last turn is 'user'"),
     "mixed schemas": ("mixed.jsonl", lines(GOOD, json.dumps({"instruction": "i", "output": "o"})),
                       "mixed.jsonl:2: messages: missing (the row has ['instruction', 'output'])"),
     "12 MB single line": ("long.jsonl", lines(GOOD, json.dumps({"text": "x" * 12_000_000})),
@@ -65,7 +65,7 @@ CORPUS = {  # name: (file name, bytes, expected text in the output)
     "empty label": ("label.jsonl", lines(json.dumps({"text": "t", "label": " "})), "label: empty or only whitespace"),
     "image content part": ("img.jsonl", lines(json.dumps({"messages": [
         {"role": "user", "content": [{"type": "image", "url": "x.png"}]}, {"role": "assistant", "content": "a"}]})),
-        "messages[0].content: only text parts are supported"),
+        "messages[0].content[0].type: a part of type 'image': only text is trained"),
 }
 
 

@@ -191,8 +191,8 @@ def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, hom
     goto_tab(page, "Train")
     upload(page, "train-upload", bad)
     page.locator("#start-training").click()
-    page.get_by_text("messages: no assistant turn with content").wait_for(timeout=30_000)
-    assert page.get_by_text("messages: 没有带内容的 assistant 轮次").count() >= 1  # the toast holds both languages
+    page.get_by_text("the last turn is 'user', not 'assistant'").wait_for(timeout=30_000)
+    assert page.get_by_text("最后一轮是“user”").count() >= 1  # the toast holds both languages
     assert not home.runs_dir.exists() or not any(home.runs_dir.iterdir())
 
 

@@ -5,6 +5,7 @@ rows read as turns; the length histogram's labels do not overlap; label balance 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -60,6 +61,9 @@ def save(page, name: str) -> None:
         close.click()
     page.wait_for_function("() => !document.querySelector('.toast-close')", timeout=10_000)
     page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
+    folder = os.environ.get("FTCORE_SCREENSHOTS")  # docs/screenshots.sh
+    if folder and name.startswith("data-tools"):
+        shutil.copyfile(f"{SCREENSHOTS}/{name}.png", f"{folder}/{name}.png")
 
 
 def late_error_file(tmp_path):
@@ -188,3 +192,45 @@ def test_labelled_data_shows_its_label_balance(app_url, browser, tiny_model, tmp
     page.locator("#data-labels").wait_for(state="visible", timeout=30_000)
     assert "label: " in page.locator("#data-canonical").inner_text()
     save(page, "data-labels-en-US")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_tool_calling_row_previews_its_calls_and_results(app_url, browser, tiny_model, tmp_path, locale):  # noqa: F811
+    from ftcore import DEMOS
+
+    path = tmp_path / "roastery.jsonl"
+    shutil.copyfile(DEMOS["roastery-tools"].path, path)
+    page = open_page(browser, app_url, locale=locale)
+    upload(page, "data-files", path)
+    use_model(page, tiny_model)
+    page.locator("#check-data").click()
+    # the tiny model's template has no tool support: refused with the fix, nothing rendered without the calls
+    page.locator("#data-summary").get_by_text("chatml-tools").first.wait_for(timeout=120_000)
+    box = page.locator("#data-chat-template input")
+    box.fill("chatml-tools")
+    box.press("Enter")
+    length = page.get_by_label("Max length (tokens)").or_(page.get_by_label("最大长度（词元）"))
+    length.fill("4096")
+    page.locator("#check-data").click()
+    page.locator("#data-report").get_by_text("check_stock").first.wait_for(timeout=120_000)
+
+    learned = "".join(page.locator("#data-rendered .token.highlighted .text").all_inner_texts())
+    seen = page.locator("#data-rendered .textfield").inner_text()
+    # the call is learned, in the template's own syntax (the spans' text comes without its line breaks)
+    assert '<tool_call>{"name": "check_stock", "arguments": {"coffee": ' in learned
+    assert "<tool_response>" in seen and "<tool_response>" not in learned  # the tool's answer is shown, not learned
+    canonical = page.locator("#data-canonical").inner_text()
+    calls, tools = ("→ 调用 check_stock(", "工具：check_stock") if locale == "zh-CN" else ("→ calls check_stock(",
+                                                                                        "Tools: check_stock")
+    assert calls in canonical and tools in canonical and "tool: {" in canonical
+    report = page.locator("#data-report").inner_text()
+    assert ("工具调用：" if locale == "zh-CN" else "Tool calls: ") in report
+    page.wait_for_function("() => document.querySelectorAll('#data-histogram .role-axis-label text').length > 2",
+                           timeout=30_000)
+    bins = page.evaluate("""() => [...document.querySelectorAll(
+        '#data-histogram g[aria-label^="X-axis"] .role-axis-label text')]
+        .map(t => [t.getBoundingClientRect().left, +t.textContent.split('-')[0]])
+        .sort((a, b) => a[0] - b[0]).map(p => p[1])""")
+    assert bins == sorted(bins) and bins[0] < 1000 < bins[-1], bins  # length order, not text order
+    page.locator("#data-rendered").scroll_into_view_if_needed()
+    save(page, f"data-tools-{locale}")

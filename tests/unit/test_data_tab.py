@@ -61,3 +61,20 @@ def test_plots_without_data_are_hidden():
     report = {"length_histogram": [{"start": 0, "end": 10, "count": 2}], "languages": {"zh": 1.0}}
     assert [frame["visible"] for frame in report_frames(report)] == [True, True, False]
     assert report_frames({**report, "labels": {"高": 2}})[2]["visible"] is True
+
+
+def test_a_tool_calling_row_shows_its_tools_calls_results_and_untrained_turns():
+    row = ftcore.Example([
+        {"role": "user", "content": "Kenya beans?", "train": True},
+        {"role": "assistant", "content": "", "reasoning_content": "check first", "tool_calls": [
+            {"type": "function", "function": {"name": "check_stock", "arguments": {"coffee": "kenya"}}}]},
+        {"role": "tool", "content": '{"kg": 3}'},
+        {"role": "assistant", "content": "Yes, 3 kg.", "train": False}], 7,
+        {"tools": [{"type": "function", "function": {"name": "check_stock"}}]})
+    shown = preview_rows([row], "canonical", "en")
+    assert "Tools: check\\_stock" in shown
+    assert '→ calls check\\_stock\\(\\{"coffee": "kenya"\\}\\)' in shown and "*reasoning:* check first" in shown
+    assert '- **tool**: \\{"kg": 3\\}' in shown
+    assert "- **user** · learned: Kenya beans?" in shown and "- **assistant** · not learned: Yes, 3 kg\\." in shown
+    zh = preview_rows([row], "canonical", "zh")
+    assert "工具：check\\_stock" in zh and "→ 调用 check\\_stock" in zh and "不参与训练" in zh

@@ -97,7 +97,7 @@ def test_non_text_parts_are_refused_with_their_type_and_row(tmp_path, part, kind
     row = {"messages": [{"role": "user", "content": [{"type": "text", "text": "see"}, part]},
                         {"role": "assistant", "content": "ok"}]}
     (error,) = iter_examples(write(tmp_path, [row]))
-    assert f"d.jsonl:1: messages[0].content[1].type: a '{kind}' part: only text is trained" in str(error)
+    assert f"d.jsonl:1: messages[0].content[1].type: a part of type '{kind}': only text is trained" in str(error)
 
 
 def test_sharegpt_and_openai_tool_rows_become_one_canonical_form(tmp_path):
@@ -172,3 +172,45 @@ def test_reasoning_is_kept_inline_where_the_template_has_no_field_or_dropped_on_
 def test_broken_tool_rows_name_the_field(tmp_path, row, expected):
     (error,) = iter_examples(write(tmp_path, [row]))
     assert f"d.jsonl:1: {expected}" in str(error)
+
+
+def test_the_report_counts_tool_calls_unknown_tools_and_reasoning(tmp_path, tool_tokenizer):
+    from ftcore.data.quality.report import format_report, quality_report
+
+    typo = json.loads(json.dumps(OPENAI_ROW))
+    typo["messages"][1]["tool_calls"][0]["function"]["name"] = "calculate_aera"
+    typo["messages"][0]["content"] = "Area of a square, side 2?"
+    examples = read_examples(write(tmp_path, [OPENAI_ROW, GLAIVE_ROW, typo, V1_ROW]))
+    report = quality_report(examples, fmt="messages", tokenizer=tool_tokenizer, max_length=4096)
+    assert (report["tool_calls"], report["tool_call_rows"]) == (3, 3)
+    assert report["tools_called"] == {"calculate_area": 2, "calculate_aera": 1}
+    assert report["unknown_tools"] == [{"row": 3, "name": "calculate_aera"}] and report["unknown_tool_calls"] == 1
+    assert report["reasoning_rows"] == 2  # reasoning_content in rows 1 and 3
+    assert report["empty_answer_rows"] == 0  # a turn that only calls a tool is not an empty answer
+    assert any("calculate_aera" in str(w) and "row 3" in str(w) for w in report["warnings"])
+    text = format_report(report)
+    assert "Tool calls: 3 in 3 rows (calculate_area 2, calculate_aera 1)" in text
+    assert "Rows with a reasoning trace: 2" in text
+    assert "工具调用：3 行中共 3 次" in format_report(report, "zh")
+    dropped = read_examples(write(tmp_path, [OPENAI_ROW], "r.jsonl"), reasoning="drop")
+    assert quality_report(dropped, fmt="messages")["reasoning_rows"] == 0
+
+
+def test_the_tool_demo_reads_declares_every_tool_and_renders_its_calls(tool_tokenizer):
+    from ftcore.data import DEMOS
+    from ftcore.data.choice import DataSource
+    from ftcore.data.quality.report import quality_report
+    from ftcore.settings import Settings
+
+    demo = DEMOS["roastery-tools"]
+    examples = read_examples(demo.path)
+    report = quality_report(examples, fmt="messages", tokenizer=tool_tokenizer, max_length=8192)
+    assert report["rows"] == len(examples) >= 80 and report["tool_calls"] >= 60
+    assert report["unknown_tool_calls"] == 0 and report["exact_duplicate_rows"] == 0
+    assert report["empty_answer_rows"] == 0 and 0.1 < report["languages"]["zh"] < 0.5
+    assert set(report["tools_called"]) == {"check_stock", "place_order", "opening_hours"}
+    calls = next(e for e in examples if any("tool_calls" in m for m in e.messages))
+    text = chat_text(calls.messages, tool_tokenizer, calls.meta["tools"])
+    assert '<tool_call>\n{"name": "' in text and "<tool_response>" in text and '"name": "place_order"' in text
+    config = DataSource("demo", "roastery-tools").data_config(Settings(home=None))
+    assert config.chat_template == "chatml-tools" and config.max_length == 1024

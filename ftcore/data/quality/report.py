@@ -1,9 +1,11 @@
 """Data quality report before training: counts, token lengths, duplicates, label noise, language and label
-balance, empty answers, suspicious personal data and train/validation leakage, with advice a user can act on.
+balance, empty answers, tool calls and reasoning traces, suspicious personal data and train/validation leakage,
+with advice a user can act on.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 
 from ftcore.data.quality.dedup import NEAR_CHARS, near_duplicates, normalize
@@ -31,7 +33,7 @@ def quality_report(train: list[Example], *, fmt: str, val: list[Example] | None 
 
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, e in enumerate(train):
-        groups[tuple((m["role"], m["content"].strip()) for m in e.messages)].append(i)
+        groups[tuple((m["role"], _said(m)) for m in e.messages)].append(i)
     duplicates = [g for g in groups.values() if len(g) > 1]
     repeated = {i for g in duplicates for i in g[1:]}
     report.update(exact_duplicates=[[lines[i] for i in g[:MAX_ITEMS]] for g in duplicates[:MAX_ITEMS]],
@@ -62,8 +64,9 @@ def quality_report(train: list[Example], *, fmt: str, val: list[Example] | None 
         report["labels"] = dict(Counter(answers).most_common())
 
     empty = [e.line for e in train
-             if any(m["role"] == "assistant" and not m["content"].strip() for m in e.messages)]
+             if any(m["role"] == "assistant" and not _said(m) for m in e.messages)]
     report.update(empty_answers=empty[:MAX_ITEMS], empty_answer_rows=len(empty))
+    report.update(_tools(train))
 
     found = [{"row": e.line, "kind": kind, "value": value} for e in train for kind, value in find_pii(e)]
     report.update(pii=found[:MAX_ITEMS], pii_rows=len({f["row"] for f in found}),
@@ -111,6 +114,11 @@ def format_report(report: dict, lang: str = "en") -> str:
     if "labels" in r:
         out.append(say("quality.labels", labels=", ".join(f"{k} {v}" for k, v in r["labels"].items())))
     out.append(say("quality.empty", n=r["empty_answer_rows"], examples=examples(map(str, r["empty_answers"]))))
+    if r.get("tool_calls"):
+        out.append(say("quality.tool_calls", n=r["tool_calls"], rows=r["tool_call_rows"],
+                       names=", ".join(f"{k} {v}" for k, v in r["tools_called"].items())))
+    if r.get("reasoning_rows"):
+        out.append(say("quality.reasoning", n=r["reasoning_rows"]))
     kinds = ", ".join(f"{k} {v}" for k, v in r["pii_kinds"].items())
     out.append(say("quality.pii_kinds", n=r["pii_rows"], kinds=kinds) if kinds else say("quality.pii", n=r["pii_rows"]))
     if "leakage" in r:
@@ -143,7 +151,8 @@ def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
     if chats and (not getattr(tokenizer, "is_fast", False) or not tokenizer.chat_template):
         raise UserError("quality.no_fast_tokenizer")
     # Rendered exactly as training renders it, but uncut, so the lengths show what max_length throws away.
-    lengths = [len(tokenize_messages(e.messages, tokenizer, 10**9)[0]["input_ids"]) for e in chats]
+    lengths = [len(tokenize_messages(e.messages, tokenizer, 10**9, tools=e.meta.get("tools"))[0]["input_ids"])
+               for e in chats]
     cut = sum(n > max_length for n in lengths)
     # Documents are split into max_length windows for training, so a long one loses nothing.
     documents = [e.messages[-1]["content"] for e in examples if _is_document(e)]
@@ -157,6 +166,28 @@ def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
             "truncated_share": round(cut / max(len(lengths), 1), 4),
             "length_histogram": [{"start": k * width, "end": (k + 1) * width, "count": counts[k]}
                                  for k in range(shortest // width, longest // width + 1)]}
+
+
+def _said(message: dict) -> str:
+    """What a turn says: its text and its tool calls (a turn that only calls a tool is not empty)."""
+    calls = message.get("tool_calls")
+    return message["content"].strip() + (json.dumps(calls, ensure_ascii=False, sort_keys=True) if calls else "")
+
+
+def _tools(examples: list[Example]) -> dict:
+    """Tool calls, the calls to a tool the row does not declare (a typo the model would learn), and rows with a
+    reasoning trace."""
+    calls, rows, unknown, names, reasoning = 0, 0, [], Counter(), 0
+    for e in examples:
+        declared = {t["function"]["name"] for t in e.meta.get("tools") or ()}
+        found = [c["function"]["name"] for m in e.messages for c in m.get("tool_calls") or ()]
+        calls, rows = calls + len(found), rows + bool(found)
+        names.update(found)
+        unknown += [{"row": e.line, "name": name} for name in found if name not in declared]
+        reasoning += any(m.get("reasoning_content") or "<think>" in m["content"]
+                         for m in e.messages if m["role"] == "assistant")
+    return {"tool_calls": calls, "tool_call_rows": rows, "tools_called": dict(names.most_common(MAX_ITEMS)),
+            "unknown_tools": unknown[:MAX_ITEMS], "unknown_tool_calls": len(unknown), "reasoning_rows": reasoning}
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -198,6 +229,9 @@ def _warnings(r: dict) -> list[Text]:
         out.append(Text("quality.imbalanced", big=big, most=most, small=small, least=least))
     if r["empty_answer_rows"]:
         out.append(Text("quality.empty_answers", n=r["empty_answer_rows"], row=r["empty_answers"][0]))
+    if r.get("unknown_tool_calls"):
+        x = r["unknown_tools"][0]
+        out.append(Text("quality.unknown_tools", n=r["unknown_tool_calls"], name=x["name"], row=x["row"]))
     if r["pii_rows"]:
         out.append(Text("quality.personal_data", kinds=", ".join(r["pii_kinds"]), n=r["pii_rows"],
                         row=r["pii"][0]["row"]))
