@@ -122,6 +122,11 @@ class Settings:
     def datasets_dir(self) -> Path:
         return self.home / "datasets"
 
+    @property
+    def tokenized_dir(self) -> Path:
+        """Tokenized rows cached by data, tokenizer and max length (ftcore.data.token_cache)."""
+        return self.home / "cache" / "tokenized"
+
     def ensure(self) -> Settings:
         for path in (self.runs_dir, self.models_dir, self.datasets_dir):
             path.mkdir(parents=True, exist_ok=True)

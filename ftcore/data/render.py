@@ -18,6 +18,7 @@ from ftcore.data.turns import trained
 from ftcore.errors import UserError
 
 IGNORE = -100
+BATCH = 256  # conversations tokenized in one call
 GENERATION = re.compile(r"\{%-?\s*generation\s*-?%\}")
 _PROBE_TOOL = "ftcore_probe_tool"
 _PROBE = [{"role": "user", "content": "q"},
@@ -107,22 +108,44 @@ def _template_mask(messages: list[dict], tokenizer, tools: list | None) -> tuple
 
 def tokenize_messages(messages: list[dict], tokenizer, max_length: int,
                       tools: list | None = None) -> tuple[dict, bool]:
-    if uses_tools(messages, tools):
-        check_tools(tokenizer)
-    found = _template_mask(messages, tokenizer, tools)
-    if found:
-        ids, mask = found
-        labels = [t if m else IGNORE for t, m in zip(ids, mask, strict=True)]
-    else:
-        text, spans = assistant_spans(messages, tokenizer, tools)
-        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        labels = []
-        for token_id, (start, end) in zip(enc["input_ids"], enc["offset_mapping"], strict=True):
-            inside = end > start and any(s <= start < e for s, e in spans)
-            labels.append(token_id if inside else IGNORE)
-        ids = enc["input_ids"]
-    truncated = len(ids) > max_length
-    ids, labels = ids[:max_length], labels[:max_length]
+    """One conversation's ids, attention mask and labels, cut at max_length, and whether it was cut."""
+    return tokenize_many([(messages, tools)], tokenizer, max_length)[0]
+
+
+def tokenize_many(conversations: list[tuple[list[dict], list | None]], tokenizer,
+                  max_length: int) -> list[tuple[dict, bool]]:
+    """tokenize_messages for many (messages, tools) pairs: the texts rendered one by one, tokenized in one batch."""
+    out: list = [None] * len(conversations)
+    pending = []  # (index, text, spans) of the conversations masked by their spans
+    for k, (messages, tools) in enumerate(conversations):
+        if uses_tools(messages, tools):
+            check_tools(tokenizer)
+        found = _template_mask(messages, tokenizer, tools)
+        if found:
+            ids, mask = found
+            out[k] = _row(ids, [t if m else IGNORE for t, m in zip(ids, mask, strict=True)], max_length)
+        else:
+            pending.append((k, *assistant_spans(messages, tokenizer, tools)))
+    if pending:
+        enc = tokenizer([text for _, text, _ in pending], add_special_tokens=False, return_offsets_mapping=True)
+        for (k, _, spans), ids, offsets in zip(pending, enc["input_ids"], enc["offset_mapping"], strict=True):
+            out[k] = _row(ids, _labels(ids, offsets, spans), max_length)
+    return out
+
+
+def _labels(ids: list[int], offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
+    """Each token's id where it starts inside a learned span (spans in order, apart), else IGNORE."""
+    labels, j = [], 0
+    for token_id, (start, end) in zip(ids, offsets, strict=True):
+        while j < len(spans) and spans[j][1] <= start:
+            j += 1
+        inside = end > start and j < len(spans) and spans[j][0] <= start
+        labels.append(token_id if inside else IGNORE)
+    return labels
+
+
+def _row(ids: list[int], labels: list[int], max_length: int) -> tuple[dict, bool]:
+    ids, labels, truncated = list(ids[:max_length]), labels[:max_length], len(ids) > max_length
     return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}, truncated
 
 
@@ -191,20 +214,24 @@ def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
     if chats and not tokenizer.chat_template:
         raise UserError("render.no_chat_template")
     rows, tokens, truncated, dropped = [], 0, 0, 0
-    for example in examples:
-        if example.meta.get("kind") == "text":
-            chunks = tokenize_document(example.messages[-1]["content"], tokenizer, max_length)
-            rows += chunks
-            tokens += sum(len(c["input_ids"]) for c in chunks)
-            dropped += not chunks
-            continue
-        row, cut = tokenize_messages(example.messages, tokenizer, max_length, example.meta.get("tools"))
-        if all(label == IGNORE for label in row["labels"]):
-            dropped += 1
-            continue
-        rows.append(row)
-        tokens += len(row["input_ids"])
-        truncated += cut
+    for first in range(0, len(examples), BATCH):
+        batch = examples[first:first + BATCH]
+        conversations = [(e.messages, e.meta.get("tools")) for e in batch if e.meta.get("kind") != "text"]
+        made = iter(tokenize_many(conversations, tokenizer, max_length))
+        for example in batch:
+            if example.meta.get("kind") == "text":
+                chunks = tokenize_document(example.messages[-1]["content"], tokenizer, max_length)
+                rows += chunks
+                tokens += sum(len(c["input_ids"]) for c in chunks)
+                dropped += not chunks
+                continue
+            row, cut = next(made)
+            if all(label == IGNORE for label in row["labels"]):
+                dropped += 1
+                continue
+            rows.append(row)
+            tokens += len(row["input_ids"])
+            truncated += cut
     if not rows:
         raise UserError("render.all_truncated", max_length=max_length)
     return Tokenized(rows, tokens, truncated, dropped)

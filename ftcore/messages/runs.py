@@ -142,6 +142,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "提前停止：验证损失已连续 {patience} 次评估没有改善（最佳 {best}）。",
     ),
     "notes.loading": ("Loading model {ref}", "正在加载模型 {ref}"),
+    "notes.tokenizing": ("Tokenizing {rows} rows of {file}", "正在对 {file} 的 {rows} 行分词"),
+    "notes.tokenized": ("Tokenized: {examples} examples, {tokens} tokens in {seconds} s",
+                        "分词完成：{examples} 个样本，{tokens} 个词元，用时 {seconds} 秒"),
+    "notes.tokenized_cache": ("Tokenized rows read from the cache: {examples} examples, {tokens} tokens ({seconds} s)",
+                              "从缓存读取分词结果：{examples} 个样本，{tokens} 个词元（{seconds} 秒）"),
     "notes.offload_adam": (
         "Offload: DeepSpeed steps its own AdamW (DeepSpeedCPUAdam) on the CPU in place of {optimizer}, with the same "
         "hyperparameters",

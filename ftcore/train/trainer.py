@@ -44,7 +44,8 @@ def train(run: Run, settings: Settings, flag: StopFlag, resume_from: Path | None
     trust = config.model.trust_remote_code
     tokenizer = use_chat_template(models.load_tokenizer(config.model.ref, settings, trust_remote_code=trust),
                                   config.data.chat_template, settings)
-    splits, info = prepare_data(config, tokenizer, run, replay_source(config, settings, run, flag))
+    splits, info = prepare_data(config, tokenizer, run, replay_source(config, settings, run, flag),
+                                settings.tokenized_dir)
     if flag.reason or run.stop_requested:
         return "cancelled"
     staging = run.dir / ".trainer"

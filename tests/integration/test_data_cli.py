@@ -103,3 +103,19 @@ def test_tool_calling_rows_need_a_template_with_tools_then_train_with_the_shippe
 
     # the model is saved with the template it was trained with: chat and serving render calls the same way
     assert "<tool_call>" in AutoTokenizer.from_pretrained(run.final_dir).chat_template
+
+
+def test_a_second_run_on_the_same_rows_reads_them_tokenized_from_the_cache(cli, home, tiny_model, chat_file):
+    def run(name: str) -> dict:
+        out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "1",
+                  "--batch-size", "2", "--name", name)
+        assert out.returncode == 0, out.stderr
+        found = next(r for r in ftcore.RunStore(home).list() if r.config().name == name)
+        return json.loads(found.data_path.read_text())["train"], [str(n) for n in found.notes()]
+
+    first, notes = run("first")
+    assert first["tokenized"] == "new" and any(n.startswith("Tokenized: ") for n in notes)
+    second, notes = run("second")
+    assert second["tokenized"] == "cache" and any("read from the cache" in n for n in notes)
+    assert (second["examples"], second["tokens"]) == (first["examples"], first["tokens"])
+    assert len(list(home.tokenized_dir.iterdir())) == 1

@@ -183,6 +183,9 @@ def test_zero3_kl_anchor_computes_the_bases_targets_with_every_rank(cli, home, t
         def append_event(self, kind, **fields):
             pass
 
+        def note(self, text, **fields):
+            pass
+
     splits, _ = prepare_data(run.config(), load_tokenizer(str(tiny_model), home), Quiet())
     rows = anchor_rows(splits["replay"], run.config().train.seed)
     alone = AnchorTargets.compute(AutoModelForCausalLM.from_pretrained(tiny_model), rows)

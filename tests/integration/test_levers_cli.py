@@ -82,6 +82,9 @@ class FakeRun:
     def append_event(self, kind, **fields):
         pass
 
+    def note(self, text, **fields):
+        pass
+
 
 def test_l2_anchor_is_refused_with_lora_before_a_run_exists(cli, home, tiny_model, chat_file):
     out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "train.method=lora", "train.anchor=l2")

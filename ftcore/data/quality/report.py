@@ -12,7 +12,7 @@ from ftcore.data.quality.dedup import NEAR_CHARS, near_duplicates, normalize
 from ftcore.data.quality.language import LANGUAGE_WARNING, row_language
 from ftcore.data.quality.pii import find_pii
 from ftcore.data.read import Example
-from ftcore.data.render import tokenize_document, tokenize_messages
+from ftcore.data.render import BATCH, chat_text, check_tools, tokenize_document, uses_tools
 from ftcore.errors import UserError
 from ftcore.messages import Text, localize, message
 
@@ -150,9 +150,14 @@ def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
     chats = [e for e in examples if not _is_document(e)]
     if chats and (not getattr(tokenizer, "is_fast", False) or not tokenizer.chat_template):
         raise UserError("quality.no_fast_tokenizer")
-    # Rendered exactly as training renders it, but uncut, so the lengths show what max_length throws away.
-    lengths = [len(tokenize_messages(e.messages, tokenizer, 10**9, tools=e.meta.get("tools"))[0]["input_ids"])
-               for e in chats]
+    # Rendered exactly as training renders it, but uncut, so the lengths show what max_length throws away; the
+    # length needs no mask, so the texts are tokenized in batches without offsets.
+    if any(uses_tools(e.messages, e.meta.get("tools")) for e in chats):
+        check_tools(tokenizer)
+    lengths = []
+    for first in range(0, len(chats), BATCH):
+        texts = [chat_text(e.messages, tokenizer, e.meta.get("tools")) for e in chats[first:first + BATCH]]
+        lengths += map(len, tokenizer(texts, add_special_tokens=False)["input_ids"])
     cut = sum(n > max_length for n in lengths)
     # Documents are split into max_length windows for training, so a long one loses nothing.
     documents = [e.messages[-1]["content"] for e in examples if _is_document(e)]
