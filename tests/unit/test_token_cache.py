@@ -74,3 +74,16 @@ def test_the_reports_lengths_are_the_lengths_training_sees(tmp_path, tokenizer):
     uncut = tokenize_all(examples, tokenizer, 10**6)
     assert report["tokens"] == uncut.tokens and report["truncated_rows"] == 0
     assert report["longest"] == max(len(r["input_ids"]) for r in uncut.rows)
+
+
+def test_lengths_counted_in_a_second_process_equal_those_counted_here(tmp_path, tokenizer, monkeypatch):
+    from ftcore.data.quality import report as quality
+
+    examples = examples_of(tmp_path, 300)
+    here = quality.quality_report(examples, fmt="messages", tokenizer=tokenizer, max_length=64)
+    monkeypatch.setattr(quality, "COUNT_ELSEWHERE_FROM", 10)
+    started = []
+    real_popen = quality.subprocess.Popen
+    monkeypatch.setattr(quality.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
+    elsewhere = quality.quality_report(examples, fmt="messages", tokenizer=tokenizer, max_length=64)
+    assert started and elsewhere == here and here["tokens"] > 0

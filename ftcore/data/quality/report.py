@@ -6,7 +6,12 @@ with advice a user can act on.
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import subprocess
+import sys
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from ftcore.data.quality.dedup import NEAR_CHARS, near_duplicates, normalize
 from ftcore.data.quality.language import LANGUAGE_WARNING, row_language
@@ -17,6 +22,7 @@ from ftcore.errors import UserError
 from ftcore.messages import Text, localize, message
 
 MAX_ITEMS = 50
+COUNT_ELSEWHERE_FROM = 20_000  # rows; from here the token lengths are counted in a second process
 
 
 def quality_report(train: list[Example], *, fmt: str, val: list[Example] | None = None, tokenizer=None,
@@ -28,8 +34,7 @@ def quality_report(train: list[Example], *, fmt: str, val: list[Example] | None 
     inputs, answers = [p[0] for p in parts], [p[2] for p in parts]
     normed = [normalize(a) for a in answers]
     report: dict = {"format": fmt, "rows": len(train)}
-    if tokenizer is not None:
-        report.update(_lengths(train, tokenizer, max_length))
+    counting = _count_elsewhere(train, tokenizer, max_length) if tokenizer is not None else None
 
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, e in enumerate(train):
@@ -79,6 +84,8 @@ def quality_report(train: list[Example], *, fmt: str, val: list[Example] | None 
         leaks = [{"val_row": e.line, "train_row": first[key]} for e in val
                  if (key := _parts(e, fmt)[0]) in first]
         report.update(val_rows=len(val), leakage=leaks[:MAX_ITEMS], leakage_count=len(leaks))
+    if tokenizer is not None:
+        report.update(counting() if counting else _lengths(train, tokenizer, max_length))
     report["warnings"] = _warnings(report)
     return report
 
@@ -146,18 +153,51 @@ def _parts(e: Example, fmt: str) -> tuple[str, str, str]:
     return key, str(prompt), e.messages[last]["content"]
 
 
-def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
+def _can_count(examples: list[Example], tokenizer) -> None:
     chats = [e for e in examples if not _is_document(e)]
     if chats and (not getattr(tokenizer, "is_fast", False) or not tokenizer.chat_template):
         raise UserError("quality.no_fast_tokenizer")
-    # Rendered exactly as training renders it, but uncut, so the lengths show what max_length throws away; the
-    # length needs no mask, so the texts are tokenized in batches without offsets.
     if any(uses_tools(e.messages, e.meta.get("tools")) for e in chats):
         check_tools(tokenizer)
-    lengths = []
-    for first in range(0, len(chats), BATCH):
-        texts = [chat_text(e.messages, tokenizer, e.meta.get("tools")) for e in chats[first:first + BATCH]]
-        lengths += map(len, tokenizer(texts, add_special_tokens=False)["input_ids"])
+
+
+def _count_elsewhere(examples: list[Example], tokenizer, max_length: int):
+    """The token lengths counted in a second process while this one looks for duplicates (large files only: the
+    process takes a few seconds to start); None to count here. Refusals are raised here, before it starts. The
+    process is started with the module's own entry (not a fork of a server, not a re-run of the caller's main)."""
+    _can_count(examples, tokenizer)
+    if len(examples) < COUNT_ELSEWHERE_FROM or (os.cpu_count() or 1) < 2:
+        return None
+    data = pickle.dumps((examples, tokenizer, max_length))
+    proc = subprocess.Popen([sys.executable, "-m", "ftcore.data.quality.count"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(proc.communicate, data)
+    pool.shutdown(wait=False)
+
+    def result() -> dict:
+        out, _ = future.result()
+        if proc.returncode:  # it could not start or failed: count here
+            return _lengths(examples, tokenizer, max_length)
+        return pickle.loads(out)  # noqa: S301 - from our own child process, over its pipe
+
+    return result
+
+
+def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
+    _can_count(examples, tokenizer)
+    chats = [e for e in examples if not _is_document(e)]
+
+    # Rendered exactly as training renders it, but uncut, so the lengths show what max_length throws away; the
+    # length needs no mask, so the texts are tokenized in batches without offsets.
+    def count(texts: list[str]) -> list[int]:
+        return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+    with ThreadPoolExecutor(1) as tokenizing:  # the next batch renders while this one tokenizes (no GIL there)
+        batches = [tokenizing.submit(count, [chat_text(e.messages, tokenizer, e.meta.get("tools"))
+                                             for e in chats[first:first + BATCH]])
+                   for first in range(0, len(chats), BATCH)]
+        lengths = [n for batch in batches for n in batch.result()]
     cut = sum(n > max_length for n in lengths)
     # Documents are split into max_length windows for training, so a long one loses nothing.
     documents = [e.messages[-1]["content"] for e in examples if _is_document(e)]
