@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 
 import pytest
 from test_browser import app_url, browser, goto_tab, open_page, upload  # noqa: F401  (fixtures)
@@ -234,3 +235,36 @@ def test_a_tool_calling_row_previews_its_calls_and_results(app_url, browser, tin
     assert bins == sorted(bins) and bins[0] < 1000 < bins[-1], bins  # length order, not text order
     page.locator("#data-rendered").scroll_into_view_if_needed()
     save(page, f"data-tools-{locale}")
+
+
+def test_a_150_mb_upload_arrives_whole_and_a_250_mb_one_is_refused_with_the_limit(app_url, browser, home, tmp_path):  # noqa: F811
+    line = json.dumps({"messages": [{"role": "user", "content": "Where is my order?"},
+                                    {"role": "assistant", "content": "It ships today. " * 60}]}) + "\n"
+    big = tmp_path / "support-150mb.jsonl"
+    with open(big, "w", encoding="utf-8") as handle:
+        handle.write(line * (150 * 2**20 // len(line)))
+    page = open_page(browser, app_url)
+    upload(page, "data-files", big)
+    temp = home.gradio_temp_dir
+
+    def held() -> int:
+        return max((p.stat().st_size for p in temp.rglob(big.name)), default=0) if temp.is_dir() else 0
+
+    deadline = time.monotonic() + 180
+    while held() < big.stat().st_size and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert held() == big.stat().st_size  # all of it, not a part
+    page.locator("#data-files").get_by_text("MB").first.wait_for(timeout=30_000)  # listed with its size
+
+    huge = tmp_path / "support-250mb.jsonl"
+    with open(huge, "wb") as handle:
+        handle.truncate(250 * 2**20)
+    page.locator("#data-files input[type=file]").set_input_files(str(huge))
+    toast = page.locator(".toast-body").filter(has_text="200")
+    toast.first.wait_for(timeout=60_000)  # the browser refuses it before sending a byte, and says the limit
+    shown = toast.first.evaluate("e => e.textContent")
+    assert 'exceed the maximum allowed size of 200.0 Mb: "support-250mb.jsonl"' in shown, shown
+    page.wait_for_timeout(1000)  # the toast slides in
+    page.screenshot(path=f"{SCREENSHOTS}/data-upload-limit-toast.png")
+    page.screenshot(path=f"{SCREENSHOTS}/data-upload-limit.png")
+    assert not [p for p in home.gradio_temp_dir.rglob(huge.name)]
