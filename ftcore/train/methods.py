@@ -140,6 +140,10 @@ def distill_trainer_class():
     from transformers import Trainer
 
     class DistillTrainer(Trainer):
+        # the loss is a mean over each micro-batch's answer tokens, not normalised by the whole step's token
+        # count, so the Trainer divides it by the accumulation steps (else each step is that many times larger)
+        loss_is_scaled_for_ga = False
+
         def __init__(self, *args, teacher=None, alpha: float = 0.5, temperature: float = 2.0, **kwargs):
             super().__init__(*args, **kwargs)
             self.teacher, self.alpha, self.temperature = teacher.eval(), alpha, temperature

@@ -302,3 +302,33 @@ def test_self_replay_leaves_out_empty_answers_and_refuses_when_all_are(tiny_mode
     chosen.train.seed = 7  # other prompts, all answered with nothing
     with pytest.raises(UserError, match="answered none of the 4 replay prompts"):
         self_replay(chosen, workspace, FakeRun(), generate=lambda m, t, prompts, *a: [""] * len(prompts))(4)
+
+
+def test_distillation_takes_the_same_step_whatever_the_gradient_accumulation(tiny_model, tmp_path):
+    """Batch 4 in one micro-batch or 2 x 2 with accumulation: one optimizer step moves the weights the same (the
+    distillation loss is a mean per micro-batch, so the Trainer must divide it by the accumulation steps)."""
+    import torch
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, TrainingArguments, default_data_collator
+
+    from ftcore.train.methods import distill_trainer_class
+
+    rows = [{"input_ids": [5 + i, 6, 7, 8, 9, 10], "attention_mask": [1] * 6, "labels": [-100, -100, 7, 8, 9, 10]}
+            for i in range(4)]
+
+    def step(batch: int, accumulation: int):
+        torch.manual_seed(0)
+        model = AutoModelForCausalLM.from_pretrained(tiny_model)
+        args = TrainingArguments(str(tmp_path / f"o{batch}"), per_device_train_batch_size=batch,
+                                 gradient_accumulation_steps=accumulation, max_steps=1, learning_rate=0.5,
+                                 optim="sgd", lr_scheduler_type="constant", report_to=[], save_strategy="no", max_grad_norm=0.0,
+                                 use_cpu=True, seed=0, logging_strategy="no")
+        trainer = distill_trainer_class()(model=model, args=args, train_dataset=Dataset.from_list(rows),
+                                          data_collator=default_data_collator,
+                                          teacher=AutoModelForCausalLM.from_pretrained(tiny_model))
+        trainer.train()
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    base = torch.cat([p.detach().flatten() for p in AutoModelForCausalLM.from_pretrained(tiny_model).parameters()])
+    one, two = step(4, 1) - base, step(2, 2) - base
+    assert one.abs().max() > 0 and torch.allclose(one, two, atol=1e-6, rtol=1e-3), (one.norm(), two.norm())
