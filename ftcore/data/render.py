@@ -12,6 +12,7 @@ it, else into the answer as <think>…</think>.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ftcore.data.turns import trained
@@ -207,13 +208,20 @@ def _pieces(text: str, offsets: list[tuple[int, int]], labels: list[int]) -> lis
     return spans
 
 
-def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
-    chats = any(e.meta.get("kind") != "text" for e in examples)
+def check_tokenizer(examples, tokenizer) -> None:
+    """Refuse, before any row is tokenized, a tokenizer that cannot render these examples' conversations."""
+    chats = [e for e in examples if e.meta.get("kind") != "text"]
     if chats and not getattr(tokenizer, "is_fast", False):
         raise UserError("render.no_fast_tokenizer")
     if chats and not tokenizer.chat_template:
         raise UserError("render.no_chat_template")
-    rows, tokens, truncated, dropped = [], 0, 0, 0
+    if any(uses_tools(e.messages, e.meta.get("tools")) for e in chats):
+        check_tools(tokenizer)
+
+
+def tokenize_examples(examples, tokenizer, max_length: int) -> Iterator[tuple[list[dict], bool, bool]]:
+    """For each example in order: its rows (a document: its windows; a conversation: one row), whether it was cut,
+    and whether it is dropped (no rows: nothing in it to learn). Conversations are tokenized BATCH at a time."""
     for first in range(0, len(examples), BATCH):
         batch = examples[first:first + BATCH]
         conversations = [(e.messages, e.meta.get("tools")) for e in batch if e.meta.get("kind") != "text"]
@@ -221,17 +229,23 @@ def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
         for example in batch:
             if example.meta.get("kind") == "text":
                 chunks = tokenize_document(example.messages[-1]["content"], tokenizer, max_length)
-                rows += chunks
-                tokens += sum(len(c["input_ids"]) for c in chunks)
-                dropped += not chunks
+                yield chunks, False, not chunks
                 continue
             row, cut = next(made)
             if all(label == IGNORE for label in row["labels"]):
-                dropped += 1
-                continue
-            rows.append(row)
-            tokens += len(row["input_ids"])
-            truncated += cut
+                yield [], False, True
+            else:
+                yield [row], cut, False
+
+
+def tokenize_all(examples, tokenizer, max_length: int) -> Tokenized:
+    check_tokenizer(examples, tokenizer)
+    rows, tokens, truncated, dropped = [], 0, 0, 0
+    for made, cut, gone in tokenize_examples(examples, tokenizer, max_length):
+        rows += made
+        tokens += sum(len(r["input_ids"]) for r in made)
+        truncated += cut
+        dropped += gone
     if not rows:
         raise UserError("render.all_truncated", max_length=max_length)
     return Tokenized(rows, tokens, truncated, dropped)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ftcore._atomic import write_json
 from ftcore.data.read import Example
-from ftcore.data.render import IGNORE, check_tools, tokenize_document, tokenize_many, uses_tools
+from ftcore.data.render import BATCH, check_tokenizer, tokenize_examples
 from ftcore.errors import UserError
 
 PARALLEL_FROM = 4096  # rows; below this, worker processes cost more than they save
@@ -40,38 +40,32 @@ def tokenizer_fingerprint(tokenizer) -> str:
     return digest.hexdigest()
 
 
-def _key(examples: list[Example], tokenizer, max_length: int) -> str:
+def _serialized(examples: list[Example]) -> list[str]:
+    """Each example as the JSON text the cache key hashes and the worker processes read."""
+    return [json.dumps([e.messages, e.meta.get("tools"), e.meta.get("kind")], ensure_ascii=False, sort_keys=True)
+            for e in examples]
+
+
+def _key(texts: list[str], tokenizer, max_length: int) -> str:
     digest = hashlib.sha256(f"v{VERSION}:{max_length}:{tokenizer_fingerprint(tokenizer)}".encode())
-    for e in examples:
-        digest.update(json.dumps([e.messages, e.meta.get("tools"), e.meta.get("kind")], ensure_ascii=False,
-                                 sort_keys=True).encode())
+    for text in texts:
+        digest.update(text.encode())
     return digest.hexdigest()[:32]
 
 
 def _rows(batch: dict, tokenizer, max_length: int) -> dict:
-    """One batch of serialized examples as tokenized rows (a document can make several, a dropped one none)."""
+    """One batch of serialized examples as tokenized rows (ftcore.data.render.tokenize_examples); a dropped
+    example leaves one empty row marked "gone", filtered out and counted afterwards."""
     out = {"input_ids": [], "attention_mask": [], "labels": [], "n": [], "cut": [], "gone": []}
-
-    def add(row: dict, cut: bool, gone: bool) -> None:
-        for key in ("input_ids", "attention_mask", "labels"):
-            out[key].append(row[key])
-        out["n"].append(len(row["input_ids"]))
-        out["cut"].append(cut)
-        out["gone"].append(gone)
-
-    items = [json.loads(text) for text in batch["row"]]
-    made = iter(tokenize_many([(i["messages"], i["tools"]) for i in items if i["kind"] != "text"], tokenizer,
-                              max_length))
-    for item in items:
-        if item["kind"] == "text":
-            chunks = tokenize_document(item["messages"][-1]["content"], tokenizer, max_length)
-            for chunk in chunks:
-                add(chunk, False, False)
-            if not chunks:
-                add({"input_ids": [], "attention_mask": [], "labels": []}, False, True)
-            continue
-        row, cut = next(made)
-        add(row, cut, all(label == IGNORE for label in row["labels"]))
+    examples = [Example(messages, 0, {"tools": tools, "kind": kind})
+                for messages, tools, kind in map(json.loads, batch["row"])]
+    for made, cut, gone in tokenize_examples(examples, tokenizer, max_length):
+        for row in made or [{"input_ids": [], "attention_mask": [], "labels": []}]:
+            for key in ("input_ids", "attention_mask", "labels"):
+                out[key].append(row[key])
+            out["n"].append(len(row["input_ids"]))
+            out["cut"].append(cut)
+            out["gone"].append(gone)
     return out
 
 
@@ -81,14 +75,9 @@ def tokenize_dataset(examples: list[Example], tokenizer, max_length: int, cache:
     holds them. `num_proc`: worker processes (default: the CPUs, for a few thousand rows or more)."""
     from datasets import Dataset, load_from_disk
 
-    chats = [e for e in examples if e.meta.get("kind") != "text"]
-    if chats and not getattr(tokenizer, "is_fast", False):
-        raise UserError("render.no_fast_tokenizer")
-    if chats and not tokenizer.chat_template:
-        raise UserError("render.no_chat_template")
-    if any(uses_tools(e.messages, e.meta.get("tools")) for e in chats):
-        check_tools(tokenizer)  # here, not inside a worker process
-    key = _key(examples, tokenizer, max_length)
+    check_tokenizer(examples, tokenizer)  # here, not inside a worker process
+    texts = _serialized(examples)
+    key = _key(texts, tokenizer, max_length)
     folder = cache / key if cache else None
     if folder and (folder / "stats.json").is_file():
         os.utime(folder)  # recently used: kept by the clean-up
@@ -97,10 +86,8 @@ def tokenize_dataset(examples: list[Example], tokenizer, max_length: int, cache:
                             stats["dropped"], cached=True)
     if num_proc is None:
         num_proc = min(os.cpu_count() or 1, 8) if len(examples) >= PARALLEL_FROM else 1
-    source = Dataset.from_dict({"row": [json.dumps({"messages": e.messages, "tools": e.meta.get("tools"),
-                                                    "kind": e.meta.get("kind")}, ensure_ascii=False)
-                                        for e in examples]})
-    rows = source.map(_rows, batched=True, batch_size=256, num_proc=num_proc if num_proc > 1 else None,
+    source = Dataset.from_dict({"row": texts})
+    rows = source.map(_rows, batched=True, batch_size=BATCH, num_proc=num_proc if num_proc > 1 else None,
                       remove_columns=["row"], fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
                       keep_in_memory=True, desc="Tokenizing")
     import pyarrow.compute as pc

@@ -150,11 +150,7 @@ def _parts(parts: list, field: str) -> dict:
 def tool_calls(value, where: str) -> list[dict]:
     """Calls in canonical form from an OpenAI `tool_calls` list, a legacy `function_call` object, a ShareGPT
     function_call value (a JSON object or list as text) or a typed part's value."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise RowProblem(where, "row.call_not_json", "row.fix_call") from None
+    value = _from_json(value, where, "row.call_not_json", "row.fix_call")
     items = value if isinstance(value, list) else [value]
     if not items:
         raise RowProblem(where, "row.missing_or_empty", "row.fix_call")
@@ -168,11 +164,9 @@ def tool_calls(value, where: str) -> list[dict]:
         if not isinstance(name, str) or not name.strip():
             raise RowProblem(f"{spot}.name", "row.missing_or_null", "row.fix_call")
         arguments = function.get("arguments", function.get("parameters", {}))
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            except ValueError:
-                raise RowProblem(f"{spot}.arguments", "row.arguments_not_json", "row.fix_arguments") from None
+        if isinstance(arguments, str) and not arguments.strip():
+            arguments = {}
+        arguments = _from_json(arguments, f"{spot}.arguments", "row.arguments_not_json", "row.fix_arguments")
         if not isinstance(arguments, dict):
             raise RowProblem(f"{spot}.arguments", "row.arguments_not_json", "row.fix_arguments")
         call = {"type": "function", "function": {"name": name.strip(), "arguments": arguments}}
@@ -187,11 +181,7 @@ def tools(value, where: str = "tools") -> list[dict] | None:
     list, one object, or either as JSON text; None when the row has none."""
     if value is None or value == "" or value == []:
         return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise RowProblem(where, "row.tools_not_json", "row.fix_tools") from None
+    value = _from_json(value, where, "row.tools_not_json", "row.fix_tools")
     items = value if isinstance(value, list) else [value]
     out = []
     for k, item in enumerate(items):
@@ -202,6 +192,16 @@ def tools(value, where: str = "tools") -> list[dict] | None:
         else:
             raise RowProblem(f"{where}[{k}]", "row.bad_tool", "row.fix_tools")
     return out or None
+
+
+def _from_json(value, where: str, problem: str, fix: str):
+    """A value that may come as JSON text (ShareGPT and OpenAI write calls and schemas that way) as data."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise RowProblem(where, problem, fix) from None
 
 
 def _weight(turn: dict, where: str) -> bool | None:

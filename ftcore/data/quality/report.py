@@ -34,6 +34,8 @@ def quality_report(train: list[Example], *, fmt: str, val: list[Example] | None 
     inputs, answers = [p[0] for p in parts], [p[2] for p in parts]
     normed = [normalize(a) for a in answers]
     report: dict = {"format": fmt, "rows": len(train)}
+    if tokenizer is not None:
+        _can_count(train, tokenizer)  # a refusal comes before any work
     counting = _count_elsewhere(train, tokenizer, max_length) if tokenizer is not None else None
 
     groups: dict[tuple, list[int]] = defaultdict(list)
@@ -163,9 +165,8 @@ def _can_count(examples: list[Example], tokenizer) -> None:
 
 def _count_elsewhere(examples: list[Example], tokenizer, max_length: int):
     """The token lengths counted in a second process while this one looks for duplicates (large files only: the
-    process takes a few seconds to start); None to count here. Refusals are raised here, before it starts. The
-    process is started with the module's own entry (not a fork of a server, not a re-run of the caller's main)."""
-    _can_count(examples, tokenizer)
+    process takes a few seconds to start); None to count here. The process is started with the module's own
+    entry (not a fork of a server, not a re-run of the caller's main)."""
     if len(examples) < COUNT_ELSEWHERE_FROM or (os.cpu_count() or 1) < 2:
         return None
     data = pickle.dumps((examples, tokenizer, max_length))
@@ -185,7 +186,6 @@ def _count_elsewhere(examples: list[Example], tokenizer, max_length: int):
 
 
 def _lengths(examples: list[Example], tokenizer, max_length: int) -> dict:
-    _can_count(examples, tokenizer)
     chats = [e for e in examples if not _is_document(e)]
 
     # Rendered exactly as training renders it, but uncut, so the lengths show what max_length throws away; the
