@@ -60,7 +60,7 @@ def job(run: Run, settings: Settings, flag: StopFlag, resume: str | None, node_r
         env = devices.child_env(os.environ, allocation)
         run.note(Text("notes.devices", devices=", ".join(allocation.ids)), devices=allocation.ids,
                  visible=env["CUDA_VISIBLE_DEVICES"], names=[d.name for d in allocation.devices])
-        return supervise(run, launch_command(run.dir, config.dist, resume), allocation.handles, env)
+        return supervise(run, launch_command(run.dir, config.dist, resume), allocation.handles, env, flag)
     finally:
         allocation.release()
 
@@ -82,16 +82,23 @@ def report_job(run: Run, settings: Settings, flag: StopFlag, suites: str) -> int
     return 0
 
 
-def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, str]) -> int:
+def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, str],
+              flag: StopFlag | None = None) -> int:
     """Run the training process in this process group (a stop signals both) and make sure a final status is
-    written."""
+    written: a child that ended without one after a stop (killed while DeepSpeed compiled its ops, before the
+    Trainer could read the STOP file) leaves the run cancelled, not failed."""
+    flag = flag or StopFlag()
     run.update_status(state="running", started=now())
     if "torch.distributed.run" in command:
         run.note(Text("notes.launching", command=" ".join(command[1:])))
     # the child shares this process group, so a stop (STOP file, then a signal to the group) reaches every rank;
     # a SIGTERM to this process alone is passed on (torchrun passes it on to its ranks)
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=keep_fds, env=env)
-    previous = signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+    def pass_on(*_):
+        flag.set(Text("worker.stopped_by_signal"))
+        child.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, pass_on)
     try:
         code = child.wait()
     finally:
@@ -100,6 +107,10 @@ def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, 
     if status.get("pid") != os.getpid():  # a resume has taken the run over since; its status is not ours
         return 0 if code == 0 else 1
     if status.get("state") not in FINISHED:
+        if flag.reason or run.stop_requested:
+            run.update_status(state="cancelled", ended=now(), error=flag.reason or Text("worker.stopped_by_user"))
+            run.append_event("end", state="cancelled")
+            return 0
         return _fail(run, Text("worker.exited", code=code))
     return 0 if status.get("state") != "failed" else 1
 

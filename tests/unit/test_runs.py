@@ -126,3 +126,47 @@ def test_a_reused_pid_is_not_taken_for_the_worker(home):
     assert run.status()["state"] == "failed"
     run.update_status(pid_start=process_start(me))
     assert run.status()["state"] == "running"
+
+
+def _supervised(home, stop_file: bool, signal_self: bool, code: int = 0):
+    """supervise() over a child that sleeps (as one compiling DeepSpeed's ops does, before any Trainer reads the
+    STOP file), ended by a stop: the STOP file plus a SIGTERM to the group, or a SIGTERM to the job alone."""
+    import signal
+    import sys
+    import threading
+
+    from ftcore.runs.liveness import process_start
+    from ftcore.runs.worker import supervise
+    from ftcore.train.stopflag import StopFlag
+
+    run = make_run(home)
+    run.update_status(state="starting", pid=os.getpid(), pid_start=process_start(os.getpid()))
+    script = f"import sys, time; time.sleep({0 if code else 20}); sys.exit({code})"
+
+    def stop():
+        if stop_file:
+            run.stop_path.write_text("stop")
+        if signal_self:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    timer = threading.Timer(1.0, stop) if (stop_file or signal_self) else None
+    if timer:
+        timer.start()
+    # a stop that signals the group: the child gets its own SIGTERM too (the job passes its own on)
+    rc = supervise(run, [sys.executable, "-c", script], [], dict(os.environ), StopFlag())
+    if timer:
+        timer.join()
+    return run, rc
+
+
+def test_a_stop_before_the_trainer_starts_ends_the_run_cancelled(home):
+    run, rc = _supervised(home, stop_file=True, signal_self=True)
+    status = run.status()
+    assert (status["state"], rc) == ("cancelled", 0), status
+    assert [e["state"] for e in run.events("end")] == ["cancelled"]
+
+
+def test_a_child_that_fails_without_a_stop_still_fails_the_run(home):
+    run, rc = _supervised(home, stop_file=False, signal_self=False, code=3)
+    status = run.status()
+    assert (status["state"], rc) == ("failed", 1) and "3" in status["error"]
