@@ -79,8 +79,8 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
         return []
 
     inputs = [model, system, temperature, top_p, max_tokens, stop, bot, message]
-    tab.select(on_select_tab, None, [model, device])
+    tab.select(on_select_tab, None, [model, device], api_name="chat_models")
     device.change(on_device, device, None)
-    send.click(on_send, inputs, [bot, message])
-    message.submit(on_send, inputs, [bot, message])
+    send.click(on_send, inputs, [bot, message], api_name="chat")
+    message.submit(on_send, inputs, [bot, message], api_visibility="private")
     clear.click(on_clear, None, bot)

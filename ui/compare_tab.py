@@ -152,14 +152,14 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache):
                       votes_b=tally["b"], ties=tally["tie"])
         return handler
 
-    tab.select(on_select_tab, run, [run, table, domain])
+    tab.select(on_select_tab, run, [run, table, domain], api_name="compare_runs")
     run.change(on_run, run, [left, right, verdict, table, scores, domain, scatter, base, tuned, histories, voted,
-                             waiting]).then(on_plots, run, [scores, scatter])
+                             waiting], api_name="show_comparison").then(on_plots, run, [scores, scatter])
     waiting.tick(on_wait, run, [left, right, verdict, table, domain, scores, scatter, waiting])
     blind.change(on_blind, blind, [base, tuned, vote_row, swapped, histories, voted])
     ask_inputs = [left, right, prompt, max_new, blind, swapped, histories]
-    ask.click(on_ask, ask_inputs, [base, tuned, histories])
-    prompt.submit(on_ask, ask_inputs, [base, tuned, histories])
+    ask.click(on_ask, ask_inputs, [base, tuned, histories], api_name="compare")
+    prompt.submit(on_ask, ask_inputs, [base, tuned, histories], api_visibility="private")
     clear.click(on_clear, None, [base, tuned, histories, voted])
     for button, winner in ((vote_a, "a"), (vote_b, "b"), (vote_tie, "tie")):
         button.click(vote(winner), [run, left, right, swapped, base], voted)

@@ -233,8 +233,9 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
 
     inputs = [files, fmt, template, columns, on_input, drop_reasoning]
     check.click(on_check, [*inputs, model, chat_template, max_length],
-                [summary, rendered, canonical, report_md, hist, lang, labels])
+                [summary, rendered, canonical, report_md, hist, lang, labels], api_name="check_data")
     ops.change(on_augment, [*inputs, ops, factor, model], augmented)
     factor.change(on_augment, [*inputs, ops, factor, model], augmented)
-    use.click(on_use, [*inputs, val_ratio, ops, factor, name, model, chat_template], prepared)
+    use.click(on_use, [*inputs, val_ratio, ops, factor, name, model, chat_template], prepared,
+              api_name="prepare_data")
     return DataTab(use=use, prepared=prepared)

@@ -213,10 +213,10 @@ def build(settings: ftcore.Settings):
         except ftcore.UserError as exc:
             raise error(exc) from None
 
-    tab.select(on_select_tab, None, run)
+    tab.select(on_select_tab, None, run, api_name="publish_runs")
     run.input(on_run, [run, license, repo], [text, preview, snippet])
     make.click(on_make, [run, license, repo], [text, preview])
     save.click(on_save, [run, text], preview)
     repo.change(repo_hint, repo, hint)
-    push.click(on_push, [run, repo, token, private, endpoint, license], result)
-    export.click(on_export, run, download)
+    push.click(on_push, [run, repo, token, private, endpoint, license], result, api_name="push")
+    export.click(on_export, run, download, api_name="export")

@@ -424,13 +424,13 @@ def build(settings: ftcore.Settings):
     gr.on([c.change for c in [source, upload, model, name, mixture, *knobs]], on_knobs, inputs, [plan, command],
           show_progress="hidden", trigger_mode="always_last")
     use_lr.click(on_use_lr, [model], lr_box)
-    start.click(on_start, inputs, [runs, status])
-    refresh.click(on_refresh, [runs, watch], [runs, table, *view_outputs])
-    runs.change(view, [runs, watch], view_outputs)
+    start.click(on_start, inputs, [runs, status], api_name="start_run")
+    refresh.click(on_refresh, [runs, watch], [runs, table, *view_outputs], api_name="refresh_runs")
+    runs.change(view, [runs, watch], view_outputs, api_name="show_run")
     timer.tick(tick, [runs, watch], view_outputs, show_progress="hidden")
     lister.tick(list_runs, [runs, runs_seen], [table, runs, runs_seen, timer, status], show_progress="hidden")
-    stop.click(on_stop, runs, status)
-    resume.click(on_resume, runs, [status, timer])
+    stop.click(on_stop, runs, status, api_name="stop_run")
+    resume.click(on_resume, runs, [status, timer], api_name="resume_run")
     full.click(on_full_probes, runs, [status, timer])
     return TrainTab(source=source, runs=runs, devices=devices, preset=preset, table=table, show_plan=on_knobs, plan_inputs=inputs,
                     plan_outputs=[plan, command], show_run=view, run_inputs=[runs, watch], run_outputs=view_outputs)

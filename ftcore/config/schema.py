@@ -246,6 +246,7 @@ class RunConfig:
             (all(math.isfinite(v) for v in (t.epochs, t.learning_rate, t.warmup_ratio, t.weight_decay,
                                             t.max_grad_norm, d.replay, self.probe.budget, t.anchor_weight)),
              UserError("config.not_finite")),
+            (t.max_steps > 0 or t.epochs <= 1000, UserError("config.epochs", value=t.epochs)),
             (t.max_steps >= 0, UserError("config.max_steps")),
             (0 < t.learning_rate < 1, UserError("config.learning_rate", value=t.learning_rate)),
             (t.batch_size >= 1, UserError("config.batch_size")),

@@ -26,6 +26,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "config.task_names": ("Task names in data.tasks must be different.", "data.tasks 中的任务名称不能重复。"),
     "config.no_length": ("Set epochs > 0 or max_steps > 0.", "请设置 epochs > 0 或 max_steps > 0。"),
+    "config.epochs": (
+        "train.epochs={value:g} is more than 1000 epochs; a run that long never ends in practice. Use fewer epochs, "
+        "or set train.max_steps.",
+        "train.epochs={value:g} 超过 1000 轮，这样的运行实际上不会结束。请减少轮数，或设置 train.max_steps。",
+    ),
     "config.max_steps": (
         "max_steps must be >= 0 (0 means: use epochs).",
         "max_steps 必须 >= 0（0 表示按 epochs 训练）。",

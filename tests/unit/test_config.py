@@ -34,6 +34,7 @@ def test_bad_overrides_name_the_key(override, message):
     ("train.learning_rate=2", "out of range"),
     ("train.batch_size=0", "batch_size"),
     ("train.scheduler=weird", "Unknown scheduler"),
+    ("train.epochs=1e300", "more than 1000 epochs"),
     ("data.template=no placeholder", "must contain"),
 ])
 def test_validate_refuses_unwise_values(override, message):
