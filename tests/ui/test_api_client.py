@@ -9,9 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import start_app
-
 from conftest import wait_for
+from test_browser import start_app
 
 NAMED = {"check_data", "prepare_data", "start_run", "show_run", "refresh_runs", "stop_run", "resume_run",
          "compare_runs", "show_comparison", "compare", "chat_models", "chat", "publish_runs", "push", "export"}
