@@ -12,6 +12,8 @@ import pytest
 from conftest import wait_for
 from test_browser import start_app
 
+import ftcore
+
 NAMED = {"check_data", "prepare_data", "start_run", "show_run", "refresh_runs", "stop_run", "resume_run",
          "compare_runs", "show_comparison", "compare", "chat_models", "chat", "publish_runs", "push", "export"}
 TOKEN = "hf_ScriptingUserToken0123456789abcd"
@@ -135,3 +137,40 @@ def test_every_tab_is_scriptable_and_refuses_hostile_values(client, home, tiny_m
     written = [p for p in home.home.rglob("*") if p.is_file() and not p.is_symlink()]
     assert [str(p) for p in written if TOKEN.encode() in p.read_bytes()] == []
     assert not (home.home.parent / "outside <b>x</b>").exists()
+
+
+def test_killing_the_app_mid_run_loses_nothing_and_a_restart_reattaches(home, tiny_model, chat_file, tmp_path):
+    """kill -9 of the app while a run trains: the worker is its own process and trains on; the restarted app
+    shows the run (live, then done) to a new client."""
+    from gradio_client import Client, handle_file
+
+    url, proc = start_app(home, tmp_path)
+    try:
+        api = Client(url, verbose=False)
+        api.predict(*start_values(api, model=str(tiny_model), data_source="upload",
+                                  data_upload=handle_file(str(chat_file)), run_name="outlives the app",
+                                  **{"knob.train.max_steps": 400, "knob.train.batch_size": 2}),
+                    api_name="/start_run")
+        (run_dir,) = home.runs_dir.iterdir()
+        run = ftcore.RunStore(home).get(run_dir.name)
+        wait_for(lambda: run.status().get("step", 0) >= 2, run=run)
+    finally:
+        proc.kill()  # -9: no handler runs
+        proc.wait(timeout=30)
+    step = run.status()["step"]
+    wait_for(lambda: run.status().get("step", 0) > step + 2, timeout=120, run=run)  # the worker did not notice
+    assert run.status()["state"] == "running"
+
+    url, proc = start_app(home, tmp_path)
+    try:
+        api = Client(url, verbose=False)
+        status, *_ = api.predict(run.id, api_name="/show_run")
+        assert run.id in status and "running" in status, status
+        api.predict(run.id, api_name="/stop_run")  # and the restarted app controls it
+        wait_for(lambda: run.status()["state"] in ftcore.FINISHED, timeout=120, run=run)
+        status, *_ = api.predict(run.id, api_name="/show_run")
+        assert run.status()["state"] == "cancelled" and "cancelled" in status, status
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert [p.name for p in home.runs_dir.iterdir()] == [run.id]
