@@ -1,5 +1,6 @@
-"""The app in a real browser (Debian's Chromium via Playwright): upload, train a tiny run, re-attach after a
-reload and from a second browser, then get both answers in Compare."""
+"""The app in a real browser (Debian's Chromium via Playwright): the full flow (upload, report, train a tiny run,
+re-attach after a reload mid-run and from a second browser, Compare, publish to a stand-in Hub, export), and the
+browser surface: hostile hosts and images, uploads, number fields, the Train tab's curves, the guided panel."""
 
 from __future__ import annotations
 
@@ -107,36 +108,72 @@ def pick(page, elem_id: str, text: str):
                            " return el && el.value.includes(text); }", arg=[elem_id, text], timeout=30_000)
 
 
-def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_file, home, tmp_path):
+def test_full_flow_upload_report_train_reattach_compare_publish_export(browser, home, tiny_model, chat_file,
+                                                                        tmp_path):
+    """The whole path a user takes, in one browser session and a second one: upload, quality report, dataset
+    handed to training, a tiny run, a reload mid-run that re-attaches, a second browser that sees the same run,
+    Compare, blind A/B, Chat, a push to a stand-in Hub and the .zip export."""
+    from hubstub import StandInHub
+
+    token = "hf_FullFlowToken0123456789abcdef"
+    with StandInHub() as stub:
+        stub.add_user("alice", token)
+        app_url, proc = start_app(home, tmp_path, stub.env())
+        try:
+            full_flow(browser, app_url, home, tiny_model, chat_file, tmp_path, stub, token)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    written = [p for root in (home.home, tmp_path) for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert written and [str(p) for p in written if token.encode() in p.read_bytes()] == []
+
+
+def full_flow(browser, app_url, home, tiny_model, chat_file, tmp_path, stub, token):
     page = open_page(browser, app_url)
-    goto_tab(page, "Train")
-    upload(page, "train-upload", chat_file)
+    # Data: upload, check, the quality report, then hand the dataset to training
+    upload(page, "data-files", chat_file)
+    data_model = page.locator("#data-model input")
+    data_model.fill(str(tiny_model))
+    data_model.press("Enter")
+    page.locator("#check-data").click()
+    page.locator("#data-summary").get_by_text("12 examples").wait_for(timeout=60_000)
+    page.locator("#data-report").get_by_text("Rows: 12").wait_for(timeout=30_000)
+    page.get_by_label("Dataset name").fill("flow data")
+    page.locator("#use-for-training").click()
+    page.wait_for_function("() => { const el = document.querySelector('#train-source input');"
+                           " return el && el.value.includes('flow-data'); }", timeout=30_000)
+
     model = page.locator("#model-dropdown input")
     model.fill(str(tiny_model))
     model.press("Enter")
-    page.get_by_label("Max steps").fill("4")
+    page.get_by_label("Max steps").fill("60")
     page.get_by_role("spinbutton", name="Learning rate").fill("0.001")
     page.get_by_label("Run name").fill("browser run")
     # the plan panel and the command follow the knobs: the tiny model fits, and the command carries the values
-    page.locator("#train-command").get_by_text("train.max_steps=4").wait_for(timeout=30_000)
+    page.locator("#train-command").get_by_text("train.max_steps=60").wait_for(timeout=30_000)
     page.locator("#train-plan").get_by_text("Fits").wait_for(timeout=30_000)
-    assert "YOUR_DATA_FILE" in page.locator("#train-command").inner_text()
     page.locator("#start-training").click()
     status = page.locator("#run-status")
-    status.get_by_text("done").wait_for(timeout=120_000)
+    status.get_by_text("running").wait_for(timeout=120_000)
     (run_dir,) = home.runs_dir.iterdir()
-    assert run_dir.name.endswith("browser-run") and (run_dir / "final" / "model.safetensors").is_file()
+    assert run_dir.name.endswith("browser-run")
+
+    page.reload(wait_until="domcontentloaded")  # a reload mid-run re-attaches to the run, live
+    goto_tab(page, "Train")
+    page.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
+    assert "done" in page.locator("#run-status").inner_text() or "running" in page.locator("#run-status").inner_text()
+    reattached_live = "running" in page.locator("#run-status").inner_text()
+    second = open_page(browser, app_url)  # so does a second browser
+    goto_tab(second, "Train")
+    second.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
+    page.locator("#run-status").get_by_text("done").wait_for(timeout=180_000)  # the live view follows to the end
+    second.locator("#run-status").get_by_text("done").wait_for(timeout=60_000)
+    print(f"re-attached while running: {reattached_live}")
+    assert (run_dir / "final" / "model.safetensors").is_file()
     page.locator("#runs-table").get_by_text(run_dir.name).filter(visible=True).first.wait_for(timeout=30_000)
     page.get_by_text("Log").click()
     page.locator("#run-log").get_by_text("train_runtime").first.wait_for(timeout=30_000)
     shot(page, tmp_path, "train")
-
-    page.reload(wait_until="domcontentloaded")  # a reload re-attaches to the run
-    goto_tab(page, "Train")
-    page.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
-    second = open_page(browser, app_url)  # so does a second browser
-    goto_tab(second, "Train")
-    second.locator("#run-status").get_by_text(run_dir.name).wait_for(timeout=30_000)
 
     # the model is usable once training ends; the report follows as its own phase, and the Compare tab shows it
     # when it lands, with no new pick
@@ -182,6 +219,30 @@ def test_upload_train_reattach_and_compare(app_url, browser, tiny_model, chat_fi
     page.locator("#chat-send").click()
     page.locator("#chat-bot .bot").first.wait_for(timeout=60_000)
     shot(page, tmp_path, "chat")
+
+    # Publish to the stand-in Hub (the real huggingface_hub client), then the .zip export
+    goto_tab(page, "Publish")
+    pick(page, "publish-run", run_dir.name)
+    page.locator("#publish-preview").get_by_text("What the model kept").wait_for(timeout=60_000)
+    page.locator("#publish-repo textarea, #publish-repo input").first.fill("alice/flow-tiny")
+    page.locator("#publish-token input").fill(token)
+    page.get_by_text("Hub address").click()
+    page.locator("#publish-endpoint textarea, #publish-endpoint input").first.fill(stub.endpoint)
+    page.locator("#publish-push").click()
+    page.locator("#publish-result").get_by_text("Pushed").wait_for(timeout=120_000)
+    assert "model.safetensors" in stub.files("alice/flow-tiny") and stub.leaks(token) == []
+    page.locator("#publish-export").click()
+    link = page.locator("#publish-file a").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / "export.zip"
+    download.value.save_as(saved)
+    import zipfile
+
+    with zipfile.ZipFile(saved) as archive:
+        names = archive.namelist()
+    assert any(n.endswith("model.safetensors") for n in names), names
 
 
 def test_bad_upload_shows_the_cli_error_and_creates_no_run(app_url, browser, home, tmp_path):
