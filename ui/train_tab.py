@@ -214,8 +214,9 @@ def build(settings: ftcore.Settings):
                         weight = gr.Number(1.0, label=t("mix_weight"), minimum=0.01, elem_id="mix-weight")
                         add = gr.Button(t("mix_add"), size="sm", elem_id="mix-add")
                         clear = gr.Button(t("clear"), size="sm")
-                    mixture = gr.Dataframe(headers=["dataset", "weight"], datatype=["str", "number"],
-                                           value=[], interactive=True, elem_id="mix-table")
+                    mixture = gr.Dataframe(headers=["dataset", "weight"], datatype=["str", "number"], value=[],
+                                           interactive=True, label=t("mixture"), show_label=False,
+                                           elem_id="mix-table")
                     share = gr.Markdown("", elem_id="mix-share")
                 model = gr.Dropdown(model_choices(settings), value=ftcore.DEFAULT_MODEL,
                                     allow_custom_value=True, label=t("model"), info=t("model_info"),

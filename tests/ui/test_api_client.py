@@ -87,6 +87,9 @@ def test_every_tab_is_scriptable_and_refuses_hostile_values(client, home, tiny_m
         {"model": "../../../../etc"},
         {"data_source": "upload"},  # and no file
         {"knob.data.max_length": 10**12},
+        {"mixture": {"headers": ["dataset", "weight"], "data": [["demo:nope", 1.0]]}},
+        {"mixture": {"headers": ["dataset", "weight"], "data": [["../../../etc/passwd", 1.0]]}},
+        {"mixture": {"headers": ["dataset", "weight"], "data": [["demo:barista", -1.0]]}},
     ]
     for values in hostile:
         with pytest.raises(AppError, match=r"^(?![\s\S]*Traceback)[\s\S]+$"):
