@@ -256,7 +256,9 @@ def build(settings: ftcore.Settings):
                     speed_plot = curve(t("tokens_per_second"), 220, ",.0f")
                     lr_plot = curve(t("lr_curve"), 220, ".1e")
                     grad_plot = curve(t("grad_norm"), 220, ".2f")
-                table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, elem_id="runs-table")
+                # wrapped, the run id pinned: every column (the last, "created", included) fits at 1400 px
+                table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, wrap=True,
+                                     pinned_columns=1, elem_id="runs-table")
                 with gr.Accordion(t("log"), open=False):
                     log = gr.Code("", language=None, label=t("log_tail"), elem_id="run-log")
         watch = gr.State(None)  # what this session has read of the run it shows

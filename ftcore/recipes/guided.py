@@ -128,14 +128,18 @@ def follow(run: Run, poll: float = 1.0) -> Iterator[Step]:
         return
     yield Step(Text("guided.train"), Text("guided.done_run", run=run.id, loss=status.get("loss") or 0), run=run)
     yield Step(Text("guided.compare"), _summary(run), run=run)
-    yield Step(Text("guided.done"), Text("guided.finished", duration=human_duration(_took(status))), run=run)
+    yield Step(Text("guided.done"), Text("guided.finished", duration=human_duration(_took(run, status))), run=run)
 
 
-def _took(status: dict) -> float | None:
+def _took(run: Run, status: dict) -> float | None:
+    """From the run's creation to the end of its report (the guided run is both), or of training without one."""
     from datetime import datetime
 
     try:
-        return (datetime.fromisoformat(status["ended"]) - datetime.fromisoformat(status["created"])).total_seconds()
+        created = datetime.fromisoformat(status["created"]).timestamp()
+        reports = run.events("report_end")
+        end = reports[-1]["time"] if reports else datetime.fromisoformat(status["ended"]).timestamp()
+        return end - created
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -34,6 +34,11 @@ def check(config: RunConfig, settings: Settings) -> dict[str, int]:
         models.resolve(config.train.teacher, settings)
     if source.kind in ("run", "folder"):
         check_model_folder(source.location)
+    for suite in config.probe.suites.split(","):  # a typo in a benchmark's name is told now, not after training
+        if suite.strip().startswith("lm_eval:"):
+            from ftcore.eval.probes import harness
+
+            harness.check(suite.strip(), config.probe.lm_eval_include)
     from ftcore.runs import devices, placement
 
     # from the inventory: the launching process (the app, the CLI) never starts CUDA

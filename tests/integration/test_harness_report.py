@@ -47,3 +47,13 @@ def test_probe_command_runs_a_task_file_and_refuses_unreachable_data(cli, tiny_m
     bad = cli("probe", "--model", str(tiny_model), "--suite", f"lm_eval:{hub}")
     assert bad.returncode == 2 and "nobody/no-such-dataset" in bad.stderr and "Traceback" not in bad.stderr
     assert len([line for line in bad.stderr.splitlines() if "could not be loaded" in line]) == 1
+
+
+def test_a_misspelled_benchmark_is_refused_before_training(cli, home, tiny_model, chat_file, tmp_path):
+    folder = tmp_path / "tasks"
+    write_task(folder)
+    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "4",
+              "probe.suites=quick,lm_eval:tiny_mcq", f"probe.lm_eval_include={folder}", "--name", "typo")
+    assert out.returncode == 2 and "tiny_mcq" in out.stderr and "tiny_mc" in out.stderr.replace("tiny_mcq", "")
+    assert "Traceback" not in out.stderr
+    assert not home.runs_dir.exists() or not list(home.runs_dir.iterdir())  # no run trained for an hour first

@@ -432,6 +432,13 @@ def test_number_fields_step_on_their_own_scale(app_url, browser):
     assert float(epochs.input_value()) == pytest.approx(3.5)
 
 
+# whether the middle of an element is what the reader sees there (not clipped by its table's scrolling)
+SEEN = """el => { window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 200);
+  const b = el.getBoundingClientRect();
+  if (b.right > window.innerWidth) return false;
+  const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return !!hit && el.contains(hit); }"""
+
+
 def write_finished_run(home, steps: int = 12):
     """A run folder as a finished worker leaves it: train events every step, one validation at the end."""
     import ftcore
@@ -468,6 +475,9 @@ def test_train_tab_draws_every_curve_and_speaks_the_readers_language(home, brows
                 assert "状态" in "".join(headers) and "state" not in headers
                 plot_text = page.locator("#loss-plot").inner_text()
                 assert "按步数" in plot_text and "__i18n__" not in plot_text  # the label; no untranslated title
+                # the last column's header is seen at 1400 px, not clipped by the table's scrolling
+                created = page.locator("#runs-table th").filter(has_text="创建时间").first
+                assert page.evaluate(SEEN, created.element_handle(timeout=30_000)), headers
                 shot(page, tmp_path, "train-zh")
             else:
                 assert [h.strip() for h in headers][:3] == ["run", "state", "step"]

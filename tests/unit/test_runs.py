@@ -170,3 +170,19 @@ def test_a_child_that_fails_without_a_stop_still_fails_the_run(home):
     run, rc = _supervised(home, stop_file=False, signal_self=False, code=3)
     status = run.status()
     assert (status["state"], rc) == ("failed", 1) and "3" in status["error"]
+
+
+def test_the_guided_run_time_counts_its_report(home):
+    """"Guided run finished in ..." is the whole wait: training and the report after it (it said 1m34s of 9m48s)."""
+    from datetime import datetime, timezone
+
+    from ftcore.recipes.guided import _took
+
+    run = make_run(home)
+    created = datetime(2026, 12, 6, 3, 14, 54, tzinfo=timezone.utc)
+    status = run.update_status(state="done", created=created.isoformat(),
+                               ended=datetime.fromtimestamp(created.timestamp() + 94, timezone.utc).isoformat())
+    assert _took(run, status) == 94  # no report: training alone
+    with open(run.events_path, "a") as handle:
+        handle.write(json.dumps({"time": created.timestamp() + 588, "type": "report_end", "state": "done"}) + "\n")
+    assert _took(run, status) == 588

@@ -34,10 +34,9 @@ def is_harness(name: str) -> bool:
     return name.startswith(PREFIX)
 
 
-def load(name: str, *, limit: int, include: str = "") -> Suite:
-    """`lm_eval:TASK` (a task, group or tag the harness knows, or one in the `include` folders) or
-    `lm_eval:PATH.yaml` (a task file). `limit`: items per suite, shared evenly by a group's subtasks (0: all).
-    Each item names its subtask and document, with the text and choices the model reads (for estimates)."""
+def check(name: str, include: str = ""):
+    """That `lm_eval:TASK` names a task the harness knows (or a task file, in folders that exist), before a run
+    trains for an hour and its report then fails on a typo. Returns the task manager and the task's spec."""
     spec = name[len(PREFIX):].strip()
     is_file = spec.endswith((".yaml", ".yml"))
     if is_file and not Path(spec).expanduser().is_file():
@@ -55,11 +54,21 @@ def load(name: str, *, limit: int, include: str = "") -> Suite:
         # a task file alone needs no index of the harness's thousands of tasks (seconds to build)
         manager = TaskManager(include_path=[str(Path(f).expanduser()) for f in folders] or None,
                               include_defaults=not (is_file and not folders))
-        if not is_file and spec not in manager.all_tasks:
-            import difflib
+    if not is_file and spec not in manager.all_tasks:
+        import difflib
 
-            close = difflib.get_close_matches(spec, manager.all_tasks, n=3)
-            raise UserError("harness.unknown_task", suite=name, close=", ".join(close) or "-")
+        close = difflib.get_close_matches(spec, manager.all_tasks, n=3)
+        raise UserError("harness.unknown_task", suite=name, close=", ".join(close) or "-")
+    return manager, spec
+
+
+def load(name: str, *, limit: int, include: str = "") -> Suite:
+    """`lm_eval:TASK` (a task, group or tag the harness knows, or one in the `include` folders) or
+    `lm_eval:PATH.yaml` (a task file). `limit`: items per suite, shared evenly by a group's subtasks (0: all).
+    Each item names its subtask and document, with the text and choices the model reads (for estimates)."""
+    manager, spec = check(name, include)
+    is_file = spec.endswith((".yaml", ".yml"))
+    with quiet():
         try:
             loaded = manager.load([str(Path(spec).expanduser()) if is_file else spec])
         except OSError as exc:  # ConnectionError, FileNotFoundError, the Hub's offline errors
