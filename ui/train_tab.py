@@ -89,6 +89,8 @@ def drawn(watch: Watch) -> dict:
         series = tuple(dict.fromkeys(frame["series"]))
         fresh = watch.shown.get(name, ()) in ((), series)
         out[name] = plot_update(frame if series and fresh else None, "series")
+        if name == "forget":  # measured at each evaluation: a run with no validation data never has a point
+            out[name]["visible"] = bool(series) or watch.evaluates
         watch.shown[name] = series if fresh else ()
     watch.redraw = any(len(frame) and not watch.shown[name] for name, frame in tables.items())
     return out
@@ -258,7 +260,8 @@ def build(settings: ftcore.Settings):
                     grad_plot = curve(t("grad_norm"), 220, ".2f")
                 # wrapped, the run id pinned: every column (the last, "created", included) fits at 1400 px
                 table = gr.Dataframe(runs_table(settings), label=t("runs"), interactive=False, wrap=True,
-                                     pinned_columns=1, elem_id="runs-table")
+                                     pinned_columns=1, elem_id="runs-table",
+                                     column_widths=["24%", "9%", "8%", "8%", "20%", "11%", "20%"])
                 with gr.Accordion(t("log"), open=False):
                     log = gr.Code("", language=None, label=t("log_tail"), elem_id="run-log")
         watch = gr.State(None)  # what this session has read of the run it shows

@@ -36,10 +36,19 @@ def runs_table(settings: ftcore.Settings, lang: str = "en") -> pd.DataFrame:
         loss = status.get("loss")
         rows.append([run.id, ftcore.localize(ftcore.state_text(status.get("state")), lang),
                      f"{status.get('step', 0)}/{status.get('total_steps') or '?'}",
-                     None if loss is None else round(loss, 4), config.model.ref,
+                     None if loss is None else round(loss, 4), short_model(config.model.ref),
                      f"{config.dist.world_size}× {config.dist.strategy}",
                      (status.get("created") or "")[:19].replace("T", " ")])
     return pd.DataFrame(rows, columns=[tr(f"col_{c}", lang) for c in RUN_COLUMNS])
+
+
+def short_model(ref: str) -> str:
+    """A model as the runs table names it: a Hub id or a run as it is, a local folder by its last two parts (the
+    table has seven columns to fit; the run's status line and config keep the whole path)."""
+    if ref.startswith(("/", "~", ".")) or "\\" in ref:
+        parts = [p for p in ref.replace("\\", "/").split("/") if p]
+        return "…/" + "/".join(parts[-2:]) if len(parts) > 2 else ref
+    return ref
 
 
 def status_markdown(run: ftcore.Run | None, lang: str = "en", pace: ftcore.Pace | None = None,
@@ -122,12 +131,19 @@ class Watch:
     note: dict | None = None  # the latest message event
     shown: dict[str, tuple] = field(default_factory=dict)  # the series each plot was last drawn with
     redraw: bool = False  # a plot was emptied to be drawn afresh (train_tab.drawn): the next tick draws it
+    evaluates: bool = True  # the run has validation data: it logs validation losses and forgetting
+
 
     def follows(self, run: ftcore.Run, lang: str) -> bool:
         return self.run_id == run.id and self.lang == lang and self.tail is not None
 
     def reset(self, run: ftcore.Run, lang: str) -> None:
         self.__init__(run.id, lang, ftcore.Tail(run))
+        try:
+            data = run.config().data
+            self.evaluates = bool(data.val or any(task.val for task in data.tasks))
+        except ftcore.UserError:
+            self.evaluates = True
 
     def read(self, run: ftcore.Run, lang: str) -> tuple[bool, bool, bool]:
         """Take in what is new; returns whether the curves, the status and the log changed."""

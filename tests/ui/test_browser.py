@@ -477,7 +477,10 @@ def test_train_tab_draws_every_curve_and_speaks_the_readers_language(home, brows
                 assert "按步数" in plot_text and "__i18n__" not in plot_text  # the label; no untranslated title
                 # the last column's header is seen at 1400 px, not clipped by the table's scrolling
                 created = page.locator("#runs-table th").filter(has_text="创建时间").first
-                assert page.evaluate(SEEN, created.element_handle(timeout=30_000)), headers
+                geometry = page.evaluate("() => [...document.querySelectorAll('#runs-table th')].map(t => "
+                                         "[t.textContent.trim(), Math.round(t.getBoundingClientRect().left), "
+                                         "Math.round(t.getBoundingClientRect().right)]).concat([[window.innerWidth]])")
+                assert page.evaluate(SEEN, created.element_handle(timeout=30_000)), geometry
                 shot(page, tmp_path, "train-zh")
             else:
                 assert [h.strip() for h in headers][:3] == ["run", "state", "step"]

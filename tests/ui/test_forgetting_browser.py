@@ -36,7 +36,7 @@ def test_forgetting_points_appear_beside_the_validation_loss_as_a_run_evaluates(
 
     worker = subprocess.Popen(["sleep", "600"])  # stands in for the run's live worker
     run = ftcore.RunStore(home.ensure()).create(ftcore.apply_overrides(ftcore.RunConfig(name="forgetting"),
-                                                                       ["data.train=x.jsonl"]))
+                                                                       ["data.train=x.jsonl", "data.val=y.jsonl"]))
     start = time.time() - 60
     append(run, [{"time": start, "type": "train_begin", "total_steps": 40, "step": 0},
                  *({"time": start + i, "type": "train", "step": i, "loss": 3 - i / 10, "learning_rate": 1e-4,

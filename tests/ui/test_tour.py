@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from test_browser import browser, goto_tab, open_page, pick, shot, start_app, upload  # noqa: F401 (browser)
+from test_browser import SEEN, browser, goto_tab, open_page, pick, shot, start_app, upload  # noqa: F401 (browser)
 
 from ftcore import RunStore
 
@@ -111,6 +111,10 @@ def test_every_tab_drawn_in_both_languages_with_no_english_left_in_chinese(
     goto_tab(page, train)
     page.locator("#run-status").get_by_text(run.id).wait_for(timeout=60_000)
     wait_marks(page, "loss-plot")
+    # no validation file: no forgetting point will come, so no empty plot; every runs-table column is seen
+    assert not page.locator("#forget-plot").is_visible()
+    last = page.locator("#runs-table th").filter(has_text="创建时间" if zh else "created").first
+    assert page.evaluate(SEEN, last.element_handle(timeout=30_000))
     shot(page, tmp_path, f"train-{locale}")
     if zh:
         leftovers[train] = english_left(page, "body", ids)
