@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ftcore import RunStore
-from ftcore.recipes.guided import CPU_STEPS, CPU_SUITES
+from ftcore.recipes.guided import CPU_LR, CPU_STEPS, CPU_SUITES
 
 
 def test_guided_run_walks_every_step(cli, home, tiny_model):
@@ -16,7 +16,8 @@ def test_guided_run_walks_every_step(cli, home, tiny_model):
     assert "150 rows" in out.stdout and "GiB" in out.stdout and "base + 3-shot prompt" in out.stdout
     (run,) = RunStore(home).list()
     config = run.config()
-    assert config.train.max_steps == CPU_STEPS and config.probe.suites == CPU_SUITES and config.probe.fewshot == 3
+    assert (config.train.max_steps, config.train.learning_rate) == (CPU_STEPS, CPU_LR)
+    assert config.probe.suites == CPU_SUITES and config.probe.fewshot == 3
     report = json.loads((run.dir / "report.json").read_text())
     assert report["domain_split"] == "validation" and report["base"]["fewshot"]["k"] == 3
     assert json.loads((run.dir / "data.json").read_text())["validation"]["rows"] == 30
