@@ -16,9 +16,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # guided first run
     "ui.guided_title": ("First run, guided", "引导式首次运行"),
     "ui.guided_intro": ("The barista demo data and the embedded model are ready. One click checks the data, plans the "
-                     "memory, trains a run sized to this machine (on 2 CPU cores about 2 minutes of training and 8 of evaluation; the full recipe on a GPU), "
+                     "memory, trains a run sized to this machine (on 2 CPU cores about 3 minutes of training and 10 of evaluation; the full recipe on a GPU), "
                      "then compares base, base + prompt and fine-tuned, with the forgetting probes.",
-                     "咖啡师示例数据和内置模型已就绪。一键完成：检查数据、估算显存/内存、按本机硬件训练一次（在 2 核 CPU 上约 2 分钟训练、8 分钟评估；"
+                     "咖啡师示例数据和内置模型已就绪。一键完成：检查数据、估算显存/内存、按本机硬件训练一次（在 2 核 CPU 上约 3 分钟训练、10 分钟评估；"
                      "GPU 上用完整配方），再对比基础模型、基础模型 + 提示词与微调后模型，并运行遗忘探针。"),
     "ui.guided_start": ("Start the guided run", "开始引导式运行"),
     # Data tab

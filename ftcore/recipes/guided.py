@@ -23,8 +23,8 @@ from ftcore.runs.store import Run, RunStore, busy, status_error
 from ftcore.settings import Settings
 
 GUIDED_NAME = "first-run"  # the guided run's name: how a reloaded page finds it again
-# 2 epochs of the demo's 120 training rows at lr 1e-4 (constant): measured on 2 cores, the answers to trained
-# questions take the data's wording (30 steps at 5e-5 barely moved them: training loss 3.0, now 2.0) and the
+# 2 epochs of the demo's 120 training rows at lr 1e-4 (constant), 3m15s of training on 2 idle cores: the answers
+# to trained questions take the data's wording (30 steps at 5e-5 barely moved them: training loss 3.0, now 2.0) and the
 # validation loss and ROUGE-L are the best of 5e-5 x 30, 1e-4 x 60 and 2e-4 x 60 (2e-4 overfits: 3.16 vs 3.03)
 CPU_STEPS = 60
 CPU_LR = 1e-4
