@@ -250,10 +250,13 @@ def build(settings: ftcore.Settings):
                 with gr.Row():
                     # points, not lines: a validation loss measured once is a single point, which a line never draws
                     loss_plot = gr.ScatterPlot(x="step", y="value", color="series", label=t("loss_by_step"),
-                                               x_title=" ", y_title=" ", color_title=" ", elem_id="loss-plot")
+                                               x_title=" ", y_title=" ", color_title=" ", x_lim=[0, None],
+                                               elem_id="loss-plot")
                     # beside it, forgetting measured at the same evaluations (points too)
+                    # from step 0 and from no forgetting: a first point is not drawn on the plot's corner
                     forget_plot = gr.ScatterPlot(x="step", y="value", color="series", label=t("forgetting_by_step"),
-                                                 x_title=" ", y_title=" ", color_title=" ", elem_id="forget-plot")
+                                                 x_title=" ", y_title=" ", color_title=" ", x_lim=[0, None],
+                                                 y_lim=[0, None], elem_id="forget-plot")
                 with gr.Row():
                     speed_plot = curve(t("tokens_per_second"), 220, ",.0f")
                     lr_plot = curve(t("lr_curve"), 220, ".1e")

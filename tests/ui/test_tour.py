@@ -7,7 +7,9 @@ text (data rows, model answers, the command line, the log)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 
 import pytest
 from test_browser import SEEN, browser, goto_tab, open_page, pick, shot, start_app, upload  # noqa: F401 (browser)
@@ -73,13 +75,21 @@ def wait_marks(page, plot: str, at_least: int = 1) -> None:
 
 @pytest.fixture
 def toured(cli, home, tiny_model, chat_file, tmp_path):
-    out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "8", "--lr", "1e-3",
-              "--batch-size", "2", "--save-steps", "4", "train.eval_steps=4", "probe.suites=quick", "--name", "tour")
-    assert out.returncode == 0, out.stderr[-2000:]
-    (run,) = RunStore(home).list()
+    """The app over one finished run: a tiny one trained here, or (FTCORE_TOUR_HOME=WORKSPACE, for the docs'
+    screenshots) a copy of a workspace holding a real run, such as the guided run's, whose newest run is shown."""
+    source = os.environ.get("FTCORE_TOUR_HOME")
+    if source:
+        shutil.copytree(source, home.home, dirs_exist_ok=True, ignore=shutil.ignore_patterns("gradio", "tmp"))
+    else:
+        out = cli("train", "--data", str(chat_file), "--model", str(tiny_model), "--max-steps", "8", "--lr", "1e-3",
+                  "--batch-size", "2", "--save-steps", "4", "train.eval_steps=4", "probe.suites=quick",
+                  "--name", "tour")
+        assert out.returncode == 0, out.stderr[-2000:]
+    run = next(r for r in RunStore(home).list() if r.report_path.is_file())
     assert json.loads(run.report_path.read_text())["candidates"]
+    model = run.config().model.ref if source else str(tiny_model)
     url, proc = start_app(home, tmp_path)
-    yield url, run
+    yield url, run, model
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -89,17 +99,17 @@ TABS = {"en-US": ("Data", "Train", "Compare", "Chat", "Publish"), "zh-CN": ("数
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_every_tab_drawn_in_both_languages_with_no_english_left_in_chinese(
-        toured, browser, tiny_model, chat_file, tmp_path, locale):  # noqa: F811 (browser: the fixture)
-    url, run = toured
+        toured, browser, chat_file, tmp_path, locale):  # noqa: F811 (browser: the fixture)
+    url, run, model = toured
     data, train, compare, chat, publish = TABS[locale]
     zh = locale == "zh-CN"
-    ids = {run.id.lower(), *run.id.lower().split("-"), *str(tiny_model).lower().replace("/", " ").split()}
+    ids = {run.id.lower(), *run.id.lower().split("-"), *model.lower().replace("/", " ").split()}
     leftovers: dict[str, list[str]] = {}
 
     page = open_page(browser, url, locale=locale)
     upload(page, "data-files", chat_file)
     box = page.locator("#data-model input")
-    box.fill(str(tiny_model))
+    box.fill(model)
     box.press("Enter")
     page.locator("#check-data").click()
     page.locator("#data-summary").get_by_text("12").first.wait_for(timeout=60_000)
@@ -111,8 +121,12 @@ def test_every_tab_drawn_in_both_languages_with_no_english_left_in_chinese(
     goto_tab(page, train)
     page.locator("#run-status").get_by_text(run.id).wait_for(timeout=60_000)
     wait_marks(page, "loss-plot")
-    # no validation file: no forgetting point will come, so no empty plot; every runs-table column is seen
-    assert not page.locator("#forget-plot").is_visible()
+    # forgetting is measured at evaluations: with no validation file no point will come, and no empty plot shows
+    evaluates = bool(run.config().data.val)
+    assert page.locator("#forget-plot").is_visible() == evaluates
+    if evaluates:
+        wait_marks(page, "forget-plot")
+    # every runs-table column is seen
     last = page.locator("#runs-table th").filter(has_text="创建时间" if zh else "created").first
     assert page.evaluate(SEEN, last.element_handle(timeout=30_000))
     shot(page, tmp_path, f"train-{locale}")
@@ -123,6 +137,12 @@ def test_every_tab_drawn_in_both_languages_with_no_english_left_in_chinese(
     pick(page, "compare-run", run.id)
     wait_marks(page, "probe-plot")
     wait_marks(page, "tradeoff-plot")
+    page.locator("#compare-prompt textarea").fill("如何让奶泡更细腻？" if zh else "How do I get silkier milk foam?")
+    page.locator("#compare-ask").click()
+    page.wait_for_function(
+        "() => ['base-answer','tuned-answer'].every(id => {"
+        " const b = document.querySelector('#' + id + ' .bot'); return b && b.innerText.trim().length > 0; })",
+        timeout=120_000)
     shot(page, tmp_path, f"compare-{locale}")
     if zh:
         leftovers[compare] = english_left(page, "body", ids)
