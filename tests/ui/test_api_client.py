@@ -152,7 +152,7 @@ def test_killing_the_app_mid_run_loses_nothing_and_a_restart_reattaches(home, ti
         api = Client(url, verbose=False)
         api.predict(*start_values(api, model=str(tiny_model), data_source="upload",
                                   data_upload=handle_file(str(chat_file)), run_name="outlives the app",
-                                  **{"knob.train.max_steps": 400, "knob.train.batch_size": 2}),
+                                  **{"knob.train.max_steps": 100000, "knob.train.batch_size": 2}),
                     api_name="/start_run")
         (run_dir,) = home.runs_dir.iterdir()
         run = ftcore.RunStore(home).get(run_dir.name)
