@@ -195,15 +195,7 @@ def summary(report: ftcore.Report | dict | None, run: ftcore.Run | None, lang: s
     if report is None:
         return tr("no_report", lang, run=run.id)
     report = ftcore.Report.of(report)
-    domain = tr("domain_split", lang, split=split_text(report.domain_split, lang)) if report.domain_split else ""
+    domain = tr("domain_split", lang, split=report.split()) if report.domain_split else ""
     return tr("recommended", lang, recommendation=report.recommendation(), budget=f"{report.budget:g}",
               domain=domain)
 
-
-SPLITS = {"validation": "split_validation", "training sample (no validation file)": "split_training_sample"}
-
-
-def split_text(domain_split: str, lang: str) -> str:
-    """The report's domain split ("validation", "training sample (no validation file)", or both joined by " + ",
-    as report.json stores them) in the reader's language."""
-    return " + ".join(tr(SPLITS[part], lang) if part in SPLITS else part for part in domain_split.split(" + "))

@@ -140,8 +140,7 @@ class Watch:
     def reset(self, run: ftcore.Run, lang: str) -> None:
         self.__init__(run.id, lang, ftcore.Tail(run))
         try:
-            data = run.config().data
-            self.evaluates = bool(data.val or any(task.val for task in data.tasks))
+            self.evaluates = any(task.val for task in run.config().data.task_list())
         except ftcore.UserError:
             self.evaluates = True
 

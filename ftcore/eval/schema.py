@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftcore.errors import UserError
 from ftcore.eval.compare import format_interval
-from ftcore.messages import restore
+from ftcore.messages import Join, Text, restore
 
 if TYPE_CHECKING:
     from ftcore.runs.store import Run
@@ -108,6 +108,10 @@ class DomainRow:
     k: int | None = None  # the number of worked examples, for the prompting baseline
 
 
+SPLITS = {"validation": Text("report.split_validation"),
+          "training sample (no validation file)": Text("report.split_training_sample")}
+
+
 @dataclass(frozen=True)
 class Report:
     budget: float
@@ -176,6 +180,11 @@ class Report:
         """The recommendation, renderable in either language (a report written before the key was kept stays in
         English)."""
         return restore(self.recommendation_en, self.recommendation_key, self.recommendation_values)
+
+    def split(self) -> Join:
+        """Which domain data the report scored ("validation", "training sample (no validation file)", or both
+        joined by " + ", as report.json stores them), renderable in either language."""
+        return Join((SPLITS.get(part, part) for part in self.domain_split.split(" + ")), " + ")
 
     def domain_rows(self, candidates: list[str] | None = None, fewshot: dict[str, Any] | None = None
                     ) -> list[DomainRow]:

@@ -2,6 +2,8 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # report.py: the run report
+    "report.split_validation": ("validation", "验证集"),
+    "report.split_training_sample": ("training sample (no validation file)", "训练数据抽样（没有验证文件）"),
     "report.missing": (
         "Run {run} has no report yet (it is written when training ends); `ftcore compare {run} "
         "--rerun` computes it now.",

@@ -208,8 +208,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "解释的损失（95% 区间不含零变化）；*不确定*：超出预算、但在这么多题目上可能只是偶然的损失。{domain}",
     ),
     "ui.domain_split": (" Domain data: {split}.", "领域数据：{split}。"),
-    "ui.split_validation": ("validation", "验证集"),
-    "ui.split_training_sample": ("training sample (no validation file)", "训练数据抽样（没有验证文件）"),
     "ui.badge_kept": ("✔ kept", "✔ 保持"),
     "ui.badge_gained": ("▲ gained", "▲ 提升"),
     "ui.badge_forgot": ("✖ forgot", "✖ 遗忘"),

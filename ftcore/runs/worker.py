@@ -53,9 +53,7 @@ def job(run: Run, settings: Settings, flag: StopFlag, resume: str | None, node_r
     except UserError as exc:
         return _fail(run, exc)
     if allocation is None:
-        run.update_status(state="cancelled", ended=now(), error=flag.reason or Text("worker.stopped_queued"))
-        run.append_event("end", state="cancelled")
-        return 0
+        return _cancel(run, flag.reason or Text("worker.stopped_queued"))
     try:
         env = devices.child_env(os.environ, allocation)
         run.note(Text("notes.devices", devices=", ".join(allocation.ids)), devices=allocation.ids,
@@ -82,18 +80,17 @@ def report_job(run: Run, settings: Settings, flag: StopFlag, suites: str) -> int
     return 0
 
 
-def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, str],
-              flag: StopFlag | None = None) -> int:
+def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, str], flag: StopFlag) -> int:
     """Run the training process in this process group (a stop signals both) and make sure a final status is
     written: a child that ended without one after a stop (killed while DeepSpeed compiled its ops, before the
     Trainer could read the STOP file) leaves the run cancelled, not failed."""
-    flag = flag or StopFlag()
     run.update_status(state="running", started=now())
     if "torch.distributed.run" in command:
         run.note(Text("notes.launching", command=" ".join(command[1:])))
     # the child shares this process group, so a stop (STOP file, then a signal to the group) reaches every rank;
     # a SIGTERM to this process alone is passed on (torchrun passes it on to its ranks)
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=keep_fds, env=env)
+
     def pass_on(*_):
         flag.set(Text("worker.stopped_by_signal"))
         child.send_signal(signal.SIGTERM)
@@ -108,9 +105,7 @@ def supervise(run: Run, command: list[str], keep_fds: list[int], env: dict[str, 
         return 0 if code == 0 else 1
     if status.get("state") not in FINISHED:
         if flag.reason or run.stop_requested:
-            run.update_status(state="cancelled", ended=now(), error=flag.reason or Text("worker.stopped_by_user"))
-            run.append_event("end", state="cancelled")
-            return 0
+            return _cancel(run, flag.reason or Text("worker.stopped_by_user"))
         return _fail(run, Text("worker.exited", code=code))
     return 0 if status.get("state") != "failed" else 1
 
@@ -192,6 +187,12 @@ def _what_fits(run: Run, settings: Settings) -> Text:
     except Exception:  # the message must be written even when planning fails
         pass
     return Text("worker.run_plan")
+
+
+def _cancel(run: Run, reason: Text) -> int:
+    run.update_status(state="cancelled", ended=now(), error=reason)
+    run.append_event("end", state="cancelled")
+    return 0
 
 
 def _fail(run: Run, message: str | UserError) -> int:

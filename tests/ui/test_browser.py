@@ -108,6 +108,34 @@ def pick(page, elem_id: str, text: str):
                            " return el && el.value.includes(text); }", arg=[elem_id, text], timeout=30_000)
 
 
+# the marks Vega drew in a plot that a reader can see: a stroke or a fill, and a size
+MARKS = """id => [...document.querySelectorAll('#' + id + ' .role-mark path')].filter(p => {
+  const s = getComputedStyle(p), box = p.getBoundingClientRect();
+  const painted = c => c && c !== 'none' && c !== 'transparent' && c !== 'rgba(0, 0, 0, 0)';
+  return (painted(s.stroke) || painted(s.fill)) && box.width > 0 && box.height > 0; }).length"""
+# whether the middle of an element is what the reader sees there (not clipped by its table's scrolling)
+SEEN = """el => { const b = el.getBoundingClientRect(); if (b.right > window.innerWidth) return false;
+  const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return !!hit && el.contains(hit); }"""
+
+
+def seen(page, locator) -> bool:
+    """Whether the element is seen once the page is scrolled to it (vertically only: a table's own horizontal
+    scrolling is what this checks)."""
+    handle = locator.element_handle(timeout=60_000)
+    page.evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 200)", handle)
+    return page.evaluate(SEEN, handle)
+
+
+def ask_both(page, prompt: str, timeout: int = 60_000) -> None:
+    """Ask both models of the Compare tab and wait until each answer has text."""
+    page.locator("#compare-prompt textarea").fill(prompt)
+    page.locator("#compare-ask").click()
+    page.wait_for_function(
+        "() => ['base-answer','tuned-answer'].every(id => {"
+        " const b = document.querySelector('#' + id + ' .bot'); return b && b.innerText.trim().length > 0; })",
+        timeout=timeout)
+
+
 def test_full_flow_upload_report_train_reattach_compare_publish_export(browser, home, tiny_model, chat_file,
                                                                         tmp_path):
     """The whole path a user takes, in one browser session and a second one: upload, quality report, dataset
@@ -182,15 +210,7 @@ def full_flow(browser, app_url, home, tiny_model, chat_file, tmp_path, stub, tok
     pending = not (run_dir / "report.json").is_file()
     page.locator("#report-summary").get_by_text("Recommended").wait_for(timeout=300_000)
     print(f"report pending when the run was picked: {pending}")
-    page.locator("#compare-prompt textarea").fill("How hot should the milk be?")
-    page.locator("#compare-ask").click()
-    for side in ("base-answer", "tuned-answer"):
-        bot = page.locator(f"#{side} .bot").first
-        bot.wait_for(timeout=60_000)
-    page.wait_for_function(
-        "() => ['base-answer','tuned-answer'].every(id => {"
-        " const b = document.querySelector('#' + id + ' .bot'); return b && b.innerText.trim().length > 0; })",
-        timeout=60_000)
+    ask_both(page, "How hot should the milk be?")
     # the tuned model has seen the data: its answer is model text, not the empty-answer notice
     assert "no text" not in page.locator("#tuned-answer .bot").first.inner_text()
     # the run's report: probe table with verdicts, and the recommendation
@@ -199,12 +219,7 @@ def full_flow(browser, app_url, home, tiny_model, chat_file, tmp_path, stub, tok
     shot(page, tmp_path, "compare")
 
     page.locator("#compare-blind input").check()  # blind A/B: answer, vote, and the vote is kept with the run
-    page.locator("#compare-prompt textarea").fill("Oat or whole milk?")
-    page.locator("#compare-ask").click()
-    page.wait_for_function(
-        "() => ['base-answer','tuned-answer'].every(id => {"
-        " const b = document.querySelector('#' + id + ' .bot'); return b && b.innerText.trim().length > 0; })",
-        timeout=60_000)
+    ask_both(page, "Oat or whole milk?")
     page.locator("#vote-a").click()
     page.locator("#vote-result").get_by_text("Saved").wait_for(timeout=30_000)
     (vote,) = [json.loads(line) for line in (run_dir / "votes.jsonl").read_text().splitlines()]
@@ -432,13 +447,6 @@ def test_number_fields_step_on_their_own_scale(app_url, browser):
     assert float(epochs.input_value()) == pytest.approx(3.5)
 
 
-# whether the middle of an element is what the reader sees there (not clipped by its table's scrolling)
-SEEN = """el => { window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 200);
-  const b = el.getBoundingClientRect();
-  if (b.right > window.innerWidth) return false;
-  const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return !!hit && el.contains(hit); }"""
-
-
 def write_finished_run(home, steps: int = 12):
     """A run folder as a finished worker leaves it: train events every step, one validation at the end."""
     import ftcore
@@ -476,11 +484,7 @@ def test_train_tab_draws_every_curve_and_speaks_the_readers_language(home, brows
                 plot_text = page.locator("#loss-plot").inner_text()
                 assert "按步数" in plot_text and "__i18n__" not in plot_text  # the label; no untranslated title
                 # the last column's header is seen at 1400 px, not clipped by the table's scrolling
-                created = page.locator("#runs-table th").filter(has_text="创建时间").first
-                geometry = page.evaluate("() => [...document.querySelectorAll('#runs-table th')].map(t => "
-                                         "[t.textContent.trim(), Math.round(t.getBoundingClientRect().left), "
-                                         "Math.round(t.getBoundingClientRect().right)]).concat([[window.innerWidth]])")
-                assert page.evaluate(SEEN, created.element_handle(timeout=30_000)), geometry
+                assert seen(page, page.locator("#runs-table th").filter(has_text="创建时间").first), headers
                 shot(page, tmp_path, "train-zh")
             else:
                 assert [h.strip() for h in headers][:3] == ["run", "state", "step"]

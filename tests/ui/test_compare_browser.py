@@ -9,7 +9,7 @@ import json
 
 import pytest
 import test_browser
-from test_browser import pick, start_app
+from test_browser import MARKS, pick, seen, start_app
 
 from ftcore import RunConfig, RunStore, apply_overrides
 
@@ -49,15 +49,7 @@ TINY = {
                     "rows": rows(("general_en", "qa", 0.0, 0.0, "kept"), ("arithmetic", "qa", 0.0, 0.0, "kept"),
                                  ("poems", "checks", 0.0, 0.0, "kept"))}]}
 
-# the marks Vega drew in a plot that a reader can see: a stroke or a fill, and a size
-MARKS = """id => [...document.querySelectorAll('#' + id + ' .role-mark path')].filter(p => {
-  const s = getComputedStyle(p), box = p.getBoundingClientRect();
-  const painted = c => c && c !== 'none' && c !== 'transparent' && c !== 'rgba(0, 0, 0, 0)';
-  return (painted(s.stroke) || painted(s.fill)) && box.width > 0 && box.height > 0; }).length"""
 TEXTS = "sel => [...document.querySelectorAll(sel)].map(t => t.textContent)"
-# whether the middle of an element is what the reader sees there (not clipped by its table's scrolling)
-SEEN = """el => { const b = el.getBoundingClientRect(); if (b.right > window.innerWidth) return false;
-  const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return !!hit && el.contains(hit); }"""
 
 
 def finished_run(home, name: str, report: dict):
@@ -103,12 +95,6 @@ def wait_for_marks(page, probe: int, tradeoff: int) -> None:
 
 def cell(page, table: str, text: str):
     return page.locator(f"#{table} th, #{table} .body-cell").filter(has_text=text, visible=True).first
-
-
-def seen(page, locator) -> bool:
-    handle = locator.element_handle(timeout=60_000)
-    page.evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 200)", handle)
-    return page.evaluate(SEEN, handle)
 
 
 def test_compare_plots_have_marks_and_tables_fit(compare_app, browser):

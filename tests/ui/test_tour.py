@@ -12,17 +12,11 @@ import re
 import shutil
 
 import pytest
-from test_browser import SEEN, browser, goto_tab, open_page, pick, shot, start_app, upload  # noqa: F401 (browser)
+from test_browser import MARKS, ask_both, browser, goto_tab, open_page, pick, seen, shot, start_app, upload  # noqa: F401 (browser)
 
 from ftcore import RunStore
 
 pytestmark = pytest.mark.browser
-
-# the marks Vega drew that a reader can see (a stroke or a fill, and a size)
-MARKS = """id => [...document.querySelectorAll('#' + id + ' .role-mark path')].filter(p => {
-  const s = getComputedStyle(p), box = p.getBoundingClientRect();
-  const painted = c => c && c !== 'none' && c !== 'transparent' && c !== 'rgba(0, 0, 0, 0)';
-  return (painted(s.stroke) || painted(s.fill)) && box.width > 0 && box.height > 0; }).length"""
 
 # text the user brought or the model wrote, and code: not the page's own words
 USER_TEXT = ["#data-rendered", "#data-canonical", "#data-augmented", "#chat-bot", "#base-answer", "#tuned-answer",
@@ -128,7 +122,7 @@ def test_every_tab_drawn_in_both_languages_with_no_english_left_in_chinese(
         wait_marks(page, "forget-plot")
     # every runs-table column is seen
     last = page.locator("#runs-table th").filter(has_text="创建时间" if zh else "created").first
-    assert page.evaluate(SEEN, last.element_handle(timeout=30_000))
+    assert seen(page, last)
     shot(page, tmp_path, f"train-{locale}")
     if zh:
         leftovers[train] = english_left(page, "body", ids)
@@ -137,12 +131,7 @@ def test_every_tab_drawn_in_both_languages_with_no_english_left_in_chinese(
     pick(page, "compare-run", run.id)
     wait_marks(page, "probe-plot")
     wait_marks(page, "tradeoff-plot")
-    page.locator("#compare-prompt textarea").fill("如何让奶泡更细腻？" if zh else "How do I get silkier milk foam?")
-    page.locator("#compare-ask").click()
-    page.wait_for_function(
-        "() => ['base-answer','tuned-answer'].every(id => {"
-        " const b = document.querySelector('#' + id + ' .bot'); return b && b.innerText.trim().length > 0; })",
-        timeout=120_000)
+    ask_both(page, "如何让奶泡更细腻？" if zh else "How do I get silkier milk foam?", timeout=120_000)
     shot(page, tmp_path, f"compare-{locale}")
     if zh:
         leftovers[compare] = english_left(page, "body", ids)
