@@ -8,7 +8,8 @@ through `ftcore probe`; recall is the share of answers that contain the fact. Th
 
 Variants: defaults (batch 4, cosine to zero); constant schedule; batch 8; batch 8 + constant (a bare PyTorch
 loop's usual settings); padded batches instead of packing; rule-based augmentation of the questions (`ftcore data
-augment --ops synonym,reorder,swap --factor 3`); the `knowledge` preset; the preset + augmentation. One seed per
+augment --ops synonym,reorder,swap --factor 3`); the `knowledge` preset; the preset + augmentation; model-based
+paraphrase of the questions by the embedded model (`--ops paraphrase --paraphrase-model`), alone and with the preset. One seed per
 variant by default (`--seeds` for more; the median is printed). Appends a dated row to bench/RESULTS.md.
 
     .venv/bin/python bench/knowledge.py [--variants default,constant,...] [--seeds 1] [--no-record]
@@ -43,7 +44,12 @@ VARIANTS = {
     "augmented": ["@augment"],
     "preset": ["--preset", "knowledge"],
     "preset-augmented": ["--preset", "knowledge", "@augment"],
+    "paraphrased": ["@paraphrase"],
+    "preset-paraphrased": ["--preset", "knowledge", "@paraphrase"],
 }
+# the embedded model rewrites the questions (`--ops paraphrase`); rewrites that lose a name or number or answer the
+# question instead are not used, and the count of each is printed
+PARAPHRASER = MODEL
 
 
 def ftcore(args: list[str], env: dict) -> str:
@@ -70,6 +76,13 @@ def one(variant: str, seed: int, work: Path, env: dict) -> dict:
         if not data.is_file():
             ftcore(["data", "augment", str(DEMO / "facts.jsonl"), "--ops", "synonym,reorder,swap", "--factor", "3",
                     "--seed", str(seed), "--out", str(data)], env)
+    if "@paraphrase" in extra:
+        extra.remove("@paraphrase")
+        data = work / f"facts_para_{seed}.jsonl"
+        if not data.is_file():
+            out = ftcore(["data", "augment", str(DEMO / "facts.jsonl"), "--ops", "paraphrase", "--factor", "1",
+                          "--paraphrase-model", PARAPHRASER, "--seed", str(seed), "--out", str(data)], env)
+            print(f"{variant}: {out.strip().splitlines()[-1]}", flush=True)
     name = f"k-{variant}-{seed}"
     began = time.perf_counter()
     ftcore(["train", *BASE, "--data", str(data), "--seed", str(seed), "--name", name, *extra], env)

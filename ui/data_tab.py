@@ -144,6 +144,12 @@ def paraphraser(cache: ftcore.ModelCache, ref: str, ops: list[str]):
     return ftcore.paraphrase_with_model(generate)
 
 
+def warn_rejected(rewrite) -> None:
+    """Say how many of the model's rewrites were not used (a name or number lost, a question answered)."""
+    if rewrite is not None and rewrite.rejected:
+        gr.Warning(both("paraphrase_rejected", used=rewrite.used, rejected=rewrite.rejected))
+
+
 def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
     with gr.Tab(t("tab_data"), id="data"):
         with gr.Row():
@@ -211,10 +217,11 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
             return ""
         try:
             examples = load_files(paths, f, tmpl, cols, learn_input, drop)[:20]  # a preview: a few source rows are enough
-            rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42,
-                                           paraphrase=paraphraser(cache, ref, list(chosen)))
+            rewrite = paraphraser(cache, ref, list(chosen))
+            rows = ftcore.augment_examples(examples, list(chosen), int(k), seed=42, paraphrase=rewrite)
         except ftcore.UserError as exc:
             raise error(named(exc, paths)) from None
+        warn_rejected(rewrite)
         return preview_rows(rows, "augment_preview", lang_of(request))
 
     def on_use(paths, f, tmpl, cols, learn_input, drop, ratio, chosen, k, title, ref, chat):
@@ -222,12 +229,13 @@ def build(settings: ftcore.Settings, cache: ftcore.ModelCache) -> DataTab:
             examples = load_files(paths, f, tmpl, cols, learn_input, drop)
             if chat:  # refused now, not when the run starts
                 ftcore.template_source(chat, settings)
+            rewrite = paraphraser(cache, ref, list(chosen or []))
             prepared_id = ftcore.prepare_dataset(settings, examples, title, val_ratio=float(ratio),
                                                  augment_ops=list(chosen or []), augment_factor=int(k),
-                                                 paraphrase=paraphraser(cache, ref, list(chosen or [])),
-                                                 chat_template=chat or None)
+                                                 paraphrase=rewrite, chat_template=chat or None)
         except ftcore.UserError as exc:
             raise error(named(exc, paths)) from None
+        warn_rejected(rewrite)
         gr.Info(both("dataset_ready", name=prepared_id))
         return prepared_id
 

@@ -102,6 +102,9 @@ def data_augment(args, settings: Settings) -> int:
     added = augment_examples(examples, ops, args.factor, seed=args.seed, synonyms=synonyms, paraphrase=paraphrase)
     write_jsonl(examples + added, args.out)
     print(f"{args.out}: {len(examples)} rows + {len(added)} augmented ({', '.join(ops)})")
+    if paraphrase is not None:
+        print(f"paraphrase: {paraphrase.used} rewrites used, {paraphrase.rejected} rejected (a name or number lost, a "
+              "question answered instead of rewritten, or a far different length)")
     return 0
 
 

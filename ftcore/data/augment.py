@@ -17,8 +17,16 @@ from ftcore.errors import DataError, UserError
 OPS = ("synonym", "reorder", "swap", "delete", "paraphrase")
 SYNONYM_DIR = Path(__file__).parent / "synonyms"
 SYNONYM_SHARE = 0.3
-PARAPHRASE_PROMPT = ("Paraphrase the following text, keep its meaning and language; answer with the paraphrase "
-                     "only:\n\n{text}")
+PARAPHRASE_SYSTEM = ("You rewrite text in other words. Keep its meaning, its language, every name and every "
+                     "number; a question stays a question and is never answered. Reply with the rewrite only.")
+# One worked example per language: small models answer a question put to them unless shown a rewrite first.
+PARAPHRASE_SHOTS = {
+    "en": [("Where did Ada Lovelace grow up?", "In which place was Ada Lovelace raised?"),
+           ("The order ships in 3 days.", "It takes 3 days for the order to ship.")],
+    "zh": [("李白是在哪里长大的？", "李白的成长地是哪里？"), ("订单会在3天内发货。", "3天之内订单就会发出。")],
+}
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+")
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -102,14 +110,41 @@ def augment_examples(examples: list[Example], ops: list[str], factor: int, seed:
     return new_rows
 
 
-def paraphrase_with_model(generate: Callable[[list[dict]], str]) -> Callable[[str], str]:
-    """Adapt a chat function (messages -> reply) into the `paraphrase` callable of augment_examples."""
+class paraphrase_with_model:  # noqa: N801 (used as a function: paraphrase=paraphrase_with_model(generate))
+    """Adapt a chat function (messages -> reply) into the `paraphrase` callable of augment_examples.
 
-    def paraphrase(text: str) -> str:
-        answer = generate([{"role": "user", "content": PARAPHRASE_PROMPT.format(text=text)}])
-        return (answer or "").strip() or text
+    The model is shown a rewrite in the text's language first, then asked for one. A reply that does not keep the
+    source's names and numbers, turns a question into a statement (small models answer instead of rewriting) or is
+    far shorter or longer is not used: the source comes back, so no row is added, and `rejected` counts it.
+    """
 
-    return paraphrase
+    def __init__(self, generate: Callable[[list[dict]], str]):
+        self.generate, self.rejected, self.used = generate, 0, 0
+
+    def __call__(self, text: str) -> str:
+        messages = [{"role": "system", "content": PARAPHRASE_SYSTEM}]
+        for source, rewrite in PARAPHRASE_SHOTS[_lang(text)]:
+            messages += [{"role": "user", "content": source}, {"role": "assistant", "content": rewrite}]
+        answer = (self.generate([*messages, {"role": "user", "content": text}]) or "").strip()
+        answer = answer.splitlines()[0].strip().strip('"“”「」') if answer else ""
+        if not answer or answer.casefold() == text.strip().casefold():
+            return text
+        if not kept_meaning(text, answer):
+            self.rejected += 1
+            return text
+        self.used += 1
+        return answer
+
+
+def kept_meaning(source: str, rewrite: str) -> bool:
+    """Whether a rewrite plausibly says the same: its names and numbers kept, a question still one, a similar length."""
+    source, rewrite = source.strip(), rewrite.strip()
+    if source.endswith(("?", "？")) != rewrite.endswith(("?", "？")):
+        return False
+    if not 0.4 <= len(rewrite) / max(1, len(source)) <= 2.5:
+        return False
+    keep = set(_NUMBER.findall(source)) | set(_NAME.findall(source))
+    return all(word in rewrite for word in keep)
 
 
 def _augment_row(source: Example, change: Callable[[str], str]) -> Example | None:
@@ -237,4 +272,5 @@ def _delete(text: str, spans: list[tuple[int, int]], rng: random.Random) -> str:
     return before + after
 
 
-__all__ = ["OPS", "PARAPHRASE_PROMPT", "augment_examples", "load_synonyms", "paraphrase_with_model"]
+__all__ = ["OPS", "PARAPHRASE_SHOTS", "PARAPHRASE_SYSTEM", "augment_examples", "kept_meaning", "load_synonyms",
+           "paraphrase_with_model"]

@@ -62,6 +62,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.augment_ops": ("Augmentation", "数据增强"),
     "ui.augment_factor": ("New rows per row", "每行新增行数"),
     "ui.augment_preview": ("Augmented rows (preview)", "增强后的行（预览）"),
+    "ui.paraphrase_rejected": (
+        "The model's rewrites: {used} used, {rejected} not used (a name or number lost, a question answered instead "
+        "of rewritten, or a far different length). A larger instruct model paraphrases better.",
+        "模型改写：采用 {used} 条，未采用 {rejected} 条（丢失了名称或数字、回答了问题而不是改写，或长度相差太大）。"
+        "更大的指令模型改写效果更好。"),
     "ui.dataset_name": ("Dataset name", "数据集名称"),
     "ui.use_for_training": ("Use for training", "用于训练"),
     "ui.data_head": ("**{n} examples** · format `{format}` · {files} file(s)", "**{n} 条样本** · 格式 `{format}` · {files} 个文件"),

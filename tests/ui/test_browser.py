@@ -89,8 +89,17 @@ def shot(page, tmp_path, name: str) -> None:
 
 def upload(page, elem_id: str, path) -> None:
     """Attach a file and wait until the server holds it (the file's name is listed), not a fixed time."""
-    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
-    page.locator(f"#{elem_id}").get_by_text(Path(path).name).first.wait_for(timeout=60_000)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    shown = page.locator(f"#{elem_id}").get_by_text(Path(path).name).first
+    for attempt in range(3):  # a file set while the tab is still being drawn can be dropped: set it again
+        page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+        try:
+            shown.wait_for(timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     if elem_id == "train-upload":  # its change handler switches the data source to the upload
         page.wait_for_function("document.querySelector('#train-source input').value === 'Uploaded file'",
                                timeout=60_000)

@@ -2,7 +2,14 @@
 
 import pytest
 
-from ftcore.data.augment import OPS, augment_examples, load_synonyms, paraphrase_with_model
+from ftcore.data.augment import (
+    OPS,
+    PARAPHRASE_SHOTS,
+    augment_examples,
+    kept_meaning,
+    load_synonyms,
+    paraphrase_with_model,
+)
 from ftcore.data.read import Example
 from ftcore.data.split import split_examples
 from ftcore.errors import DataError, UserError
@@ -208,18 +215,38 @@ def test_paraphrase_op_uses_the_callable_on_user_turns_only():
         augment_examples([source], ["paraphrase"], factor=1)
 
 
-def test_paraphrase_with_model_builds_the_prompt_and_falls_back_on_empty_answers():
+def test_paraphrase_with_model_shows_a_rewrite_in_the_text_language_and_keeps_only_faithful_ones():
     prompts = []
+    answers_ = iter(["  In which town was Orlan Vesk born?  ", "Orlan Vesk was born in Oran, Turkey.",
+                     "Where was Orlan born?", " ", "订单会在3天内发出吗？"])
 
     def generate(messages):
         prompts.append(messages)
-        return "  Ein Satz.  " if len(prompts) == 1 else " "
+        return next(answers_)
 
     paraphrase = paraphrase_with_model(generate)
-    assert paraphrase("Ein Satz!") == "Ein Satz."
-    assert paraphrase("Bleibt.") == "Bleibt."
-    assert prompts[0][0]["role"] == "user" and prompts[0][0]["content"].endswith("answer with the paraphrase "
-                                                                                 "only:\n\nEin Satz!")
+    assert paraphrase("Where was Orlan Vesk born?") == "In which town was Orlan Vesk born?"
+    assert paraphrase("Where was Orlan Vesk born?") == "Where was Orlan Vesk born?"  # answered, not rewritten
+    assert paraphrase("Where was Orlan Vesk born?") == "Where was Orlan Vesk born?"  # a name lost
+    assert paraphrase("Bleibt.") == "Bleibt."  # an empty reply
+    assert paraphrase("订单3天内会发货吗？") == "订单会在3天内发出吗？"
+    assert (paraphrase.used, paraphrase.rejected) == (2, 2)
+    first, last = prompts[0], prompts[-1]
+    assert first[0]["role"] == "system" and "never answered" in first[0]["content"]
+    assert [m["content"] for m in first[1:3]] == list(PARAPHRASE_SHOTS["en"][0])
+    assert first[-1] == {"role": "user", "content": "Where was Orlan Vesk born?"}
+    assert [m["content"] for m in last[1:3]] == list(PARAPHRASE_SHOTS["zh"][0])
+
+
+@pytest.mark.parametrize("source, rewrite, kept", [
+    ("When did Sefa Lindqvar present it in 1794?", "In 1794, when did Sefa Lindqvar show it?", True),
+    ("When did Sefa Lindqvar present it in 1794?", "When did Sefa Lindqvar present it in 1795?", False),
+    ("When did Sefa Lindqvar present it?", "Sefa Lindqvar presented it in 2019.", False),
+    ("Make it sweet.", "Sweeten it please, with syrup and honey and sugar and anything else sweet.", False),
+    ("合同第5条写了什么？", "第5条合同的内容是什么？", True),
+])
+def test_kept_meaning_checks_names_numbers_questions_and_length(source, rewrite, kept):
+    assert kept_meaning(source, rewrite) is kept
 
 
 def test_unknown_op_and_bad_factor_are_user_errors():
