@@ -59,7 +59,9 @@ from ftcore.runs.devices import detect as detect_devices
 from ftcore.runs.jobs import check, last_checkpoint, report_again, resume, start
 from ftcore.runs.launcher import launch, stop, wait
 from ftcore.runs.progress import Pace, Progress, Tail, human_duration, progress, state_text
-from ftcore.runs.store import ACTIVE, FINISHED, Run, RunStore, busy, eval_losses, status_error
+from ftcore.runs.registry import RunStore
+from ftcore.runs.state import ACTIVE, FINISHED, busy, status_error
+from ftcore.runs.store import Run, eval_losses
 from ftcore.serve import client_snippet
 from ftcore.serve.generate import Decoding, ModelCache, chat, complete, side_by_side, stream_chat
 from ftcore.settings import Settings, allowed_hosts

@@ -18,7 +18,8 @@ from pathlib import Path
 from ftcore._atomic import write_json
 from ftcore.errors import UserError
 from ftcore.messages import Join, Text
-from ftcore.runs.store import Run, parse_blend_ref
+from ftcore.runs.state import parse_blend_ref
+from ftcore.runs.store import Run
 from ftcore.settings import Settings
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")

@@ -109,7 +109,7 @@ def cmd_blend(args, settings: Settings) -> int:
     import time
 
     from ftcore.eval.blend import check_alpha, write_run_blend
-    from ftcore.runs.store import RunStore
+    from ftcore.runs.registry import RunStore
 
     run = RunStore(settings).get(args.run)
     alpha = check_alpha(args.alpha)

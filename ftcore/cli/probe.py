@@ -129,7 +129,7 @@ def cmd_compare(args, settings: Settings) -> int:
     from ftcore.eval.probes import compare, format_rows
     from ftcore.eval.report import make_report
     from ftcore.eval.schema import Report
-    from ftcore.runs.store import RunStore
+    from ftcore.runs.registry import RunStore
 
     run = RunStore(settings).get(args.run)
     if args.rerun:
@@ -200,7 +200,7 @@ def domain_table(report, prompted: dict | None) -> str:
 
 def cmd_pilot(args, settings: Settings) -> int:
     from ftcore.recipes.pilot import pilot_rows
-    from ftcore.runs.store import RunStore
+    from ftcore.runs.registry import RunStore
 
     store = RunStore(settings)
     runs = [store.get(r) for r in args.runs]

@@ -51,7 +51,7 @@ def add_hub_parsers(sub) -> None:
 
 def cmd_card(args, settings: Settings) -> int:
     from ftcore.publish import write_card
-    from ftcore.runs.store import RunStore
+    from ftcore.runs.registry import RunStore
 
     run = RunStore(settings).model(args.run)
     path = write_card(run, settings, license=args.license, language=args.language, repo=args.repo)
@@ -63,7 +63,7 @@ def cmd_card(args, settings: Settings) -> int:
 
 def cmd_push(args, settings: Settings) -> int:
     from ftcore.publish import push, read_token
-    from ftcore.runs.store import RunStore
+    from ftcore.runs.registry import RunStore
 
     run = RunStore(settings).model(args.run)
     token = read_token(args.token_file)
@@ -80,7 +80,7 @@ def cmd_push(args, settings: Settings) -> int:
 
 def cmd_export(args, settings: Settings) -> int:
     from ftcore.publish import export
-    from ftcore.runs.store import RunStore
+    from ftcore.runs.registry import RunStore
 
     run = RunStore(settings).model(args.run)
     if args.format == "gguf":

@@ -20,7 +20,9 @@ from ftcore.config import (
 )
 from ftcore.errors import UserError
 from ftcore.runs import jobs, launcher
-from ftcore.runs.store import Run, RunStore, busy
+from ftcore.runs.registry import RunStore
+from ftcore.runs.state import busy
+from ftcore.runs.store import Run
 from ftcore.settings import Settings
 
 TRAIN_FLAGS = [  # flag, section, key, type

@@ -11,7 +11,8 @@ from pathlib import Path
 from ftcore._atomic import publish_dir, write_json, write_text
 from ftcore.data import Example, fingerprint, write_jsonl
 from ftcore.errors import UserError
-from ftcore.runs.store import now, slug
+from ftcore.runs.registry import slug
+from ftcore.runs.state import now
 from ftcore.settings import Settings
 
 

@@ -25,7 +25,8 @@ from ftcore.eval.probes.runner import Stopped
 from ftcore.eval.schema import Report
 from ftcore.messages import Text
 from ftcore.runs import placement
-from ftcore.runs.store import Run, blend_name
+from ftcore.runs.state import blend_name
+from ftcore.runs.store import Run
 from ftcore.settings import Settings
 
 # the probes that answer briefly or only read: no 160-token writing (instruction, poems), minutes on a CPU

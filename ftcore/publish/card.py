@@ -12,7 +12,8 @@ from ftcore._atomic import write_text
 from ftcore.errors import UserError
 from ftcore.eval.schema import Report, metrics_of
 from ftcore.publish.files import final_folder, final_meta
-from ftcore.runs.store import Run, busy, eval_losses
+from ftcore.runs.state import busy
+from ftcore.runs.store import Run, eval_losses
 
 CARD_IMAGE = "loss_curve.png"
 LICENSES = ("apache-2.0", "mit", "llama3.1", "llama3.2", "gemma", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0",

@@ -19,7 +19,9 @@ from ftcore.plan.advice import advise
 from ftcore.runs.devices import Device, detect
 from ftcore.runs.jobs import start
 from ftcore.runs.progress import Pace, Tail, human_duration, progress
-from ftcore.runs.store import Run, RunStore, busy, status_error
+from ftcore.runs.registry import RunStore
+from ftcore.runs.state import busy, status_error
+from ftcore.runs.store import Run
 from ftcore.settings import Settings
 
 GUIDED_NAME = "first-run"  # the guided run's name: how a reloaded page finds it again

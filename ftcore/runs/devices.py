@@ -26,7 +26,8 @@ from pathlib import Path
 from ftcore.errors import UserError
 from ftcore.messages import Text
 from ftcore.runs.liveness import pid_alive
-from ftcore.runs.store import Run, RunStore
+from ftcore.runs.registry import RunStore
+from ftcore.runs.store import Run
 from ftcore.settings import Settings
 
 INVENTORY_TTL_S = 5.0  # the UI asks on every settings change; the hardware does not change that fast

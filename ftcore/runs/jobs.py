@@ -15,7 +15,9 @@ from ftcore.errors import UserError
 from ftcore.messages import Text
 from ftcore.runs import launcher
 from ftcore.runs.liveness import worker_alive
-from ftcore.runs.store import ACTIVE, CHECKPOINT_META, Run, RunStore, busy, config_digest, slug
+from ftcore.runs.registry import RunStore, config_digest, slug
+from ftcore.runs.state import ACTIVE, busy
+from ftcore.runs.store import CHECKPOINT_META, Run
 from ftcore.settings import Settings
 from ftcore.train.compat import check_environment, check_model_folder
 

@@ -11,7 +11,8 @@ import time
 
 from ftcore.messages import Text
 from ftcore.runs.liveness import pid_alive, process_start
-from ftcore.runs.store import FINISHED, Run, busy, now
+from ftcore.runs.state import FINISHED, busy, now
+from ftcore.runs.store import Run
 from ftcore.settings import Settings
 
 SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")

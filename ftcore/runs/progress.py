@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftcore.messages import Join, Text
-from ftcore.runs.store import REPORT_BUSY, Run
+from ftcore.runs.state import REPORT_BUSY
+from ftcore.runs.store import Run
 
 STATES = {"queued": Text("progress.queued"), "running": Text("progress.running"), "stopping": Text("progress.stopping"),
           "done": Text("progress.done"), "failed": Text("progress.failed"), "cancelled": Text("progress.cancelled")}

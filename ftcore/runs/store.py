@@ -5,46 +5,22 @@ status.json is replaced atomically; events.jsonl is append-only; STOP asks the w
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import re
-import shutil
 import time
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftcore._atomic import write_json, write_text
+from ftcore._atomic import write_json
 from ftcore.config import RunConfig
 from ftcore.errors import UserError
-from ftcore.messages import Bilingual, Localizable, Text, localize, restore
+from ftcore.messages import Localizable, Text, localize, restore
 from ftcore.redact import redact_fields
 from ftcore.runs.liveness import worker_alive
-from ftcore.settings import Settings
+from ftcore.runs.state import ACTIVE, blend_name, busy, parse_blend_ref
 
-ACTIVE = ("queued", "running", "stopping")
 META_FILE = "fulltune.json"  # beside a model this app wrote: the config, data and hardware it came from
 CHECKPOINT_META = META_FILE  # marks a checkpoint this app wrote
-FINISHED = ("done", "failed", "cancelled")
-# a blend of the base and one of the run's models, as a model reference: RUN/blend-0.5, RUN/blend-0.5-checkpoint-40
-BLEND_REF = re.compile(r"([\w.-]+)/blend-(\d+(?:\.\d+)?)(?:-(checkpoint-\d+))?")
-# status "report": the end-of-run report, which runs after the model is done (state "done": usable at once) and
-# is absent when none was asked for
-REPORT_STATES = ("queued", "running", "stopping", "done", "stopped", "failed")
-REPORT_BUSY = ("queued", "running", "stopping")
-
-
-def busy(status: dict[str, Any]) -> bool:
-    """Whether a run's worker is still at work on it: training (queued, running, stopping), or the model done and
-    its report running; the worker holds the run's devices until then."""
-    return status.get("state") in ACTIVE or status.get("report") in REPORT_BUSY
-
-
-def status_error(status: dict[str, Any]) -> Bilingual | None:
-    """Why a run stopped or failed, as its status keeps it, in English and (for the engine's own texts) Chinese."""
-    return Bilingual(status["error"], status.get("error_zh")) if status.get("error") else None
 
 
 def checkpoint_step(path: Path) -> int | None:
@@ -62,22 +38,6 @@ def eval_losses(metrics: dict[str, Any]) -> dict[str, float]:
         if key.startswith("eval_") and key.endswith("_loss") and isinstance(value, int | float):
             out[key[len("eval_"):-len("_loss")]] = value  # eval_loss -> ""
     return out
-
-
-def blend_name(alpha: float, source: str = "final") -> str:
-    """A blend's name in the report and in its model reference: blend-0.5 (of the final model), or
-    blend-0.5-checkpoint-40 (of that checkpoint)."""
-    return f"blend-{alpha:g}" + ("" if source == "final" else f"-{source}")
-
-
-def parse_blend_ref(ref: str) -> tuple[str, float, str] | None:
-    """(run id, alpha, source: final or checkpoint-N) of a blend reference, or None for any other text."""
-    found = BLEND_REF.fullmatch((ref or "").strip())
-    return (found[1], float(found[2]), found[3] or "final") if found else None
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -305,74 +265,3 @@ class Run:
     @property
     def stop_requested(self) -> bool:
         return self.stop_path.exists()
-
-
-class RunStore:
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.root = settings.runs_dir
-
-    def create(self, config: RunConfig, extra_files: dict[str, str] | None = None, run_id: str | None = None) -> Run:
-        """Write the run folder aside, then make it visible in one rename. A given run_id is used exactly (the
-        nodes of a multi-node run agree on it) and refused when taken."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        if run_id and (self.root / run_id).exists():
-            raise UserError("runs.exists_resume", run=run_id)
-        base = run_id or f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{slug(config.name or 'run')}"
-        staging = self.root / f".new-{base}-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        try:
-            write_text(staging / "config.yaml", config.to_yaml())
-            for name, text in (extra_files or {}).items():
-                write_text(staging / name, text)
-            write_json(staging / "status.json", {"state": "queued", "step": 0, "epoch": 0.0, "pid": None,
-                                                 "error": None, "created": now(), "started": None, "ended": None})
-            (staging / "events.jsonl").touch()
-            fixed, run_id, suffix = run_id is not None, base, 1
-            while True:
-                try:
-                    os.rename(staging, self.root / run_id)  # fails if the name is taken
-                    break
-                except OSError:
-                    if not (self.root / run_id).exists():
-                        raise
-                    if fixed:
-                        raise UserError("runs.exists", run=run_id) from None
-                    suffix += 1
-                    run_id = f"{base}-{suffix}"
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return Run(run_id, self.root / run_id)
-
-    def get(self, run_id: str) -> Run:
-        if not re.fullmatch(r"[\w.-]+", run_id or "") or run_id.startswith("."):
-            raise UserError("runs.bad_id", run=run_id)
-        path = self.root / run_id
-        if not (path / "config.yaml").is_file():
-            raise UserError("runs.missing", run=run_id, root=self.root)
-        return Run(run_id, path)
-
-    def model(self, ref: str) -> Run:
-        """A run opened for one of its models: RUN (its final model) or a blend reference (RUN/blend-0.5)."""
-        parsed = parse_blend_ref(ref)
-        if parsed is None:
-            return self.get(ref)
-        run = self.get(parsed[0])
-        return replace(run, model=blend_name(parsed[1], parsed[2]))
-
-    def list(self) -> list[Run]:
-        if not self.root.is_dir():
-            return []
-        runs = [Run(p.name, p) for p in self.root.iterdir()
-                if p.is_dir() and not p.name.startswith(".") and (p / "config.yaml").is_file()]
-        return sorted(runs, key=lambda r: r.id, reverse=True)
-
-
-def config_digest(run: Run) -> str:
-    return hashlib.sha256((run.dir / "config.yaml").read_bytes()).hexdigest()
-
-
-def slug(name: str) -> str:
-    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return text[:40] or "run"

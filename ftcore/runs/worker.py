@@ -18,7 +18,8 @@ from pathlib import Path
 from ftcore.config import RunConfig
 from ftcore.errors import UserError
 from ftcore.messages import Join, Text
-from ftcore.runs.store import FINISHED, Run, now
+from ftcore.runs.state import FINISHED, now
+from ftcore.runs.store import Run
 from ftcore.settings import Settings
 from ftcore.train.stopflag import StopFlag
 

@@ -14,7 +14,8 @@ from transformers import TrainerCallback
 from ftcore._atomic import write_json
 from ftcore.errors import UserError
 from ftcore.messages import Text
-from ftcore.runs.store import CHECKPOINT_META, Run, checkpoint_step, config_digest, eval_losses
+from ftcore.runs.registry import config_digest
+from ftcore.runs.store import CHECKPOINT_META, Run, checkpoint_step, eval_losses
 from ftcore.train.checkpoint import fsync_dir, seal
 from ftcore.train.distributed import barrier, sync_any
 from ftcore.train.stopflag import StopFlag

@@ -527,7 +527,7 @@ def test_the_guided_panel_follows_its_run_after_a_reload(home, browser, tmp_path
                 {"budget": 5, "suites": [], "domain_split": "validation", "recommended": "final",
                  "recommendation": "final", "base": {"domain": {"loss": 3.0}, "probes": {}},
                  "candidates": [{"name": "final", "domain": {"loss": 2.4}, "rows": [], "within_budget": True}]}))
-            run.update_status(state="done", step=12, ended=ftcore.runs.store.now())
+            run.update_status(state="done", step=12, ended=ftcore.runs.state.now())
             steps.get_by_text("引导式运行用时").wait_for(timeout=60_000)
             page.wait_for_function("() => !document.querySelector('#guided-start').disabled", timeout=30_000)
             assert not list(home.runs_dir.glob("*first-run-2"))  # no second guided run

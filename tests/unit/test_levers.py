@@ -269,7 +269,7 @@ def test_self_replay_generates_once_then_reuses_the_cache(tiny_model, chat_file,
 def test_prepare_data_mixes_in_the_rows_of_the_replay_source(tiny_model, chat_file, workspace):
     from ftcore.data.prepare import prepare_data
     from ftcore.models import load_tokenizer
-    from ftcore.runs.store import RunStore
+    from ftcore.runs.registry import RunStore
 
     chosen = config(f"data.train={chat_file}", f"model.ref={tiny_model}", "data.replay_source=self",
                     "data.replay=0.5")

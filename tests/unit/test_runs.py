@@ -5,7 +5,7 @@ import pytest
 
 from ftcore import RunConfig, RunStore, UserError, apply_overrides
 from ftcore.runs.liveness import pid_alive
-from ftcore.runs.store import slug
+from ftcore.runs.registry import slug
 
 
 def make_run(settings, name="My Run!"):
