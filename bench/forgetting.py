@@ -128,8 +128,9 @@ def rows_of(base: dict, facts: dict[str, dict]) -> list[dict]:
     lora_worst = next((r["worst"][0] for r in out if r["name"] == "lora"), None)
     for r in out:
         r["share"] = None if r["gain"] is None or not full_gain else r["gain"] / full_gain
-        r["keeps_gain"] = r["share"] is not None and r["share"] >= 0.9
-        r["no_worse_than_lora"] = lora_worst is not None and r["worst"][0] <= lora_worst + 1e-9
+        # None: not measured in this command (full or LoRA left out of --variants)
+        r["keeps_gain"] = None if r["share"] is None else r["share"] >= 0.9
+        r["no_worse_than_lora"] = None if lora_worst is None else r["worst"][0] <= lora_worst + 1e-9
     return out
 
 
@@ -145,15 +146,21 @@ def table(base: dict, rows: list[dict]) -> str:
         lost, suite, unit, ci = r["worst"]
         worst_text = f"{lost:.1f}{unit} {suite} {ci}".strip()
         recommended = f["report"].recommended or "none"
-        target = ("yes" if r["keeps_gain"] and r["no_worse_than_lora"] else
-                  "no (" + ", ".join(x for x, ok in (("gain < 90%", r["keeps_gain"]),
-                                                     ("forgets more than LoRA", r["no_worse_than_lora"])) if not ok)
-                  + ")")
+        target = target_text(r)
         lines.append(f"{r['name']:<14}{cell(r['value']):>9}{cell(r['loss'], '.3f'):>7}{cell(r['gain']):>8}"
                      f"{cell(None if r['share'] is None else 100 * r['share'], '.0f') + '%':>8}  {worst_text:<40}"
                      f"{r['verdict']:<10}{recommended:<18}{cell(f['seconds'], '.0f'):>8}{cell(f['wall'], '.0f'):>8}"
                      f"{cell(f['peak_gib']):>9}  {target}")
     return "\n".join(lines)
+
+
+def target_text(row: dict) -> str:
+    """yes, no (why), or n/a when full fine-tuning or LoRA was not run in the same command."""
+    checks = (("gain < 90%", row["keeps_gain"]), ("forgets more than LoRA", row["no_worse_than_lora"]))
+    if any(ok is None for _, ok in checks):
+        return "n/a (" + ", ".join(f"no {x} run" for x, ok in (("full", checks[0][1]), ("lora", checks[1][1]))
+                                   if ok is None) + ")"
+    return "yes" if all(ok for _, ok in checks) else "no (" + ", ".join(x for x, ok in checks if not ok) + ")"
 
 
 def blend_facts(full: dict) -> dict | None:
