@@ -8,7 +8,7 @@ import gradio as gr
 
 import ftcore
 
-from . import chat_tab, compare_tab, data_tab, guided_panel, publish_tab, train_tab
+from . import chat_tab, compare_tab, data_tab, guided_panel, publish_tab, train_form, train_tab
 from .i18n import I18N, lang_of, t
 from .uploads import UploadGuard
 
@@ -33,13 +33,13 @@ def build_app(settings: ftcore.Settings | None = None) -> gr.Blocks:
             """Re-attach to the latest run; texts built around data, in the browser's language."""
             lang = lang_of(request)
             return (gr.update(choices=train_tab.run_choices(settings, lang), value=train_tab.latest_run(settings)),
-                    gr.update(choices=train_tab.data_choices(settings, lang)), train_tab.devices_markdown(lang),
-                    gr.update(choices=train_tab.preset_choices(lang)), train_tab.runs_table(settings, lang))
+                    gr.update(choices=train_form.data_choices(settings, lang)), train_form.devices_markdown(lang),
+                    gr.update(choices=train_form.preset_choices(lang)), train_tab.runs_table(settings, lang))
 
         def on_prepared(dataset_id, request: gr.Request):
             if not dataset_id:
                 return gr.update(), gr.update()
-            return (gr.update(choices=train_tab.data_choices(settings, lang_of(request)),
+            return (gr.update(choices=train_form.data_choices(settings, lang_of(request)),
                               value=ftcore.DataSource("prepared", dataset_id).ref), gr.Tabs(selected="train"))
 
         # a value set by a handler does not always fire .change: the re-attached run is shown explicitly

@@ -91,7 +91,7 @@ def test_every_key_used_exists():
             if (isinstance(node, ast.Call) and getattr(node.func, "id", "") in LOOKUPS and node.args
                     and isinstance(node.args[0], ast.Constant)):
                 used.add(node.args[0].value)
-    from ui.train_tab import ADVANCED, BASIC, DEVICES
+    from ui.train_form import ADVANCED, BASIC, DEVICES
 
     for section, key in BASIC + ADVANCED + DEVICES:  # knobs look their label and tooltip up by field
         used |= {f"knob.{section}.{key}", f"help.{section}.{key}"}

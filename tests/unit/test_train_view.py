@@ -46,7 +46,7 @@ def test_log_tail_masks_tokens(run):
 
 def test_mixture_table_becomes_tasks_with_token_shares(home, tiny_model):
     import ftcore
-    from ui.train_tab import build_config, knob_values
+    from ui.train_form import build_config, knob_values
 
     settings = home.ensure()
     values = knob_values(ftcore.load_layers("quick-cpu"))

@@ -28,7 +28,7 @@ def test_an_unknown_mixture_source_is_a_clear_error(home):
     import pytest
 
     import ftcore
-    from ui.train_tab import mixture_tasks
+    from ui.train_form import mixture_tasks
 
     with pytest.raises(ftcore.UserError) as err:
         mixture_tasks(home, [["demo:nonsense", 1.0]], None)
