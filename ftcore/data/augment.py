@@ -110,8 +110,13 @@ def augment_examples(examples: list[Example], ops: list[str], factor: int, seed:
     return new_rows
 
 
-class paraphrase_with_model:  # noqa: N801 (used as a function: paraphrase=paraphrase_with_model(generate))
-    """Adapt a chat function (messages -> reply) into the `paraphrase` callable of augment_examples.
+def paraphrase_with_model(generate: Callable[[list[dict]], str]) -> ModelParaphraser:
+    """Adapt a chat function (messages -> reply) into the `paraphrase` callable of augment_examples."""
+    return ModelParaphraser(generate)
+
+
+class ModelParaphraser:
+    """The `paraphrase` callable of augment_examples over a chat function (messages -> reply).
 
     The model is shown a rewrite in the text's language first, then asked for one. A reply that does not keep the
     source's names and numbers, turns a question into a statement (small models answer instead of rewriting) or is
@@ -126,7 +131,8 @@ class paraphrase_with_model:  # noqa: N801 (used as a function: paraphrase=parap
         for source, rewrite in PARAPHRASE_SHOTS[_lang(text)]:
             messages += [{"role": "user", "content": source}, {"role": "assistant", "content": rewrite}]
         answer = (self.generate([*messages, {"role": "user", "content": text}]) or "").strip()
-        answer = answer.splitlines()[0].strip().strip('"“”「」') if answer else ""
+        if answer and "\n" not in text.strip():  # a one-line text: the rewrite is the reply's first line
+            answer = answer.splitlines()[0].strip().strip('"“”「」')
         if not answer or answer.casefold() == text.strip().casefold():
             return text
         if not kept_meaning(text, answer):
@@ -272,5 +278,5 @@ def _delete(text: str, spans: list[tuple[int, int]], rng: random.Random) -> str:
     return before + after
 
 
-__all__ = ["OPS", "PARAPHRASE_SHOTS", "PARAPHRASE_SYSTEM", "augment_examples", "kept_meaning", "load_synonyms",
+__all__ = ["OPS", "PARAPHRASE_SHOTS", "ModelParaphraser", "PARAPHRASE_SYSTEM", "augment_examples", "kept_meaning", "load_synonyms",
            "paraphrase_with_model"]
