@@ -110,6 +110,9 @@ class DomainRow:
 
 SPLITS = {"validation": Text("report.split_validation"),
           "training sample (no validation file)": Text("report.split_training_sample")}
+# the ranking metric a recommendation names, in the reader's language
+METRICS = {"accuracy": Text("report.metric_accuracy"), "rouge_l": Text("report.metric_rouge_l"),
+           "loss": Text("report.metric_loss")}
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,10 @@ class Report:
     def recommendation(self) -> str:
         """The recommendation, renderable in either language (a report written before the key was kept stays in
         English)."""
-        return restore(self.recommendation_en, self.recommendation_key, self.recommendation_values)
+        values = dict(self.recommendation_values or {})
+        if values.get("metric") in METRICS:
+            values["metric"] = METRICS[values["metric"]]
+        return restore(self.recommendation_en, self.recommendation_key, values)
 
     def split(self) -> Join:
         """Which domain data the report scored ("validation", "training sample (no validation file)", or both

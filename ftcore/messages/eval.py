@@ -19,8 +19,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "report.best": (
         "{name}: best {metric} ({value:.2f}) within the budget.",
-        "{name}：在预算之内 {metric} 最佳（{value:.2f}）。",
+        "{name}：在预算之内{metric}最佳（{value:.2f}）。",
     ),
+    "report.metric_accuracy": ("accuracy", "准确率"),
+    "report.metric_rouge_l": ("rouge_l", "ROUGE-L"),
+    "report.metric_loss": ("loss", "损失"),
     "report.within_budget": (
         "{name}: within the forgetting budget (no domain metric was computed).",
         "{name}：遗忘在预算之内（未计算领域指标）。",
@@ -31,7 +34,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "with the lowest domain loss among those whose forgetting the search put within the budget. Its worst "
         "forgetting is {worst:.1f} against the final model's {final_worst:.1f} (budget {budget:g}). Use it as "
         "--model {ref}.",
-        "{name}：在预算之内 {metric} 最佳（{value:.2f}）。它是最终模型与基础模型按 α = {alpha:g} 混合的权重"
+        "{name}：在预算之内{metric}最佳（{value:.2f}）。它是最终模型与基础模型按 α = {alpha:g} 混合的权重"
         "（{alpha:g} × 微调模型 + {rest:g} × 基础模型）：在试过的 α（{tried}）中，它是搜索判断遗忘在预算之内、"
         "且领域损失最低的一个。它最严重的遗忘为 {worst:.1f}，最终模型为 {final_worst:.1f}（预算 {budget:g}）。"
         "可用 --model {ref} 使用它。",

@@ -229,3 +229,17 @@ def test_recommendation_and_curve_of_a_literal_report():
     assert tradeoff_plot(REPORT)["color_map"]["base (α = 0)"] == "#9ca3af"
     plain = {**REPORT, "candidates": [REPORT["candidates"][0], REPORT["candidates"][2]]}
     assert list(tradeoff(plain)["candidate"]) == ["final", "checkpoint-2"]  # no blends: no base point
+
+
+def test_the_recommendation_names_its_metric_in_the_readers_language():
+    values = {"name": "blend-0.25", "metric": "accuracy", "value": 36.67, "alpha": 0.25, "rest": 0.75,
+              "tried": "0.25, 0.5, 0.75", "worst": 1.6, "final_worst": 31.1, "budget": 5.0, "ref": "r/blend-0.25"}
+    report = ftcore.Report.from_dict({"recommendation": "blend-0.25: best accuracy (36.67) within the budget.",
+                                      "recommendation_key": "report.best_blend", "recommendation_values": values})
+    text = report.recommendation()
+    assert str(text).startswith("blend-0.25: best accuracy (36.67)")
+    assert text.text("zh").startswith("blend-0.25：在预算之内准确率最佳（36.67）") and "accuracy" not in text.text("zh")
+    values = {"name": "final", "metric": "rouge_l", "value": 15.14}
+    report = ftcore.Report.from_dict({"recommendation": "x", "recommendation_key": "report.best",
+                                      "recommendation_values": values})
+    assert report.recommendation().text("zh") == "final：在预算之内ROUGE-L最佳（15.14）。"

@@ -332,7 +332,7 @@ def test_engine_texts_reach_the_ui_in_the_request_language(home, monkeypatch, ca
               "recommendation_key": "report.best", "recommendation_values": {"name": "final", "metric": "rouge_l",
                                                                              "value": 30.0}}
     run = RunStore(home.ensure()).create(apply_overrides(RunConfig(name="i18n"), ["data.train=x.jsonl"]))
-    assert "final：在预算之内 rouge_l 最佳（30.00）。" in summary(report, run, "zh")
+    assert "final：在预算之内ROUGE-L最佳（30.00）。" in summary(report, run, "zh")
     older = {key: report[key] for key in ("budget", "recommendation")}  # a report.json from before the key was kept
     assert report["recommendation"] in summary(older, run, "zh") and report["recommendation"] in summary(report, run)
 
