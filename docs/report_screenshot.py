@@ -1,0 +1,66 @@
+"""The forgetting report of one real run in the Compare tab, in English and Chinese: the recommendation with the α it
+chose, the probe table with the 95% intervals and the gain-vs-forgetting plot with the blend curve
+(docs/screenshots/report-blend-LOCALE.png). The run is copied into a temporary workspace beside a link to the
+workspace's converted models, and the app is started there. Needs `make install-test` (Chromium and Playwright).
+
+    .venv/bin/python docs/report_screenshot.py WORKSPACE RUN_ID [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "ui"))
+
+from test_browser import ARGS, CHROMIUM, MARKS, goto_tab, open_page, pick, start_app  # noqa: E402
+
+COMPARE = {"en-US": "Compare", "zh-CN": "对比"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workspace", type=Path)
+    parser.add_argument("run")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    source = args.workspace / "runs" / args.run
+    if not (source / "report.json").is_file():
+        raise SystemExit(f"{source}: no report.json (a finished run with its report is needed)")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="ftreport-") as tmp:
+        home = Path(tmp) / "home"
+        shutil.copytree(source, home / "runs" / args.run)
+        for shared in ("models", "cache", "probe-cache"):  # the base model the run names, converted once
+            if (args.workspace / shared).is_dir():
+                (home / shared).symlink_to((args.workspace / shared).resolve())
+        url, proc = start_app(SimpleNamespace(home=home), Path(tmp))
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+                for locale, tab in COMPARE.items():
+                    page = open_page(browser, url, locale=locale)
+                    goto_tab(page, tab)
+                    pick(page, "compare-run", args.run)
+                    # base, the blends on the curve and the final model: drawn before the picture is taken
+                    page.wait_for_function(f"() => ({MARKS})('tradeoff-plot') >= 3", timeout=120_000)
+                    page.wait_for_function(f"() => ({MARKS})('probe-plot') >= 2", timeout=120_000)
+                    page.get_by_text("α").first.wait_for(timeout=60_000)
+                    args.out.mkdir(parents=True, exist_ok=True)
+                    path = args.out / f"report-blend-{locale}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    print(path)
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
