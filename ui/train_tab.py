@@ -65,12 +65,29 @@ def drawn(watch: Watch) -> dict:
     for name, frame in tables.items():
         series = tuple(dict.fromkeys(frame["series"]))
         fresh = watch.shown.get(name, ()) in ((), series)
-        out[name] = plot_update(frame if series and fresh else None, "series")
+        # the points' plots span the run's steps and a little more (a point on the axis' end was cut in half). Sent
+        # once with a plot's first drawing: gradio 6.31 shows the old data when the limits change with new data
+        # The forgetting plot reaches half again over a stop level, so that the level is not on its edge.
+        axes = {}
+        if name in ("loss", "forget") and watch.total_steps and series and fresh:
+            axes = {"x_lim": [0, step_limit(watch.total_steps)]}
+            if name == "forget" and watch.stop_at > 0:
+                axes["y_lim"] = [0, 1.5 * watch.stop_at]
+            if watch.limits.get(name) == axes:
+                axes = {}
+            else:
+                watch.limits[name] = axes
+        out[name] = plot_update(frame if series and fresh else None, "series", **axes)
         if name == "forget":  # measured at each evaluation: a run with no validation data never has a point
             out[name]["visible"] = bool(series) or watch.evaluates
         watch.shown[name] = series if fresh else ()
     watch.redraw = any(len(frame) and not watch.shown[name] for name, frame in tables.items())
     return out
+
+
+def step_limit(total_steps: int) -> float:
+    """The right end of a step axis: the run's last step and a twentieth more (at least one step)."""
+    return total_steps + max(1.0, 0.05 * total_steps)
 
 
 def runs_signature(settings: ftcore.Settings) -> tuple:

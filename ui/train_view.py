@@ -76,10 +76,12 @@ def status_markdown(run: ftcore.Run | None, lang: str = "en", pace: ftcore.Pace 
 CURVES = ("loss", "forget", "lr", "grad", "speed")
 
 
-def add_points(rows: dict[str, list], events: list[dict], lang: str, previous: tuple | None) -> tuple | None:
+def add_points(rows: dict[str, list], events: list[dict], lang: str, previous: tuple | None,
+               stop_at: float = 0.0) -> tuple | None:
     """Append the curve points of `events` to `rows` (loss: train and validation; forgetting: KL to the base at
-    each evaluation; learning rate; gradient norm; tokens/s between two logged steps); returns the last (tokens
-    seen, time) for the next call."""
+    each evaluation, and beside it the level `stop_at` where train.stop_on_forgetting stops the run, when set;
+    learning rate; gradient norm; tokens/s between two logged steps); returns the last (tokens seen, time) for
+    the next call."""
     for event in events:
         kind, step = event.get("type"), event.get("step")
         if kind == "train" and "loss" in event:
@@ -99,6 +101,9 @@ def add_points(rows: dict[str, list], events: list[dict], lang: str, previous: t
                 rows["loss"].append({"step": step, "value": value, "series": series})
             if event.get("forget_kl") is not None:
                 rows["forget"].append({"step": step, "value": event["forget_kl"], "series": tr("series_forget_kl", lang)})
+                if stop_at > 0:
+                    rows["forget"].append({"step": step, "value": stop_at,
+                                           "series": tr("series_forget_stop", lang, nats=f"{stop_at:g}")})
         elif kind == "train_begin":
             previous = None  # a resumed run restarts its clock
     return previous
@@ -111,8 +116,16 @@ def frames(rows: dict[str, list]) -> dict[str, pd.DataFrame]:
 def curves(run: ftcore.Run | None, lang: str = "en") -> dict[str, pd.DataFrame]:
     """Frames for the plots from all of a run's events, the series named in `lang`."""
     rows: dict[str, list] = {name: [] for name in CURVES}
-    add_points(rows, run.events() if run else [], lang, None)
+    add_points(rows, run.events() if run else [], lang, None, stop_level(run) if run else 0.0)
     return frames(rows)
+
+
+def stop_level(run: ftcore.Run) -> float:
+    """The run's train.stop_on_forgetting (0: off, or a config that cannot be read)."""
+    try:
+        return float(run.config().train.stop_on_forgetting or 0.0)
+    except ftcore.UserError:
+        return 0.0
 
 
 @dataclass
@@ -132,6 +145,9 @@ class Watch:
     shown: dict[str, tuple] = field(default_factory=dict)  # the series each plot was last drawn with
     redraw: bool = False  # a plot was emptied to be drawn afresh (train_tab.drawn): the next tick draws it
     evaluates: bool = True  # the run has validation data: it logs validation losses and forgetting
+    stop_at: float = 0.0  # train.stop_on_forgetting, drawn beside the forgetting curve when set
+    total_steps: int | None = None  # the run's steps, from its latest train_begin: the step axes' span
+    limits: dict[str, dict] = field(default_factory=dict)  # the axis limits each plot was last sent
 
 
     def follows(self, run: ftcore.Run, lang: str) -> bool:
@@ -143,6 +159,7 @@ class Watch:
             self.evaluates = any(task.val for task in run.config().data.task_list())
         except ftcore.UserError:
             self.evaluates = True
+        self.stop_at = stop_level(run)
 
     def read(self, run: ftcore.Run, lang: str) -> tuple[bool, bool, bool]:
         """Take in what is new; returns whether the curves, the status and the log changed."""
@@ -152,7 +169,9 @@ class Watch:
         self.pace.add(events)
         self.note = next((e for e in reversed(events) if e.get("type") == "message"), self.note)
         before = sum(len(r) for r in self.rows.values())
-        self.previous = add_points(self.rows, events, lang, self.previous)
+        self.previous = add_points(self.rows, events, lang, self.previous, self.stop_at)
+        self.total_steps = next((e["total_steps"] for e in reversed(events) if e.get("type") == "train_begin"
+                                 and e.get("total_steps")), self.total_steps)
         status_seen = _stat(run.status_path)
         log_seen = _stat(run.log_path())[1] if run.log_path().is_file() else -1
         changed = (sum(len(r) for r in self.rows.values()) != before, status_seen != self.status_seen,

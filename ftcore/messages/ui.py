@@ -149,6 +149,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.series_validation": ("validation", "验证"),
     "ui.series_validation_task": ("validation · {task}", "验证 · {task}"),
     "ui.series_forget_kl": ("KL to the base", "与基座的 KL"),
+    "ui.series_forget_stop": ("stop at {nats}", "超过 {nats} 即停止"),
     "ui.series_lr": ("learning rate", "学习率"),
     "ui.series_grad": ("grad norm", "梯度范数"),
     "ui.series_speed": ("tokens/s", "词元/秒"),

@@ -136,5 +136,8 @@ def test_validation_curves_per_task():
             return [{"type": "eval", "step": 2, "eval_chat_loss": 1.5}, {"type": "eval", "step": 2, "eval_risk_loss": 0.5},
                     {"type": "eval", "step": 4, "eval_loss": 1.0}]
 
+        def config(self):
+            return RunConfig()
+
     series = curves(FakeRun())["loss"]["series"].tolist()
     assert series == ["validation · chat", "validation · risk", "validation"]

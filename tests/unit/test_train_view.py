@@ -148,3 +148,45 @@ def test_forgetting_is_drawn_from_the_eval_events_beside_the_validation_loss(run
                                          {"step": 6, "value": 0.04, "series": "KL to the base"}]
     assert list(curves(run)["loss"]["step"]) == [3, 6, 6, 9]
     assert list(curves(run, "zh")["forget"]["series"]) == ["与基座的 KL"] * 2
+
+
+def test_the_stop_level_is_drawn_beside_the_forgetting_curve_when_set(home):
+    config = apply_overrides(RunConfig(name="stop"), ["data.train=x.jsonl", "data.val=v.jsonl",
+                                                      "train.stop_on_forgetting=1.5"])
+    run = RunStore(home.ensure()).create(config)
+    run.events_path.write_text('{"time": 1.0, "type": "eval", "step": 3, "eval_loss": 3.9, "forget_kl": 0.4}\n')
+    assert curves(run)["forget"].to_dict("records") == [
+        {"step": 3, "value": 0.4, "series": "KL to the base"},
+        {"step": 3, "value": 1.5, "series": "stop at 1.5"}]
+    watch = Watch()
+    assert watch.read(run, "zh")[0] and watch.stop_at == 1.5
+    with run.events_path.open("a") as f:
+        f.write('{"time": 2.0, "type": "eval", "step": 6, "eval_loss": 3.7, "forget_kl": 0.9}\n')
+    watch.read(run, "zh")
+    assert [(r["step"], r["value"], r["series"]) for r in watch.rows["forget"]][2:] == [
+        (6, 0.9, "与基座的 KL"), (6, 1.5, "超过 1.5 即停止")]
+    plain = RunStore(home).create(apply_overrides(RunConfig(name="plain"), ["data.train=x.jsonl"]))
+    plain.events_path.write_text('{"time": 1.0, "type": "eval", "step": 3, "eval_loss": 3.9, "forget_kl": 0.4}\n')
+    assert list(curves(plain)["forget"]["series"]) == ["KL to the base"]  # off: no level drawn
+
+
+def test_the_step_plots_span_the_run_and_their_limits_are_sent_once(run):
+    from ui.train_tab import drawn
+
+    run.events_path.write_text('{"time": 0.5, "type": "train_begin", "total_steps": 40, "step": 0}\n'
+                               '{"time": 1.0, "type": "eval", "step": 20, "eval_loss": 3.1, "forget_kl": 1.2}\n'
+                               '{"time": 2.0, "type": "train", "step": 20, "loss": 3.0, "learning_rate": 0.001}\n')
+    watch = Watch()
+    watch.read(run, "en")
+    out = drawn(watch)
+    assert out["forget"]["x_lim"] == [0, 42.0] and out["loss"]["x_lim"] == [0, 42.0]  # the last step not on the edge
+    assert "x_lim" not in out["lr"]
+    with run.events_path.open("a") as f:
+        f.write('{"time": 3.0, "type": "eval", "step": 24, "eval_loss": 3.0, "forget_kl": 1.3}\n')
+    watch.read(run, "en")
+    again = drawn(watch)  # new points, the same limits: only the data is sent (new limits would show old data)
+    assert len(again["forget"]["value"]) == 2 and "x_lim" not in again["forget"] and "x_lim" not in again["loss"]
+    assert "y_lim" not in out["forget"]  # no stop level: the plot's own range
+    stopping = Watch(stop_at=1.5, total_steps=40)
+    stopping.rows["forget"].append({"step": 4, "value": 1.0, "series": "KL to the base"})
+    assert drawn(stopping)["forget"]["y_lim"] == [0, 2.25]  # the level two thirds up, not on the edge
