@@ -10,6 +10,8 @@ times `weight` (its sign election has only one model to elect from); DARE (dare_
 
     .venv/bin/python bench/merges.py RUN_ID [--merges ties:0.2:1,dare_linear:0.3:0.5] [--no-record]
 
+Merges run on the CPU (mergekit without --cuda: DARE's random drop is then the same for a seed on every machine);
+the models are scored where `ftcore probe` would put them (a free GPU, else the CPU), in the engine's dtype.
 FTCORE_HOME names the workspace of the run. Needs mergekit (`.venv/bin/pip install -e ".[bench]"`). Appends a
 row to bench/RESULTS.md.
 """
@@ -29,11 +31,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _results import record  # noqa: E402
+from forgetting import verdict, worst  # noqa: E402
 
 from ftcore import Settings, models  # noqa: E402
-from ftcore.eval.compare import format_interval  # noqa: E402
-from ftcore.eval.probes import compare, load_suite, run_suite  # noqa: E402
-from ftcore.eval.report import domain_sets, evaluate_tasks, primary_metric  # noqa: E402
+from ftcore.cli.probe import inference_device  # noqa: E402
+from ftcore.eval.probes import load_suite  # noqa: E402
+from ftcore.eval.report import domain_sets, evaluate_candidate  # noqa: E402
 from ftcore.eval.schema import Candidate, Report  # noqa: E402
 from ftcore.runs.store import Run  # noqa: E402
 
@@ -92,34 +95,20 @@ def moved(base: Path, tuned: Path, merged: Path) -> float:
     return (num / den) ** 0.5 if den else 0.0
 
 
-def score(folder: Path, run: Run, report: Report, base_model, settings: Settings, suites, examples) -> Candidate:
-    """The merge as a report candidate: domain metrics, probe scores, rows against the report's base."""
-    config = run.config()
-    model, tok = models.load(str(folder), settings, phase="eval", device="cpu")
-    entry = {"name": folder.name, "path": str(folder)}
-    if examples:
-        entry["domain"], _ = evaluate_tasks(model, tok, examples, config.data.max_length)
-        entry["metric"], entry["metric_value"] = primary_metric(entry["domain"])
-    entry["probes"] = {s.name: run_suite(model, tok, s, base=base_model,
-                                         max_new_tokens=config.probe.max_new_tokens or None).to_dict()
-                       for s in suites}
-    rows = compare(report.raw["base"]["probes"], entry["probes"], config.probe.budget)
-    entry["rows"] = [r.to_dict() for r in rows]
-    entry["within_budget"] = not any(r.verdict == "forgot" for r in rows)
-    return Candidate.from_dict(entry)
+def score(folder: Path, run: Run, report: Report, base_model, settings: Settings, suites, examples,
+          device: str) -> Candidate:
+    """The merge as a report candidate, scored by the report's own evaluate_candidate against its base."""
+    model, tok = models.load(str(folder), settings, phase="eval", device=device)
+    entry = evaluate_candidate(model, tok, run.config(), suites, base_model, report.base["probes"], examples)
+    return Candidate.from_dict({"name": folder.name, "path": str(folder), **entry})
 
 
 def describe(c: Candidate, base_value: float | None, full_gain: float | None) -> dict:
-    rows = [r for r in c.rows if r.kind != "kl"]
-    top = max(rows, key=lambda r: r.lost, default=None)
     gain = None if c.domain_value is None or base_value is None else (
         (base_value - c.domain_value) if c.metric == "loss" else (c.domain_value - base_value))
-    verdicts = {r.verdict for r in rows}
+    lost, suite, unit, interval = worst(c)
     return {"value": c.domain_value, "gain": gain, "share": None if gain is None or not full_gain else gain / full_gain,
-            "worst": 0.0 if top is None else top.lost, "suite": "-" if top is None else top.suite,
-            "unit": "%" if top is not None and top.kind == "ppl" else "pts",
-            "interval": "" if top is None else format_interval(top.ci_low, top.ci_high),
-            "verdict": "forgot" if "forgot" in verdicts else "uncertain" if "uncertain" in verdicts else "kept"}
+            "worst": lost, "suite": suite, "unit": unit, "interval": interval, "verdict": verdict(c)}
 
 
 def num(value: float | None) -> str:
@@ -138,13 +127,14 @@ def main() -> None:
     report = Report.load(run)
     config = run.config()
     base_folder = models.local_folder(config.model.ref, settings)
-    base_model, _ = models.load(config.model.ref, settings, phase="eval", device="cpu")  # for the kl suite
+    # the device policy of `ftcore probe`: a free GPU, or one a training run leaves room on, else the CPU
+    device = inference_device(settings, [config.model.ref, str(run.final_dir)], "auto").device
+    base_model, _ = models.load(config.model.ref, settings, phase="eval", device=device)  # for the kl suite
     suites = [load_suite(name, config.probe) for name in report.raw["suites"]]
     examples, _ = domain_sets(config) if config.probe.domain else ({}, "")
 
     metric = report.final.metric
-    base_value = report.raw["base"].get("domain", {}).get(metric) if metric != "loss" else \
-        report.raw["base"].get("domain", {}).get("loss")
+    base_value = report.base.get("domain", {}).get(metric or "loss")
     full_gain = describe(report.final, base_value, None)["gain"]
     table = [("final", report.final, None, None, 1.0)]
     table += [(c.name, c, None, None, c.alpha) for c in report.candidates if c.alpha is not None]
@@ -154,7 +144,7 @@ def main() -> None:
         seconds = merge(base_folder, run.final_dir, out_root / name, method, density, weight, args.seed)
         kept = moved(base_folder, run.final_dir, out_root / name)
         began = time.perf_counter()
-        candidate = score(out_root / name, run, report, base_model, settings, suites, examples)
+        candidate = score(out_root / name, run, report, base_model, settings, suites, examples, device)
         table.append((name, candidate, seconds, time.perf_counter() - began, kept))
         print(f"{name}: merged in {seconds:.1f} s, keeps {kept:.2f} of the task vector's norm, scored in "
               f"{table[-1][3]:.0f} s", flush=True)

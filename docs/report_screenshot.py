@@ -14,6 +14,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -39,6 +40,37 @@ def train_shots(browser, url: str, run: str, points: int, out: Path) -> None:
         print(path)
 
 
+@contextmanager
+def app_and_browser(home: Path, tmp: Path):
+    """The app on workspace `home` and a headless Chromium; both closed on the way out."""
+    from playwright.sync_api import sync_playwright
+
+    url, proc = start_app(SimpleNamespace(home=home), tmp)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            yield browser, url
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def compare_shots(browser, url: str, run: str, out: Path) -> None:
+    """The Compare tab on `run`, once the recommendation (its α) and both plots are drawn."""
+    for locale, tab in COMPARE.items():
+        page = open_page(browser, url, locale=locale)
+        goto_tab(page, tab)
+        pick(page, "compare-run", run)
+        # base, the blends on the curve and the final model: drawn before the picture is taken
+        page.wait_for_function(f"() => ({MARKS})('tradeoff-plot') >= 3", timeout=120_000)
+        page.wait_for_function(f"() => ({MARKS})('probe-plot') >= 2", timeout=120_000)
+        page.get_by_text("α").first.wait_for(timeout=60_000)
+        path = out / f"report-blend-{locale}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workspace", type=Path)
@@ -48,49 +80,21 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=4, help="--train: forgetting points to wait for.")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    from playwright.sync_api import sync_playwright
-
-    if args.train:
-        with tempfile.TemporaryDirectory(prefix="ftreport-") as tmp:
-            url, proc = start_app(SimpleNamespace(home=args.workspace), Path(tmp))
-            try:
-                with sync_playwright() as p:
-                    browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-                    train_shots(browser, url, args.run, args.points, args.out)
-                    browser.close()
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
-        return
-    source = args.workspace / "runs" / args.run
-    if not (source / "report.json").is_file():
-        raise SystemExit(f"{source}: no report.json (a finished run with its report is needed)")
-
     with tempfile.TemporaryDirectory(prefix="ftreport-") as tmp:
+        if args.train:
+            with app_and_browser(args.workspace, Path(tmp)) as (browser, url):
+                train_shots(browser, url, args.run, args.points, args.out)
+            return
+        source = args.workspace / "runs" / args.run
+        if not (source / "report.json").is_file():
+            raise SystemExit(f"{source}: no report.json (a finished run with its report is needed)")
         home = Path(tmp) / "home"
         shutil.copytree(source, home / "runs" / args.run)
         for shared in ("models", "cache", "probe-cache"):  # the base model the run names, converted once
             if (args.workspace / shared).is_dir():
                 (home / shared).symlink_to((args.workspace / shared).resolve())
-        url, proc = start_app(SimpleNamespace(home=home), Path(tmp))
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-                for locale, tab in COMPARE.items():
-                    page = open_page(browser, url, locale=locale)
-                    goto_tab(page, tab)
-                    pick(page, "compare-run", args.run)
-                    # base, the blends on the curve and the final model: drawn before the picture is taken
-                    page.wait_for_function(f"() => ({MARKS})('tradeoff-plot') >= 3", timeout=120_000)
-                    page.wait_for_function(f"() => ({MARKS})('probe-plot') >= 2", timeout=120_000)
-                    page.get_by_text("α").first.wait_for(timeout=60_000)
-                    path = args.out / f"report-blend-{locale}.png"
-                    page.screenshot(path=str(path), full_page=True)
-                    print(path)
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        with app_and_browser(home, Path(tmp)) as (browser, url):
+            compare_shots(browser, url, args.run, args.out)
 
 
 if __name__ == "__main__":

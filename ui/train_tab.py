@@ -65,9 +65,9 @@ def drawn(watch: Watch) -> dict:
     for name, frame in tables.items():
         series = tuple(dict.fromkeys(frame["series"]))
         fresh = watch.shown.get(name, ()) in ((), series)
-        # the points' plots span the run's steps and a little more (a point on the axis' end was cut in half). Sent
-        # once with a plot's first drawing: gradio 6.31 shows the old data when the limits change with new data
-        # The forgetting plot reaches half again over a stop level, so that the level is not on its edge.
+        # The points' plots span the run's steps and a little more (a point on the axis' end was cut in half), and
+        # the forgetting plot half again over a stop level (not on its edge). Sent once, with a plot's first
+        # drawing: gradio 6.31 shows the old data when the limits change along with new data.
         axes = {}
         if name in ("loss", "forget") and watch.total_steps and series and fresh:
             axes = {"x_lim": [0, step_limit(watch.total_steps)]}

@@ -156,10 +156,11 @@ class Watch:
     def reset(self, run: ftcore.Run, lang: str) -> None:
         self.__init__(run.id, lang, ftcore.Tail(run))
         try:
-            self.evaluates = any(task.val for task in run.config().data.task_list())
+            config = run.config()
         except ftcore.UserError:
-            self.evaluates = True
-        self.stop_at = stop_level(run)
+            return  # a config that cannot be read: evaluates as if it did, and no stop level
+        self.evaluates = any(task.val for task in config.data.task_list())
+        self.stop_at = float(config.train.stop_on_forgetting or 0.0)
 
     def read(self, run: ftcore.Run, lang: str) -> tuple[bool, bool, bool]:
         """Take in what is new; returns whether the curves, the status and the log changed."""

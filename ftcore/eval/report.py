@@ -121,6 +121,24 @@ def _scores(model, tokenizer, suites, base_model, config: RunConfig, on_result, 
     return out
 
 
+def evaluate_candidate(model, tok, config: RunConfig, suites, base_model, base_probes: dict[str, dict],
+                       examples: dict[str, list], on_result=lambda result: None, stop=None) -> dict[str, Any]:
+    """A candidate's domain metrics, probe scores and verdicts against the base's probe scores (`base_model`
+    for the kl suite), as report.json holds it."""
+    entry: dict[str, Any] = {}
+    if examples:
+        entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length, stop)
+        if tasks:
+            entry["tasks"] = tasks
+    entry["probes"] = _scores(model, tok, suites, base_model, config, on_result, stop)
+    rows = compare(base_probes, entry["probes"], config.probe.budget)
+    entry["rows"] = [r.to_dict() for r in rows]
+    entry["within_budget"] = within_budget(rows)
+    if examples:
+        entry["metric"], entry["metric_value"] = primary_metric(entry["domain"])
+    return entry
+
+
 def _cache_key(ref: str, source_kind: str, suites, config: RunConfig) -> str | None:
     """Base-model probe scores are reused for models that cannot change (embedded ones and finished runs)."""
     if source_kind not in ("embedded", "run"):
@@ -188,19 +206,8 @@ def make_report(run: Run, settings: Settings, device: str | None = None, stop=No
         base["probes"]["kl"] = {"suite": "kl", "kind": "kl", "score": 0.0, "n": 0, "seconds": 0.0, "items": []}
 
     def evaluate(name: str, model, tok) -> dict[str, Any]:
-        """A candidate's domain metrics, probe scores and verdicts against the base."""
-        entry: dict[str, Any] = {}
-        if examples:
-            entry["domain"], tasks = evaluate_tasks(model, tok, examples, config.data.max_length, stop)
-            if tasks:
-                entry["tasks"] = tasks
-        entry["probes"] = _scores(model, tok, suites, base_model, config, record(name), stop)
-        rows = compare(base["probes"], entry["probes"], config.probe.budget)
-        entry["rows"] = [r.to_dict() for r in rows]
-        entry["within_budget"] = within_budget(rows)
-        if examples:
-            entry["metric"], entry["metric_value"] = primary_metric(entry["domain"])
-        return entry
+        return evaluate_candidate(model, tok, config, suites, base_model, base["probes"], examples, record(name),
+                                  stop)
 
     report_candidates, search = [], None
     for name, path in candidates:
